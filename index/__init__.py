@@ -1,0 +1,1 @@
+"""Everything up to a searchable, persisted index: load, chunk, embed, store."""

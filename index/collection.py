@@ -1,0 +1,122 @@
+"""An indexed collection: documents, chunks, vectors, and both search stores."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .dense import DenseStore
+from .documents import Chunk, Document
+from .errors import EmbedderMismatchError, IndexFormatError, IndexNotFoundError
+from .lexical import LexicalStore
+from .manifest import FORMAT_VERSION, Manifest
+from .storage import current_generation, new_generation
+
+_MANIFEST = "manifest.json"
+_DOCUMENTS = "documents.jsonl"
+_CHUNKS = "chunks.jsonl"
+_VECTORS = "vectors.npy"
+_FAISS = "dense.faiss"
+_BM25 = "bm25"
+
+
+@dataclass
+class Collection:
+    """Row i of `vectors`, of the dense store and of the lexical store is `chunks[i]`."""
+
+    manifest: Manifest
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    dense: DenseStore
+    lexical: LexicalStore
+
+    @classmethod
+    def assemble(cls, manifest: Manifest, documents: dict[str, Document], chunks: list[Chunk],
+                 vectors: np.ndarray) -> "Collection":
+        """Build the search stores for the given rows."""
+        return cls(
+            manifest, documents, chunks, vectors,
+            DenseStore.build(vectors, manifest.faiss_factory),
+            LexicalStore.build([c.text for c in chunks]),
+        )
+
+    def chunks_of(self, doc_id: str) -> list[int]:
+        return [i for i, chunk in enumerate(self.chunks) if chunk.doc_id == doc_id]
+
+    def save(self, root: Path) -> None:
+        """Write a new generation atomically; the previous one stays valid until the switch."""
+        with new_generation(root) as folder:
+            (folder / _MANIFEST).write_text(self.manifest.to_json(), encoding="utf-8")
+            _write_jsonl(folder / _DOCUMENTS, (
+                {"id": d.id, "title": d.title, "text": d.text, "source": d.source, "meta": dict(d.meta)}
+                for d in self.documents.values()
+            ))
+            _write_jsonl(folder / _CHUNKS, ({"doc_id": c.doc_id, "start": c.start, "end": c.end} for c in self.chunks))
+            np.save(folder / _VECTORS, self.vectors)
+            self.dense.save(folder / _FAISS)
+            (folder / _BM25).mkdir()
+            if self.chunks:
+                self.lexical.save(folder / _BM25)
+
+    @classmethod
+    def load(cls, root: Path, embedder_name: str | None = None) -> "Collection":
+        """Open the index in `root`. With `embedder_name`, refuse an index built with another."""
+        folder = current_generation(root)
+        if folder is None:
+            raise IndexNotFoundError(
+                f"no index in {root}; build one with: python -m qa index PATH... --index-dir {root}"
+            )
+        manifest = read_manifest(root)
+        if embedder_name is not None and embedder_name != manifest.embedder:
+            raise EmbedderMismatchError(
+                f"the index in {root} was built with embedder '{manifest.embedder}' "
+                f"(dimension {manifest.dimension}), not '{embedder_name}'. Rebuild it with: "
+                f"python -m qa index PATH... --index-dir {root} --embedder {embedder_name} --rebuild"
+            )
+        try:
+            documents = {}
+            for row in _read_jsonl(folder / _DOCUMENTS):
+                documents[row["id"]] = Document(row["id"], row["title"], row["text"], row["source"], row["meta"])
+            chunks = [
+                Chunk(r["doc_id"], r["start"], r["end"], documents[r["doc_id"]].text[r["start"]:r["end"]])
+                for r in _read_jsonl(folder / _CHUNKS)
+            ]
+            vectors = np.load(folder / _VECTORS)
+            dense = DenseStore.load(folder / _FAISS)
+            lexical = LexicalStore.load(folder / _BM25, len(chunks)) if chunks else LexicalStore.build([])
+        except (OSError, KeyError, ValueError, RuntimeError) as exc:
+            raise IndexFormatError(
+                f"the index in {root} is damaged ({exc}); rebuild it with: "
+                f"python -m qa index PATH... --index-dir {root} --rebuild"
+            ) from exc
+        return cls(manifest, documents, chunks, vectors, dense, lexical)
+
+
+def read_manifest(root: Path) -> Manifest:
+    folder = current_generation(root)
+    if folder is None:
+        raise IndexNotFoundError(f"no index in {root}")
+    try:
+        manifest = Manifest.from_json((folder / _MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexFormatError(f"cannot read the manifest of the index in {root} ({exc})") from exc
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"the index in {root} has format version {manifest.format_version}, this version reads "
+            f"{FORMAT_VERSION}; rebuild it with: python -m qa index PATH... --index-dir {root} --rebuild"
+        )
+    return manifest
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]

@@ -1,0 +1,132 @@
+"""Incremental (re)indexing: only new or changed documents are chunked and embedded."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunker import ChunkerSettings, SentenceChunker
+from .collection import Collection
+from .dense import DEFAULT_FACTORY
+from .documents import Chunk, Document
+from .embedder import Embedder
+from .errors import EmptyCollectionError
+from .manifest import DocumentEntry, Manifest, content_hash
+from .storage import current_generation
+
+PROGRESS_BAR_MIN_CHUNKS = 64
+
+
+@dataclass
+class UpdateReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    embedded_chunks: int = 0
+    total_chunks: int = 0
+
+    @property
+    def documents(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.unchanged)
+
+    def summary(self) -> str:
+        return (
+            f"{self.documents} documents, {self.total_chunks} chunks "
+            f"({len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged; {self.embedded_chunks} chunks embedded)"
+        )
+
+
+class Indexer:
+    """Brings the index in `root` up to date with a set of documents.
+
+    embedder: embeds chunk texts and counts their tokens for the chunker.
+    settings: chunk size and overlap, in the embedder's tokens.
+    faiss_factory: FAISS factory string for the dense store.
+    """
+
+    def __init__(self, embedder: Embedder, settings: ChunkerSettings = ChunkerSettings(),
+                 faiss_factory: str = DEFAULT_FACTORY, show_progress: bool = False):
+        self.embedder = embedder
+        self.settings = settings
+        self.faiss_factory = faiss_factory
+        self.show_progress = show_progress
+        self.chunker = SentenceChunker(embedder.count_tokens, settings)
+
+    def update(self, root: Path, documents: list[Document], *, remove_missing: bool = True,
+               rebuild: bool = False) -> tuple[Collection, UpdateReport]:
+        """Index `documents` into `root`.
+
+        remove_missing: drop indexed documents that are not in `documents` (a sync);
+            False adds and replaces only.
+        rebuild: ignore the existing index (needed to switch embedders).
+        Nothing on disk changes unless the whole new index is written.
+        """
+        old = None if rebuild or current_generation(root) is None else Collection.load(root, self.embedder.name)
+        wanted = {d.id: d for d in documents}
+        if old is not None and not remove_missing:
+            wanted = {**old.documents, **wanted}
+        if not wanted:
+            raise EmptyCollectionError("no documents to index: nothing readable was found")
+
+        reusable = old is not None and (old.manifest.max_tokens, old.manifest.overlap_tokens) == (
+            self.settings.max_tokens, self.settings.overlap_tokens)
+        report = UpdateReport()
+        if old is not None:
+            report.removed = sorted(set(old.documents) - set(wanted))
+
+        chunks: list[Chunk] = []
+        rows: list[np.ndarray | None] = []
+        entries: dict[str, DocumentEntry] = {}
+        for doc in wanted.values():
+            digest = content_hash(doc)
+            previous = old.manifest.documents.get(doc.id) if old is not None else None
+            if reusable and previous is not None and previous.hash == digest:
+                report.unchanged.append(doc.id)
+                indices = old.chunks_of(doc.id)
+                chunks.extend(old.chunks[i] for i in indices)
+                rows.extend(old.vectors[i] for i in indices)
+                n = len(indices)
+            else:
+                (report.changed if previous is not None else report.added).append(doc.id)
+                doc_chunks = self.chunker.chunk(doc)
+                chunks.extend(doc_chunks)
+                rows.extend([None] * len(doc_chunks))
+                n = len(doc_chunks)
+            entries[doc.id] = DocumentEntry(digest, doc.source, doc.title, n)
+
+        vectors = self._fill_vectors(chunks, rows)
+        report.embedded_chunks = sum(r is None for r in rows)
+        report.total_chunks = len(chunks)
+        manifest = Manifest(
+            embedder=self.embedder.name,
+            dimension=int(vectors.shape[1]),
+            max_tokens=self.settings.max_tokens,
+            overlap_tokens=self.settings.overlap_tokens,
+            faiss_factory=self.faiss_factory,
+            documents=entries,
+        )
+        if old is not None and not (report.added or report.changed or report.removed) \
+                and old.manifest == manifest:
+            return old, report
+        collection = Collection.assemble(manifest, wanted, chunks, vectors)
+        collection.save(root)
+        return collection, report
+
+    def _fill_vectors(self, chunks: list[Chunk], rows: list[np.ndarray | None]) -> np.ndarray:
+        missing = [i for i, row in enumerate(rows) if row is None]
+        if not missing:
+            return np.stack(rows).astype(np.float32)
+        fresh = self.embedder.encode(
+            [chunks[i].text for i in missing],
+            show_progress_bar=self.show_progress and len(missing) >= PROGRESS_BAR_MIN_CHUNKS,
+        )
+        dimension = fresh.shape[1]
+        vectors = np.zeros((len(rows), dimension), dtype=np.float32)
+        for i, row in enumerate(rows):
+            if row is not None:
+                vectors[i] = row
+        vectors[missing] = fresh
+        return vectors

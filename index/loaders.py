@@ -1,0 +1,198 @@
+"""Turn files into Documents, one loader per format.
+
+Each loader returns the text a reader would see; offsets computed later point
+into exactly that text. A file that cannot be read is reported through `warn`
+and skipped, so one bad file never stops an indexing run.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .documents import Document
+from .errors import InputPathError
+from .sentences import split_sentences
+
+Warn = Callable[[str], None]
+
+TEXT_SUFFIXES = {".txt", ".text"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | {".pdf", ".jsonl"}
+
+MAX_TITLE_CHARS = 120
+_HTML_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "head")
+_HTML_BLOCKS = (
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+    "section", "article", "header", "footer", "blockquote", "pre", "figcaption", "dd", "dt",
+)
+
+
+class UnreadableFileError(Exception):
+    """The file exists but holds no usable text."""
+
+
+def find_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders (recursively) into supported files, sorted; reject missing paths."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputPathError(f"no such file or folder: {path}")
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def load_documents(paths: Iterable[str | Path], warn: Warn) -> list[Document]:
+    """Load every readable document under `paths`; skipped files are named through `warn`."""
+    documents: dict[str, Document] = {}
+    for path in find_files(paths):
+        try:
+            loaded = list(load_file(path, warn))
+        except UnreadableFileError as exc:
+            warn(f"skipped {path}: {exc}")
+            continue
+        for doc in loaded:
+            if doc.id in documents:
+                warn(f"skipped {doc.source}: document id '{doc.id}' already used by {documents[doc.id].source}")
+                continue
+            documents[doc.id] = doc
+    return list(documents.values())
+
+
+def load_file(path: Path, warn: Warn) -> Iterator[Document]:
+    """Documents in one file (several for .jsonl). Raises UnreadableFileError."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFileError(f"unsupported file type '{suffix or path.name}'")
+    if suffix == ".pdf":
+        yield _require_text(load_pdf(path))
+    elif suffix == ".jsonl":
+        yield from load_jsonl(path, warn)
+    else:
+        raw = _read_text(path)
+        if suffix in HTML_SUFFIXES:
+            yield _require_text(load_html(path, raw))
+        elif suffix in MARKDOWN_SUFFIXES:
+            yield _require_text(load_markdown(path, raw))
+        else:
+            yield _require_text(load_text(path, raw))
+
+
+def load_text(path: Path, text: str) -> Document:
+    return Document(path.stem, title_from_text(text, path), text, str(path), {"format": "text"})
+
+
+def load_markdown(path: Path, text: str) -> Document:
+    heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
+    title = heading.group(1) if heading else title_from_text(text, path)
+    return Document(path.stem, title, text, str(path), {"format": "markdown"})
+
+
+def load_html(path: Path, markup: str) -> Document:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    title_tag = soup.find("title")
+    title = title_tag.get_text(" ", strip=True) if title_tag else ""
+    for tag in soup.find_all(_HTML_DROP):
+        tag.decompose()
+    for tag in soup.find_all(_HTML_BLOCKS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    lines = (" ".join(line.split()) for line in soup.get_text().splitlines())
+    text = "\n".join(line for line in lines if line)
+    if not title:
+        h1 = soup.find("h1")
+        title = h1.get_text(" ", strip=True) if h1 else title_from_text(text, path)
+    return Document(path.stem, title, text, str(path), {"format": "html"})
+
+
+def load_pdf(path: Path) -> Document:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info_title = (reader.metadata.title if reader.metadata else None) or ""
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise UnreadableFileError(f"not a readable PDF ({exc})") from exc
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    title = info_title.strip() or title_from_text(text, path)
+    return Document(path.stem, title, text, str(path), {"format": "pdf", "pages": len(pages)})
+
+
+def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:
+    """One article per line: {"id", "title", "text", optional "url", "date"}."""
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            warn(f"skipped {where}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(record, dict):
+            warn(f"skipped {where}: expected a JSON object")
+            continue
+        doc_id, text = record.get("id"), record.get("text")
+        if not isinstance(doc_id, (str, int)) or not str(doc_id).strip():
+            warn(f"skipped {where}: missing 'id'")
+            continue
+        if not isinstance(text, str) or not text.strip():
+            warn(f"skipped {where}: missing or empty 'text'")
+            continue
+        title = record.get("title")
+        meta = {"format": "jsonl", **{k: record[k] for k in ("url", "date") if record.get(k)}}
+        yield Document(
+            str(doc_id),
+            title.strip() if isinstance(title, str) and title.strip() else title_from_text(text, path),
+            text,
+            where,
+            meta,
+        )
+
+
+def title_from_text(text: str, path: Path) -> str:
+    """A short first line is the title; otherwise the start of the first sentence."""
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if first_line and len(first_line) <= MAX_TITLE_CHARS and first_line[-1] not in ".!?:;,":
+        return first_line
+    sentences = split_sentences(text)
+    if not sentences:
+        return path.stem
+    start, end = sentences[0]
+    sentence = text[start:end]
+    if len(sentence) <= 80:
+        return sentence
+    return sentence[:80].rsplit(" ", 1)[0] + "…"
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read ({exc.strerror})") from exc
+    if b"\x00" in data[:8192]:
+        raise UnreadableFileError("looks like a binary file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError("not UTF-8 text") from exc
+
+
+def _require_text(document: Document) -> Document:
+    if not document.text.strip():
+        raise UnreadableFileError("no text in it")
+    return document

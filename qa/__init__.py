@@ -1,0 +1,1 @@
+"""The question side: retrieve passages, read answers, cite them."""

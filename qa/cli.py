@@ -1,0 +1,173 @@
+"""python -m qa: index, search, ask, eval."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from index.errors import UserError
+
+from .config import BUNDLED_ARTICLES, Config, RETRIEVAL_MODES
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m qa", description="Ask questions about a collection of news articles.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", type=Path, help="index folder (default: .qa-index in the repository)")
+    common.add_argument("--embedder", help="sentence-transformers model id or folder (default: bundled all-MiniLM-L6-v2)")
+    common.add_argument("--json", action="store_true", help="print one JSON object")
+
+    asking = argparse.ArgumentParser(add_help=False)
+    asking.add_argument("--retrieval", choices=RETRIEVAL_MODES, help="retrieval mode (default: hybrid)")
+    asking.add_argument("--top-k", type=int, help="passages to retrieve (default: 5)")
+    asking.add_argument("--reader", help="auto (default), offline, or a QA model id / folder")
+    asking.add_argument("--qa-model", help="the QA model `--reader auto` uses when it is available locally")
+
+    building = argparse.ArgumentParser(add_help=False)
+    building.add_argument("--chunk-tokens", type=int, help="chunk size in embedder tokens (default: 128)")
+    building.add_argument("--chunk-overlap", type=int, help="chunk overlap in embedder tokens (default: 32)")
+    building.add_argument("--faiss-factory", help='FAISS factory string (default: "Flat", exact search)')
+
+    index = commands.add_parser("index", parents=[common, building], help="index articles (incremental)",
+                                description="Index the articles under PATH... Unchanged articles are not "
+                                            "re-embedded; articles no longer there are dropped unless --add.")
+    index.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt .md .html .pdf .jsonl)")
+    index.add_argument("--add", action="store_true", help="add or update these articles, keep all others")
+    index.add_argument("--rebuild", action="store_true", help="ignore the existing index (e.g. to change embedder)")
+
+    search = commands.add_parser("search", parents=[common, asking], help="find the passages for a query")
+    search.add_argument("query")
+
+    ask = commands.add_parser("ask", parents=[common, asking], help="answer a question, with citations")
+    ask.add_argument("question")
+    ask.add_argument("--max-answers", type=int, help="answers to show (default: 3)")
+
+    evaluate = commands.add_parser("eval", parents=[common, asking, building], help="score a question set")
+    evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
+                          help="JSON Lines question file (default: eval/questions.jsonl)")
+    evaluate.add_argument("--corpus", type=Path, help="evaluate on this folder of articles, indexed into its own cache")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _quiet_libraries()
+    try:
+        config = _config_from(args)
+        return COMMANDS[args.command](args, config)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _config_from(args: argparse.Namespace) -> Config:
+    return Config.from_env().with_overrides(
+        index_dir=args.index_dir,
+        embedder=args.embedder,
+        retrieval=getattr(args, "retrieval", None),
+        top_k=getattr(args, "top_k", None),
+        reader=getattr(args, "reader", None),
+        qa_model=getattr(args, "qa_model", None),
+        chunk_tokens=getattr(args, "chunk_tokens", None),
+        chunk_overlap=getattr(args, "chunk_overlap", None),
+        faiss_factory=getattr(args, "faiss_factory", None),
+        max_answers=getattr(args, "max_answers", None),
+    )
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def run_index(args: argparse.Namespace, config: Config) -> int:
+    from .pipeline import index_paths
+
+    collection, report = index_paths(config, args.paths, add=args.add, rebuild=args.rebuild, log=_log,
+                                     show_progress=not args.json and sys.stderr.isatty())
+    if args.json:
+        _print_json({
+            "index_dir": str(config.index_dir),
+            "documents": report.documents,
+            "chunks": report.total_chunks,
+            "added": report.added, "changed": report.changed,
+            "removed": report.removed, "unchanged": report.unchanged,
+            "embedded_chunks": report.embedded_chunks,
+        })
+    else:
+        print(f"indexed {report.summary()} in {config.index_dir}")
+    return 0
+
+
+def run_search(args: argparse.Namespace, config: Config) -> int:
+    from .pipeline import QAPipeline
+    from .render import passages_text, search_json
+    from .readers.offline import OfflineReader
+
+    pipeline = QAPipeline.open(config, log=_log, reader=OfflineReader())  # search never reads
+    passages = pipeline.search(args.query)
+    print(json.dumps(search_json(args.query, passages), ensure_ascii=False) if args.json else passages_text(passages))
+    return 0
+
+
+def run_ask(args: argparse.Namespace, config: Config) -> int:
+    from .pipeline import QAPipeline
+    from .render import result_json, result_text
+
+    pipeline = QAPipeline.open(config, log=_log)
+    result = pipeline.ask(args.question)
+    print(json.dumps(result_json(result), ensure_ascii=False) if args.json else result_text(result))
+    return 0
+
+
+def run_eval(args: argparse.Namespace, config: Config) -> int:
+    from eval.questions import load_questions
+    from eval.runner import corpus_index_dir, evaluate
+
+    from .pipeline import QAPipeline, index_paths
+
+    questions = load_questions(args.questions)
+    if args.corpus is not None:
+        config = config.with_overrides(index_dir=corpus_index_dir(args.corpus, config))
+        index_paths(config, [args.corpus], log=_log)
+    pipeline = QAPipeline.open(config, log=_log)
+    run = evaluate(pipeline, questions, progress=None if args.json else _progress)
+    if args.json:
+        _print_json({"metrics": run.metrics, "questions": run.rows})
+    else:
+        for key, value in run.metrics.items():
+            print(f"{key:>20}  {value:.3f}" if isinstance(value, float) else f"{key:>20}  {value}")
+    return 0
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{done}/{total} questions", end="" if done < total else "\n", file=sys.stderr)
+
+
+def _print_json(value: dict) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+def _quiet_libraries() -> None:
+    """Model-loading progress bars and hub warnings are noise on a CLI's stderr."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
+
+
+COMMANDS = {"index": run_index, "search": run_search, "ask": run_ask, "eval": run_eval}

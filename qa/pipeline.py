@@ -1,0 +1,106 @@
+"""retrieve → read → cite: the one path the CLI, the UI and the evaluation all use."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from index.collection import Collection
+from index.documents import Document
+from index.embedder import Embedder, SentenceTransformerEmbedder
+from index.errors import UserError
+from index.indexer import Indexer, UpdateReport
+from index.loaders import load_documents
+from index.storage import current_generation
+
+from .config import BUNDLED_ARTICLES, Config
+from .readers.base import Reader
+from .readers.factory import make_reader
+from .results import Passage, Result
+from .retrieval import Retriever, make_retriever
+
+Log = Callable[[str], None]
+
+
+class EmptyQuestionError(UserError):
+    """The question was empty or only whitespace."""
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder | None = None,
+                add: bool = False, rebuild: bool = False, log: Log = _quiet,
+                show_progress: bool = False) -> tuple[Collection, UpdateReport]:
+    """Load the articles under `paths` and bring the index in `config.index_dir` up to date.
+
+    add: keep indexed documents that are not under `paths` (otherwise they are dropped).
+    """
+    documents = load_documents(paths, warn=lambda message: log(f"warning: {message}"))
+    embedder = embedder or SentenceTransformerEmbedder(config.embedder)
+    indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
+    return indexer.update(Path(config.index_dir), documents, remove_missing=not add, rebuild=rebuild)
+
+
+@dataclass
+class QAPipeline:
+    config: Config
+    collection: Collection
+    embedder: Embedder
+    retriever: Retriever
+    reader: Reader
+
+    @classmethod
+    def open(cls, config: Config, *, log: Log = _quiet, embedder: Embedder | None = None,
+             reader: Reader | None = None) -> "QAPipeline":
+        """Open the configured index. The default index is built from the bundled
+        articles on first use; any other folder must have been indexed before."""
+        embedder = embedder or SentenceTransformerEmbedder(config.embedder)
+        root = Path(config.index_dir)
+        if current_generation(root) is None and config.is_default_index:
+            log(f"building the index of the bundled articles in {root} (first use)…")
+            collection, report = index_paths(config, [BUNDLED_ARTICLES], embedder=embedder, log=log)
+            log(f"indexed {report.summary()}")
+        else:
+            collection = Collection.load(root, config.embedder)
+        reader = reader or make_reader(config.reader, config.qa_model, embedder, log)
+        return cls(config, collection, embedder, make_retriever(config.retrieval, collection, embedder), reader)
+
+    def with_settings(self, *, retrieval: str | None = None, reader: Reader | None = None) -> "QAPipeline":
+        """The same index with another retrieval mode or reader."""
+        config = self.config.with_overrides(retrieval=retrieval)
+        return QAPipeline(config, self.collection, self.embedder,
+                          make_retriever(config.retrieval, self.collection, self.embedder),
+                          reader or self.reader)
+
+    def search(self, query: str, k: int | None = None) -> list[Passage]:
+        return self.retriever.retrieve(_require_text(query), k or self.config.top_k)
+
+    def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
+            rank_depth: int = 0) -> Result:
+        """Answer `question` from its `top_k` best passages. rank_depth: retrieve at least
+        this many passages for the result (the evaluation ranks deeper than the reader reads)."""
+        question = _require_text(question)
+        top_k = top_k or self.config.top_k
+        started = time.perf_counter()
+        passages = self.retriever.retrieve(question, max(top_k, rank_depth))
+        retrieved = time.perf_counter()
+        answers = self.reader.read(question, passages[:top_k], max_answers or self.config.max_answers)
+        done = time.perf_counter()
+        timings = {
+            "retrieve": round((retrieved - started) * 1000, 2),
+            "read": round((done - retrieved) * 1000, 2),
+            "total": round((done - started) * 1000, 2),
+        }
+        return Result(question, answers, passages, timings, self.reader.name)
+
+    def document(self, doc_id: str) -> Document:
+        return self.collection.documents[doc_id]
+
+
+def _require_text(text: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise EmptyQuestionError("the question is empty: ask something, e.g. python -m qa ask \"Who spoke at the conference?\"")
+    return text.strip()

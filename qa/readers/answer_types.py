@@ -1,0 +1,140 @@
+"""What kind of answer a question asks for, from its wording alone."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PERSON, ORG, PLACE, DATE, TIME, NUMBER, MONEY, PERCENT, QUANTITY, DURATION, ORDINAL, TITLE, OTHER = (
+    "person", "organization", "place", "date", "time", "number", "money", "percent", "quantity",
+    "duration", "ordinal", "title", "other",
+)
+
+ORG_NOUNS = {
+    "company", "companies", "organization", "organisation", "organizations", "organisations",
+    "university", "universities", "institution", "institutions", "agency", "firm", "firms", "group",
+    "team", "club", "body", "government", "commission", "center", "centre", "department", "ministry",
+    "hospital", "bank", "party", "school", "college", "institute", "laboratory", "lab", "enterprise",
+    "enterprises", "corporation", "startup", "publisher", "newspaper", "broadcaster", "authority",
+    "council", "committee", "association", "federation", "union", "manufacturer", "airline", "brand",
+    "operator", "developer", "network", "outlet", "sponsor", "charity", "foundation", "museum", "band",
+}
+PLACE_NOUNS = {
+    "city", "cities", "country", "countries", "province", "district", "region", "town", "village",
+    "place", "venue", "location", "state", "continent", "area", "county", "nation", "capital",
+    "island", "river", "stadium", "site", "port", "neighbourhood", "neighborhood", "street", "park",
+    "zone", "valley", "lake", "mountain", "arena", "hall", "airport", "station", "suburb", "borough",
+}
+PERSON_NOUNS = {
+    "person", "man", "woman", "scientist", "professor", "academician", "official", "director",
+    "ceo", "chief", "head", "leader", "author", "writer", "speaker", "expert", "researcher", "player",
+    "coach", "minister", "mayor", "president", "chairman", "chair", "founder", "reporter", "journalist",
+    "artist", "singer", "actor", "actress", "engineer", "architect", "designer", "curator", "captain",
+    "manager", "winner", "scholar", "doctor", "physician", "spokesperson", "spokesman", "spokeswoman",
+    "secretary", "governor", "senator", "composer", "conductor", "athlete", "driver", "pilot",
+}
+TITLE_NOUNS = {
+    "theme", "title", "slogan", "motto", "name", "report", "book", "film", "movie", "song", "album",
+    "topic", "play", "exhibition", "show", "series", "novel", "project", "programme", "program",
+    "campaign", "initiative", "plan", "award", "prize", "paper", "speech", "talk", "lecture",
+}
+MONEY_WORDS = {
+    "cost", "costs", "price", "worth", "money", "spend", "spent", "invest", "invested", "investment",
+    "fund", "funding", "funded", "revenue", "output", "value", "valued", "pay", "paid", "raise", "raised",
+    "budget", "sell", "sold", "earn", "earned", "fee", "salary", "prize", "dollars", "yuan", "euros",
+    "pounds", "budgeted", "loan", "grant", "sales", "profit", "turnover",
+}
+PRICE_WORDS = {"price", "cost", "worth", "value", "budget", "salary", "fee", "valuation", "fine"}
+_AUXILIARIES = {
+    "is", "was", "are", "were", "the", "a", "an", "of", "did", "does", "do", "has", "have", "had",
+    "will", "would", "can", "could", "kind", "type", "sort", "two", "three", "other", "main",
+}
+DATE_NOUNS = {"date", "day", "year", "month", "week", "season", "decade", "century", "weekday"}
+DURATION_WORDS = {"long", "duration"}
+QUANTITY_WORDS = {"far", "high", "tall", "big", "large", "heavy", "deep", "wide", "fast", "long", "old", "hot", "cold"}
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    """expected: answer types in order of preference; focus: the noun the question asks
+    about ("academicians" in "how many academicians"), if any."""
+
+    expected: tuple[str, ...]
+    focus: str | None = None
+    wh: str = ""
+
+    @property
+    def primary(self) -> str:
+        return self.expected[0]
+
+
+def detect_answer_type(question: str) -> AnswerType:
+    words = [w.lower() for w in _WORD.findall(question)]
+    text = " ".join(words)
+
+    def after(*phrase: str) -> str | None:
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i:i + n]) == phrase:
+                rest = [w for w in words[i + n:] if w not in {"of", "the", "a", "an", "different", "other", "total"}]
+                return rest[0] if rest else None
+        return None
+
+    if "how many" in text:
+        return AnswerType((NUMBER, QUANTITY), after("how", "many"), "how many")
+    if re.search(r"\bwhat (percentage|percent|proportion|share|fraction)\b", text) or "what per cent" in text:
+        return AnswerType((PERCENT, NUMBER), None, "what percent")
+    if "how much" in text:
+        focus = after("how", "much")
+        if set(words) & MONEY_WORDS or focus in MONEY_WORDS:
+            return AnswerType((MONEY, NUMBER, QUANTITY), focus, "how much")
+        return AnswerType((QUANTITY, MONEY, NUMBER, PERCENT), focus, "how much")
+    if re.search(r"\bhow long\b", text) and not re.search(r"\bhow long (is|was) the (bridge|road|river|tunnel|track|line|route|course)\b", text):
+        return AnswerType((DURATION, QUANTITY, DATE), None, "how long")
+    match = re.search(r"\bhow (far|high|tall|big|large|heavy|deep|wide|fast|old|hot|cold|long)\b", text)
+    if match:
+        return AnswerType((QUANTITY, NUMBER, DURATION), match.group(1), "how " + match.group(1))
+    if re.search(r"\bwhat time\b", text):
+        return AnswerType((TIME, DATE), None, "what time")
+    if words and words[0] == "when" or re.search(r"\b(in )?(what|which) (date|day|year|month|week|season|decade|century|weekday)\b", text) \
+            or re.search(r"\bwhen\b", text):
+        return AnswerType((DATE, TIME), None, "when")
+    if re.search(r"\bwhere\b", text):
+        return AnswerType((PLACE, ORG), None, "where")
+    if re.search(r"\bwho(m|se)?\b", text):
+        if re.search(r"\bwho (hosted|co-hosted|cohosted|organized|organised|sponsored|funded|owns|owned|runs|ran|published|built|made|manufactured|developed|operates|operated|employs|backed)\b", text):
+            return AnswerType((ORG, PERSON), None, "who")
+        return AnswerType((PERSON, ORG), None, "who")
+    match = re.search(r"\b(?:which|what|name)\b((?:\s+[\w'-]+){1,4})", text)
+    if match:
+        following = match.group(1).split()
+        # "what did X do": the answer is whatever X did, not a noun named here.
+        asks_about_action = following[0] in {"did", "does", "do", "will", "can", "could", "would", "should"}
+        nouns = [w for w in following if w not in _AUXILIARIES][:2]
+        for word in [] if asks_about_action else nouns:
+            expected = _noun_class(word)
+            if expected:
+                return AnswerType(expected, word, "which")
+        if set(words) & PRICE_WORDS:
+            return AnswerType((MONEY, NUMBER), None, "what")
+        return AnswerType((OTHER,), None if asks_about_action or not nouns else nouns[0], words[0] if words else "")
+    return AnswerType((OTHER,), None, words[0] if words else "")
+
+
+def _noun_class(word: str) -> tuple[str, ...] | None:
+    if word in ORG_NOUNS:
+        return (ORG, PLACE)
+    if word in PLACE_NOUNS:
+        return (PLACE, ORG)
+    if word in PERSON_NOUNS:
+        return (PERSON, ORG)
+    if word in DATE_NOUNS:
+        return (DATE, TIME)
+    if word in {"edition", "anniversary", "rank", "position", "generation"}:
+        return (ORDINAL, NUMBER)
+    if word in PRICE_WORDS:
+        return (MONEY, NUMBER)
+    if word in TITLE_NOUNS:
+        return (TITLE, OTHER)
+    return None

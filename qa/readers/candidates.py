@@ -1,0 +1,129 @@
+"""Candidate answer spans in a sentence: named entities, numbers with their units,
+quoted titles and noun phrases, each tagged with the answer types it can fill."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .answer_types import (
+    DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PLACE, QUANTITY, TIME, TITLE,
+)
+
+ENTITY_TYPES = {
+    "PERSON": (PERSON,),
+    "ORG": (ORG,),
+    "GPE": (PLACE,),
+    "LOC": (PLACE,),
+    "FAC": (PLACE, ORG),
+    "NORP": (OTHER,),
+    "DATE": (DATE, DURATION),
+    "TIME": (TIME,),
+    "CARDINAL": (NUMBER,),
+    "MONEY": (MONEY,),
+    "PERCENT": (PERCENT,),
+    "QUANTITY": (QUANTITY,),
+    "ORDINAL": (ORDINAL,),
+    "WORK_OF_ART": (TITLE,),
+    "EVENT": (TITLE, OTHER),
+    "LAW": (TITLE,),
+    "PRODUCT": (TITLE, OTHER),
+    "LANGUAGE": (OTHER,),
+}
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundred|a hundred|one hundred|dozens|hundreds|thousands"
+)
+_MODIFIER = r"(?:(?:more|fewer|less) than|over|under|nearly|almost|about|around|some|approximately|roughly|up to|at least|at most)\s+"
+_NUMBER = re.compile(
+    rf"(?<![\w.])(?:{_MODIFIER})?(?:\d[\d,]*(?:\.\d+)?|(?:{_NUMBER_WORDS})\b)"
+    r"(?:\s+(?:million|billion|trillion|thousand|hundred))?(?![\w])",
+    re.IGNORECASE,
+)
+_MONEY_UNITS = r"yuan|dollars?|euros?|pounds?|yen|rupees?|francs?|won|rmb|usd|eur|gbp|cny"
+_MONEY_AFTER = re.compile(rf"\s*(?:(?:us|u\.s\.|hong kong|singapore|australian|canadian)\s+)?(?:{_MONEY_UNITS})\b", re.IGNORECASE)
+_PERCENT_AFTER = re.compile(r"\s*(?:%|per ?cent|percentage points?)", re.IGNORECASE)
+_QUANTITY_AFTER = re.compile(
+    r"\s*(?:km|kilomet(?:re|er)s?|met(?:re|er)s?|m|cm|mm|miles?|feet|ft|kg|kilograms?|tonnes?|tons?|"
+    r"grams?|litres?|liters?|hectares?|acres?|square (?:met(?:re|er)s|kilomet(?:re|er)s|miles)|mw|gw|kwh|"
+    r"megawatts?|gigawatts?|seats?|storeys?|floors?|degrees?)\b",
+    re.IGNORECASE,
+)
+_DURATION_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries)\b", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,200}?)[\"”]")
+_CURRENCY_BEFORE = re.compile(r"(?:US|HK|A|C|S)?[$€£¥]\s*$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A span [start, end) of the sentence's text, and the answer types it can fill."""
+
+    start: int
+    end: int
+    types: tuple[str, ...]
+    source: str
+
+
+def find_candidates(doc) -> list[Candidate]:
+    """Candidates in a spaCy Doc of one sentence; offsets are into `doc.text`."""
+    text = doc.text
+    found: dict[tuple[int, int], Candidate] = {}
+
+    def add(start: int, end: int, types: tuple[str, ...], source: str) -> None:
+        start, end = _trim(text, start, end)
+        if start >= end:
+            return
+        key = (start, end)
+        if key in found:
+            merged = tuple(dict.fromkeys(found[key].types + types))
+            found[key] = Candidate(start, end, merged, found[key].source)
+        else:
+            found[key] = Candidate(start, end, types, source)
+
+    for ent in doc.ents:
+        add(ent.start_char, ent.end_char, ENTITY_TYPES.get(ent.label_, (OTHER,)), "entity")
+    for match in _NUMBER.finditer(text):
+        _add_number(text, match.start(), match.end(), add)
+    for match in _QUOTED.finditer(text):
+        add(match.start(1), match.end(1), (TITLE, OTHER), "quote")
+    for chunk in _noun_chunks(doc):
+        if chunk.root.pos_ == "PRON":
+            continue
+        add(chunk.start_char, chunk.end_char, (OTHER,), "noun")
+        # The chunk minus its determiner and leading numbers, e.g. "27 academicians" -> "academicians"
+        words = [t for t in chunk if t.pos_ not in ("DET", "NUM", "PRON")]
+        if words and words[0].idx > chunk.start_char:
+            add(words[0].idx, chunk.end_char, (OTHER,), "noun")
+    return list(found.values())
+
+
+def _add_number(text: str, start: int, end: int, add) -> None:
+    """A number, and the number widened by its unit or currency."""
+    add(start, end, (NUMBER,), "number")
+    currency = _CURRENCY_BEFORE.search(text, 0, start)
+    if currency:
+        add(currency.start(), end, (MONEY,), "number")
+    for pattern, kind in ((_MONEY_AFTER, MONEY), (_PERCENT_AFTER, PERCENT), (_QUANTITY_AFTER, QUANTITY),
+                          (_DURATION_AFTER, DURATION)):
+        unit = pattern.match(text, end)
+        if unit:
+            add(currency.start() if currency and kind == MONEY else start, unit.end(), (kind,), "number")
+            if kind == DURATION:
+                add(start, unit.end(), (DATE,), "number")
+
+
+def _noun_chunks(doc):
+    try:
+        return list(doc.noun_chunks)
+    except ValueError:  # no parser in the pipeline
+        return []
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start].isspace() or text[start] in ",;:.\"'“”‘’(["):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:.\"'“”‘’)]"):
+        end -= 1
+    if text[start:end].lower().startswith("the "):
+        start += 4
+    return start, end

@@ -1,0 +1,87 @@
+"""How results are shown: the JSON shapes other tools rely on, and plain text for a terminal."""
+from __future__ import annotations
+
+import textwrap
+
+from .results import Answer, Passage, Result
+
+
+def passage_json(passage: Passage) -> dict:
+    return {
+        "doc_id": passage.doc_id,
+        "title": passage.title,
+        "text": passage.chunk.text,
+        "start": passage.chunk.start,
+        "end": passage.chunk.end,
+        "score": round(float(passage.score), 6),
+    }
+
+
+def answer_json(answer: Answer) -> dict:
+    return {
+        "text": answer.text,
+        "score": round(float(answer.score), 6),
+        "doc_id": answer.doc_id,
+        "title": answer.title,
+        "start": answer.start,
+        "end": answer.end,
+        "passage": {"text": answer.context, "start": answer.context_start, "end": answer.context_end},
+    }
+
+
+def result_json(result: Result) -> dict:
+    """The `ask --json` object."""
+    return {
+        "question": result.question,
+        "answers": [answer_json(a) for a in result.answers],
+        "passages": [passage_json(p) for p in result.passages],
+        "timings_ms": dict(result.timings_ms),
+    }
+
+
+def search_json(query: str, passages: list[Passage]) -> dict:
+    return {"query": query, "passages": [passage_json(p) for p in passages]}
+
+
+def mark_answer(answer: Answer, left: str = "[[", right: str = "]]") -> str:
+    """The answer's sentence with the answer wrapped in markers."""
+    a, b = answer.start - answer.context_start, answer.end - answer.context_start
+    return answer.context[:a] + left + answer.context[a:b] + right + answer.context[b:]
+
+
+def result_text(result: Result, width: int = 88) -> str:
+    lines: list[str] = []
+    if not result.answers:
+        lines.append("No answer found in the articles. The closest passages:")
+        for passage in result.passages[:3]:
+            lines.append(f"  - {passage.title} [{passage.doc_id}]")
+            lines.append(_indent(_shorten(passage.chunk.text, 300), width))
+        return "\n".join(lines)
+    best = result.answers[0]
+    lines.append(f"Answer: {best.text}   (confidence {best.score:.2f})")
+    for number, answer in enumerate(result.answers, start=1):
+        lines.append("")
+        lines.append(f"[{number}] {answer.text}  ·  {answer.score:.2f}  ·  {answer.title} [{answer.doc_id}, "
+                     f"characters {answer.start}-{answer.end}]")
+        lines.append(_indent(mark_answer(answer), width))
+    return "\n".join(lines)
+
+
+def passages_text(passages: list[Passage], width: int = 88) -> str:
+    if not passages:
+        return "No matching passages."
+    lines = []
+    for passage in passages:
+        lines.append(f"{passage.rank}. {passage.title} [{passage.doc_id}, characters "
+                     f"{passage.chunk.start}-{passage.chunk.end}]  score {passage.score:.4f}")
+        lines.append(_indent(_shorten(passage.chunk.text, 400), width))
+    return "\n".join(lines)
+
+
+def _indent(text: str, width: int) -> str:
+    return textwrap.fill(" ".join(text.split()), width=width, initial_indent="    ", subsequent_indent="    ")
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"

@@ -1,0 +1,56 @@
+"""What the question side produces: retrieved Passages and extracted Answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.documents import Chunk
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk. score: the retriever's score (higher is better);
+    dense_score / lexical_score: the component scores when known."""
+
+    chunk: Chunk
+    title: str
+    score: float
+    rank: int
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extracted answer: `document.text[start:end] == text`.
+
+    score: confidence in [0, 1], comparable across passages and questions.
+    context_start / context_end: the sentence (or span) around the answer, in the same
+    document offsets, shown as the citation's passage.
+    """
+
+    text: str
+    score: float
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    context: str
+    context_start: int
+    context_end: int
+    passage: Passage | None = None
+    answer_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything `ask` returns for one question."""
+
+    question: str
+    answers: list[Answer]
+    passages: list[Passage]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    reader: str = ""
