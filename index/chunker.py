@@ -24,8 +24,8 @@ class ChunkerSettings:
     overlap_tokens: int = 32
 
     def __post_init__(self) -> None:
-        if self.max_tokens < 8:
-            raise ConfigError(f"chunk size must be at least 8 tokens, got {self.max_tokens}")
+        if self.max_tokens < 2:
+            raise ConfigError(f"chunk size must be at least 2 tokens, got {self.max_tokens}")
         if not 0 <= self.overlap_tokens < self.max_tokens:
             raise ConfigError(
                 f"chunk overlap must be between 0 and the chunk size ({self.max_tokens}), "

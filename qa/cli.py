@@ -108,10 +108,11 @@ def run_index(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_search(args: argparse.Namespace, config: Config) -> int:
-    from .pipeline import QAPipeline
+    from .pipeline import QAPipeline, require_text
     from .render import passages_text, search_json
     from .readers.offline import OfflineReader
 
+    require_text(args.query)
     pipeline = QAPipeline.open(config, log=_log, reader=OfflineReader())  # search never reads
     passages = pipeline.search(args.query)
     print(json.dumps(search_json(args.query, passages), ensure_ascii=False) if args.json else passages_text(passages))
@@ -119,9 +120,10 @@ def run_search(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_ask(args: argparse.Namespace, config: Config) -> int:
-    from .pipeline import QAPipeline
+    from .pipeline import QAPipeline, require_text
     from .render import result_json, result_text
 
+    require_text(args.question)
     pipeline = QAPipeline.open(config, log=_log)
     result = pipeline.ask(args.question)
     print(json.dumps(result_json(result), ensure_ascii=False) if args.json else result_text(result))

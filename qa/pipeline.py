@@ -9,9 +9,9 @@ from typing import Callable
 from index.collection import Collection
 from index.documents import Document
 from index.embedder import Embedder, SentenceTransformerEmbedder
-from index.errors import UserError
+from index.errors import EmptyCollectionError, UserError
 from index.indexer import Indexer, UpdateReport
-from index.loaders import load_documents
+from index.loaders import SUPPORTED_SUFFIXES, load_documents
 from index.storage import current_generation
 
 from .config import BUNDLED_ARTICLES, Config
@@ -39,6 +39,12 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
     add: keep indexed documents that are not under `paths` (otherwise they are dropped).
     """
     documents = load_documents(paths, warn=lambda message: log(f"warning: {message}"))
+    if not documents:
+        names = ", ".join(str(p) for p in paths)
+        raise EmptyCollectionError(
+            f"no readable articles in {names} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); "
+            "nothing was changed"
+        )
     embedder = embedder or SentenceTransformerEmbedder(config.embedder)
     indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
     return indexer.update(Path(config.index_dir), documents, remove_missing=not add, rebuild=rebuild)
@@ -76,13 +82,13 @@ class QAPipeline:
                           reader or self.reader)
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
-        return self.retriever.retrieve(_require_text(query), k or self.config.top_k)
+        return self.retriever.retrieve(require_text(query), k or self.config.top_k)
 
     def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
             rank_depth: int = 0) -> Result:
         """Answer `question` from its `top_k` best passages. rank_depth: retrieve at least
         this many passages for the result (the evaluation ranks deeper than the reader reads)."""
-        question = _require_text(question)
+        question = require_text(question)
         top_k = top_k or self.config.top_k
         started = time.perf_counter()
         passages = self.retriever.retrieve(question, max(top_k, rank_depth))
@@ -100,7 +106,8 @@ class QAPipeline:
         return self.collection.documents[doc_id]
 
 
-def _require_text(text: str) -> str:
+def require_text(text: str) -> str:
+    """The question without surrounding whitespace; an empty one is a user error."""
     if not isinstance(text, str) or not text.strip():
         raise EmptyQuestionError("the question is empty: ask something, e.g. python -m qa ask \"Who spoke at the conference?\"")
     return text.strip()

@@ -43,6 +43,11 @@ MONEY_WORDS = {
     "budget", "sell", "sold", "earn", "earned", "fee", "salary", "prize", "dollars", "yuan", "euros",
     "pounds", "budgeted", "loan", "grant", "sales", "profit", "turnover",
 }
+_TIME_VERBS = {
+    "last", "lasts", "lasted", "take", "takes", "took", "taken", "run", "runs", "ran", "spend", "spent",
+    "wait", "waited", "stay", "stayed", "serve", "served", "been", "ago", "since", "did", "does", "do",
+    "will", "remain", "remained", "work", "worked", "live", "lived", "continue", "continued",
+}
 PRICE_WORDS = {"price", "cost", "worth", "value", "budget", "salary", "fee", "valuation", "fine"}
 _AUXILIARIES = {
     "is", "was", "are", "were", "the", "a", "an", "of", "did", "does", "do", "has", "have", "had",
@@ -90,8 +95,11 @@ def detect_answer_type(question: str) -> AnswerType:
         if set(words) & MONEY_WORDS or focus in MONEY_WORDS:
             return AnswerType((MONEY, NUMBER, QUANTITY), focus, "how much")
         return AnswerType((QUANTITY, MONEY, NUMBER, PERCENT), focus, "how much")
-    if re.search(r"\bhow long\b", text) and not re.search(r"\bhow long (is|was) the (bridge|road|river|tunnel|track|line|route|course)\b", text):
-        return AnswerType((DURATION, QUANTITY, DATE), None, "how long")
+    if re.search(r"\bhow long\b", text):
+        # "how long did it last" asks for time; "how long is the bridge" for a length.
+        if set(words) & _TIME_VERBS:
+            return AnswerType((DURATION, QUANTITY, DATE), None, "how long")
+        return AnswerType((QUANTITY, DURATION), None, "how long")
     match = re.search(r"\bhow (far|high|tall|big|large|heavy|deep|wide|fast|old|hot|cold|long)\b", text)
     if match:
         return AnswerType((QUANTITY, NUMBER, DURATION), match.group(1), "how " + match.group(1))

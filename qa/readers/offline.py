@@ -131,7 +131,7 @@ class OfflineReader:
             sentence_score
             + w.type_match * type_score
             + w.proximity * _proximity(tokens, sentence.doc, terms)
-            + w.focus * _focus_match(tokens, sentence.doc, answer_type)
+            + w.focus * _focus_match(tokens, sentence.doc, _focus_word(question_doc, answer_type), answer_type)
             - w.repeat_penalty * repeated
             + w.bias
         )
@@ -247,11 +247,19 @@ def _proximity(tokens, sentence_doc, terms: list[_Term]) -> float:
     return 1.0 / (1.0 + min(distances) / 4.0)
 
 
-def _focus_match(tokens, sentence_doc, answer_type: AnswerType) -> float:
+def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
+    """The noun a "how many"/"how much" question counts, from the parse when it has one."""
+    for token in question_doc:
+        if token.lower_ in ("many", "much") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
+            return token.head.text
+    return answer_type.focus
+
+
+def _focus_match(tokens, sentence_doc, focus_word: str | None, answer_type: AnswerType) -> float:
     """For "how many X", a number followed closely by X."""
-    if not answer_type.focus or answer_type.primary == OTHER:
+    if not focus_word or answer_type.primary == OTHER:
         return 0.0
-    focus = answer_type.focus.lower()[:6]
+    focus = focus_word.lower()[:6]
     following = sentence_doc[tokens[-1].i + 1: tokens[-1].i + 5]
     inside = tokens
     keys = [_key(t) for t in list(following) + list(inside)]

@@ -1,0 +1,48 @@
+"""Shared fixtures: the real bundled embedder (loaded once) and small article folders."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.embedder import SentenceTransformerEmbedder
+
+ARTICLES = {
+    "harbour.txt": (
+        "New harbour bridge opens in Portvale\n"
+        "The Portvale harbour bridge opened to traffic on March 3 after four years of work.The bridge is "
+        "1.8 kilometres long and cost 420 million euros. Mayor Ilse Brandt cut the ribbon in front of "
+        "about 5,000 residents. The structure was designed by the engineering firm Halvorsen Partners."
+    ),
+    "chess.txt": (
+        "Young player wins city chess open\n"
+        "Fourteen-year-old Mara Quint won the Lindholm Chess Open on Sunday, beating 212 other players. "
+        "She scored seven points from nine rounds. The tournament was held in the old Lindholm town hall "
+        "and was organised by the Lindholm Chess Club."
+    ),
+    "orchard.txt": (
+        "Apple harvest up in the valley\n"
+        "Growers in the Esk valley picked 31,000 tonnes of apples this autumn, up 12 percent on last year. "
+        "Warm spring weather helped the blossom. The growers' cooperative, Esk Fruit, will open a new "
+        "packing plant in Redford next May."
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    model = SentenceTransformerEmbedder()
+    model.warm_up()
+    return model
+
+
+def write_articles(folder: Path, articles: dict[str, str] = ARTICLES) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in articles.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    return write_articles(tmp_path / "articles")

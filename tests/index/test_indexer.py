@@ -1,0 +1,111 @@
+import pytest
+
+from index.collection import Collection
+from index.errors import EmbedderMismatchError, EmptyCollectionError, IndexNotFoundError
+from index.indexer import Indexer
+from index.loaders import load_documents
+from index.storage import current_generation
+
+
+def docs_in(folder):
+    return load_documents([folder], warn=lambda _: None)
+
+
+def index(folder, root, embedder, **kwargs):
+    return Indexer(embedder).update(root, docs_in(folder), **kwargs)
+
+
+def test_first_build_embeds_every_chunk_and_reopens(corpus, tmp_path, embedder):
+    root = tmp_path / "idx"
+    collection, report = index(corpus, root, embedder)
+    assert sorted(report.added) == ["chess", "harbour", "orchard"]
+    assert report.embedded_chunks == report.total_chunks == len(collection.chunks) > 0
+    reopened = Collection.load(root, embedder.name)
+    assert [c.text for c in reopened.chunks] == [c.text for c in collection.chunks]
+    assert reopened.vectors.shape == collection.vectors.shape
+    for chunk in reopened.chunks:
+        assert reopened.documents[chunk.doc_id].text[chunk.start:chunk.end] == chunk.text
+
+
+def test_unchanged_documents_are_not_re_embedded(corpus, tmp_path, embedder):
+    root = tmp_path / "idx"
+    index(corpus, root, embedder)
+    generation = current_generation(root)
+    _, report = index(corpus, root, embedder)
+    assert report.embedded_chunks == 0 and sorted(report.unchanged) == ["chess", "harbour", "orchard"]
+    assert current_generation(root) == generation  # nothing rewritten
+
+
+def test_add_change_and_delete_a_file(corpus, tmp_path, embedder):
+    root = tmp_path / "idx"
+    first, _ = index(corpus, root, embedder)
+    (corpus / "new.txt").write_text("Library reopens\nThe city library reopened on Tuesday with 40,000 books.")
+    (corpus / "chess.txt").write_text("Chess update\nThe Lindholm Chess Open moved to the harbour hall.")
+    (corpus / "orchard.txt").unlink()
+    collection, report = index(corpus, root, embedder)
+    assert report.added == ["new"] and report.changed == ["chess"] and report.removed == ["orchard"]
+    assert report.unchanged == ["harbour"]
+    assert report.embedded_chunks == len(collection.chunks_of("new")) + len(collection.chunks_of("chess"))
+    reopened = Collection.load(root, embedder.name)
+    assert set(reopened.documents) == {"harbour", "chess", "new"}
+    assert "harbour hall" in " ".join(c.text for c in reopened.chunks if c.doc_id == "chess")
+    # the unchanged document keeps exactly the vectors it had
+    old_rows = first.vectors[first.chunks_of("harbour")]
+    assert (reopened.vectors[reopened.chunks_of("harbour")] == old_rows).all()
+    hits = reopened.lexical.search("library books", 3)[1]
+    assert reopened.chunks[int(hits[0])].doc_id == "new"
+
+
+def test_add_mode_keeps_documents_that_are_not_given(corpus, tmp_path, embedder):
+    root = tmp_path / "idx"
+    index(corpus, root, embedder)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "museum.txt").write_text("Museum news\nThe museum bought a painting for 2 million euros.")
+    _, report = index(extra, root, embedder, remove_missing=False)
+    assert report.added == ["museum"] and report.removed == [] and report.embedded_chunks >= 1
+    assert set(Collection.load(root).documents) == {"chess", "harbour", "orchard", "museum"}
+
+
+def test_a_failed_write_leaves_the_previous_index_intact(corpus, tmp_path, embedder, monkeypatch):
+    root = tmp_path / "idx"
+    index(corpus, root, embedder)
+    before = current_generation(root)
+    (corpus / "new.txt").write_text("Another\nA fresh article about ferries.")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("index.collection.np.save", crash)
+    with pytest.raises(OSError):
+        index(corpus, root, embedder)
+    assert current_generation(root) == before
+    assert set(Collection.load(root).documents) == {"chess", "harbour", "orchard"}
+    assert [p.name for p in root.iterdir() if p.name.startswith(".gen-")] == []
+
+
+def test_opening_with_another_embedder_says_how_to_rebuild(corpus, tmp_path, embedder):
+    root = tmp_path / "idx"
+    index(corpus, root, embedder)
+    with pytest.raises(EmbedderMismatchError, match="--rebuild"):
+        Collection.load(root, "some-org/another-model")
+
+
+def test_empty_collection_is_an_error_and_changes_nothing(corpus, tmp_path, embedder):
+    root = tmp_path / "idx"
+    index(corpus, root, embedder)
+    before = current_generation(root)
+    with pytest.raises(EmptyCollectionError):
+        Indexer(embedder).update(root, [])
+    assert current_generation(root) == before
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="python -m qa index"):
+        Collection.load(tmp_path / "nothing-here")
+
+
+def test_faiss_factory_strings_are_used(corpus, tmp_path, embedder):
+    collection, _ = Indexer(embedder, faiss_factory="HNSW16").update(tmp_path / "idx", docs_in(corpus))
+    assert "HNSW" in type(collection.dense.index).__name__
+    assert Collection.load(tmp_path / "idx").manifest.faiss_factory == "HNSW16"

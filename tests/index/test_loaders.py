@@ -1,0 +1,113 @@
+import json
+
+import pytest
+
+from index.errors import InputPathError
+from index.loaders import find_files, load_documents
+
+
+def load(folder):
+    warnings = []
+    docs = load_documents([folder], warn=warnings.append)
+    return {d.id: d for d in docs}, warnings
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with `text` in Helvetica, built by hand (no PDF writer needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_text_file_short_first_line_is_the_title_and_text_is_verbatim(tmp_path):
+    raw = "Bridge opens\r\nThe bridge opened on Friday.The mayor spoke.\r\n"
+    (tmp_path / "a.txt").write_bytes(raw.encode())
+    docs, _ = load(tmp_path)
+    assert docs["a"].title == "Bridge opens"
+    assert docs["a"].text == raw
+
+
+def test_text_file_without_a_short_first_line_takes_its_first_sentence(tmp_path):
+    (tmp_path / "b.txt").write_text("\nThe conference opened on Monday in the city. More followed.")
+    docs, _ = load(tmp_path)
+    assert docs["b"].title == "The conference opened on Monday in the city."
+
+
+def test_markdown_heading_is_the_title(tmp_path):
+    (tmp_path / "m.md").write_text("Intro line\n\n# The Real Title\n\nBody text here.")
+    docs, _ = load(tmp_path)
+    assert docs["m"].title == "The Real Title"
+
+
+def test_html_drops_scripts_and_styles_and_keeps_blocks_apart(tmp_path):
+    (tmp_path / "p.html").write_text(
+        "<html><head><title>Page title</title><style>p {color: red}</style></head><body>"
+        "<script>alert('x')</script><h1>Heading</h1><p>First <b>bold</b> paragraph.</p><p>Second one.</p>"
+        "</body></html>"
+    )
+    docs, _ = load(tmp_path)
+    doc = docs["p"]
+    assert doc.title == "Page title"
+    assert "alert" not in doc.text and "color" not in doc.text
+    assert doc.text.splitlines() == ["Heading", "First bold paragraph.", "Second one."]
+
+
+def test_pdf_text_is_extracted(tmp_path):
+    (tmp_path / "r.pdf").write_bytes(minimal_pdf("Harbour traffic grew by 12 percent."))
+    docs, _ = load(tmp_path)
+    assert "Harbour traffic grew by 12 percent." in docs["r"].text
+
+
+def test_jsonl_loads_each_line_and_reports_bad_lines(tmp_path):
+    lines = [
+        json.dumps({"id": "n1", "title": "One", "text": "First text.", "url": "http://example.org/1"}),
+        "{not json",
+        json.dumps({"id": "n2", "text": "Second text without title."}),
+        json.dumps({"title": "no id", "text": "x"}),
+    ]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines))
+    docs, warnings = load(tmp_path)
+    assert set(docs) == {"n1", "n2"}
+    assert docs["n1"].meta["url"] == "http://example.org/1"
+    assert docs["n2"].title == "Second text without title."
+    assert any("feed.jsonl:2" in w for w in warnings) and any("feed.jsonl:4" in w for w in warnings)
+
+
+def test_binary_empty_and_undecodable_files_are_skipped_with_a_warning(tmp_path):
+    (tmp_path / "good.txt").write_text("Fine article\nSome text.")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02\x03")
+    (tmp_path / "empty.txt").write_text("   \n")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    docs, warnings = load(tmp_path)
+    assert set(docs) == {"good"}
+    for name in ("binary.txt", "empty.txt", "latin.txt", "broken.pdf"):
+        assert sum(name in w for w in warnings) == 1
+
+
+def test_unsupported_files_in_folders_are_ignored_but_named_files_are_reported(tmp_path):
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    assert find_files([tmp_path]) == []
+    warnings = []
+    assert load_documents([tmp_path / "notes.docx"], warn=warnings.append) == []
+    assert "unsupported" in warnings[0]
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(InputPathError, match="no such file"):
+        find_files([tmp_path / "nope"])

@@ -1,0 +1,137 @@
+"""The CLI as a user meets it: exit codes, one-line errors, and the JSON contracts."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "qa", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture()
+def built_index(corpus, tmp_path, capsys):
+    index_dir = tmp_path / "idx"
+    assert main(["index", str(corpus), "--index-dir", str(index_dir), "--json"]) == 0
+    capsys.readouterr()
+    return index_dir
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t"])
+def test_empty_question_is_one_line_and_exit_2(question, tmp_path):
+    result = run_cli("ask", question, "--index-dir", str(tmp_path / "idx"))
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error:") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_path_is_one_line_and_exit_2(tmp_path):
+    result = run_cli("index", str(tmp_path / "missing"), "--index-dir", str(tmp_path / "idx"))
+    assert result.returncode == 2
+    assert "no such file or folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_empty_collection_is_exit_2_and_keeps_the_index(built_index, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "blank.txt").write_text("  ")
+    before = sorted(p.name for p in built_index.iterdir())
+    assert main(["index", str(empty), "--index-dir", str(built_index)]) == 2
+    err = capsys.readouterr().err
+    assert "no readable articles" in err and "skipped" in err
+    assert sorted(p.name for p in built_index.iterdir()) == before
+
+
+def test_unknown_index_dir_is_exit_2(tmp_path, capsys):
+    assert main(["ask", "Who won?", "--index-dir", str(tmp_path / "none")]) == 2
+    assert "no index in" in capsys.readouterr().err
+
+
+def test_index_json_reports_the_changes(corpus, tmp_path, capsys):
+    index_dir = tmp_path / "idx"
+    assert main(["index", str(corpus), "--index-dir", str(index_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(report["added"]) == ["chess", "harbour", "orchard"] and report["chunks"] >= 3
+    assert main(["index", str(corpus), "--index-dir", str(index_dir), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["embedded_chunks"] == 0 and again["added"] == []
+
+
+def test_ask_json_shape_and_offsets(built_index, corpus, capsys):
+    assert main(["ask", "Who won the Lindholm Chess Open?", "--index-dir", str(built_index), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"question", "answers", "passages", "timings_ms"}
+    assert set(out["timings_ms"]) == {"retrieve", "read", "total"}
+    assert all(isinstance(v, float) for v in out["timings_ms"].values())
+    assert out["answers"], "expected an answer"
+    texts = {p.stem: p.read_text() for p in corpus.iterdir()}
+    for answer in out["answers"]:
+        assert set(answer) == {"text", "score", "doc_id", "title", "start", "end", "passage"}
+        assert 0.0 <= answer["score"] <= 1.0
+        doc = texts[answer["doc_id"]]
+        assert doc[answer["start"]:answer["end"]] == answer["text"]
+        passage = answer["passage"]
+        assert doc[passage["start"]:passage["end"]] == passage["text"]
+        assert passage["start"] <= answer["start"] and answer["end"] <= passage["end"]
+    assert out["answers"][0]["text"] == "Mara Quint"
+    scores = [a["score"] for a in out["answers"]]
+    assert scores == sorted(scores, reverse=True)
+    for passage in out["passages"]:
+        assert set(passage) == {"doc_id", "title", "text", "start", "end", "score"}
+        assert texts[passage["doc_id"]][passage["start"]:passage["end"]] == passage["text"]
+
+
+def test_ask_without_an_answer_returns_an_empty_list(built_index, capsys):
+    assert main(["ask", "What is the boiling point of mercury on Jupiter?", "--index-dir", str(built_index),
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["answers"] == [] and out["passages"]
+
+
+def test_search_ranks_the_matching_article_first(built_index, capsys):
+    for mode in ("hybrid", "dense", "lexical"):
+        assert main(["search", "apple harvest tonnes", "--index-dir", str(built_index), "--json",
+                     "--retrieval", mode]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["passages"][0]["doc_id"] == "orchard", mode
+
+
+def test_ask_text_output_marks_the_answer(built_index, capsys):
+    assert main(["ask", "How long is the Portvale harbour bridge?", "--index-dir", str(built_index)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Answer: 1.8 kilometres")
+    assert "[[1.8 kilometres]]" in out and "[harbour," in out
+
+
+def test_eval_on_a_corpus_uses_its_own_cache(corpus, tmp_path, capsys, monkeypatch):
+    import eval.runner
+
+    monkeypatch.setattr(eval.runner, "CORPUS_CACHE", tmp_path / "cache")
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "1", "question": "How many players did Mara Quint beat?", "answers": ["212", "212 other players"], "doc": "chess"},
+        {"id": "2", "question": "What did the mayor of Portvale eat for breakfast?", "answers": [], "doc": None},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows))
+    assert main(["eval", "--questions", str(questions), "--corpus", str(corpus), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    metrics = out["metrics"]
+    for key in ("exact_match", "f1", "recall_at_1", "recall_at_5", "mrr", "no_answer_accuracy",
+                "latency_ms_p50", "latency_ms_p95", "n"):
+        assert key in metrics
+    assert metrics["n"] == 2 and metrics["recall_at_1"] == 1.0
+    assert [r["id"] for r in out["questions"]] == ["1", "2"]
+    assert any((tmp_path / "cache").iterdir())
+
+
+def test_eval_with_a_bad_question_file_is_exit_2(tmp_path, capsys):
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "1", "question": "x"}\n')
+    assert main(["eval", "--questions", str(bad)]) == 2
+    assert "missing answers" in capsys.readouterr().err
