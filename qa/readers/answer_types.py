@@ -17,6 +17,7 @@ ORG_NOUNS = {
     "enterprises", "corporation", "startup", "publisher", "newspaper", "broadcaster", "authority",
     "council", "committee", "association", "federation", "union", "manufacturer", "airline", "brand",
     "operator", "developer", "network", "outlet", "sponsor", "charity", "foundation", "museum", "band",
+    "academy", "society", "trust", "fund", "branch", "consortium", "studio", "label", "retailer", "insurer",
 }
 PLACE_NOUNS = {
     "city", "cities", "country", "countries", "province", "district", "region", "town", "village",
@@ -102,6 +103,8 @@ def detect_answer_type(question: str) -> AnswerType:
         return AnswerType((QUANTITY, DURATION), None, "how long")
     match = re.search(r"\bhow (far|high|tall|big|large|heavy|deep|wide|fast|old|hot|cold|long)\b", text)
     if match:
+        if match.group(1) == "old":
+            return AnswerType((QUANTITY, DURATION, NUMBER), "old", "how old")
         return AnswerType((QUANTITY, NUMBER, DURATION), match.group(1), "how " + match.group(1))
     if re.search(r"\bwhat time\b", text):
         return AnswerType((TIME, DATE), None, "what time")
@@ -139,6 +142,8 @@ def _noun_class(word: str) -> tuple[str, ...] | None:
         return (PERSON, ORG)
     if word in DATE_NOUNS:
         return (DATE, TIME)
+    if word in {"time", "record", "duration"}:
+        return (DURATION, TIME, QUANTITY)
     if word in {"edition", "anniversary", "rank", "position", "generation"}:
         return (ORDINAL, NUMBER)
     if word in PRICE_WORDS:

@@ -44,12 +44,20 @@ _MONEY_UNITS = r"yuan|dollars?|euros?|pounds?|yen|rupees?|francs?|won|rmb|usd|eu
 _MONEY_AFTER = re.compile(rf"\s*(?:(?:us|u\.s\.|hong kong|singapore|australian|canadian)\s+)?(?:{_MONEY_UNITS})\b", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"\s*(?:%|per ?cent|percentage points?)", re.IGNORECASE)
 _QUANTITY_AFTER = re.compile(
-    r"\s*(?:km|kilomet(?:re|er)s?|met(?:re|er)s?|m|cm|mm|miles?|feet|ft|kg|kilograms?|tonnes?|tons?|"
+    r"[\s-]*(?:km|kilomet(?:re|er)s?|met(?:re|er)s?|m|cm|mm|miles?|feet|ft|kg|kilograms?|tonnes?|tons?|"
     r"grams?|litres?|liters?|hectares?|acres?|square (?:met(?:re|er)s|kilomet(?:re|er)s|miles)|mw|gw|kwh|"
     r"megawatts?|gigawatts?|seats?|storeys?|floors?|degrees?)\b",
     re.IGNORECASE,
 )
-_DURATION_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries)\b", re.IGNORECASE)
+_DURATION_AFTER = re.compile(
+    r"[\s-]*(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries)(?:[\s-]old)?\b",
+    re.IGNORECASE,
+)
+_DURATION_ONLY = re.compile(
+    r"^(?:about |some |nearly |almost |over |more than |less than |the past |the last )?[\w,.-]+"
+    r"(?: and a half)?[\s-](?:years?|months?|weeks?|days?|decades?|hours?|minutes?|centuries)(?:[\s-]old)?$",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,200}?)[\"”]")
 _CURRENCY_BEFORE = re.compile(r"(?:US|HK|A|C|S)?[$€£¥]\s*$")
 
@@ -62,6 +70,7 @@ class Candidate:
     end: int
     types: tuple[str, ...]
     source: str
+    weak_types: tuple[str, ...] = ()
 
 
 def find_candidates(doc) -> list[Candidate]:
@@ -69,21 +78,28 @@ def find_candidates(doc) -> list[Candidate]:
     text = doc.text
     found: dict[tuple[int, int], Candidate] = {}
 
-    def add(start: int, end: int, types: tuple[str, ...], source: str) -> None:
+    def add(start: int, end: int, types: tuple[str, ...], source: str, weak: tuple[str, ...] = ()) -> None:
         start, end = _trim(text, start, end)
         if start >= end:
             return
         key = (start, end)
         if key in found:
-            merged = tuple(dict.fromkeys(found[key].types + types))
-            found[key] = Candidate(start, end, merged, found[key].source)
+            old = found[key]
+            merged = tuple(dict.fromkeys(old.types + types))
+            weak = tuple(t for t in dict.fromkeys(old.weak_types + weak) if t not in merged)
+            found[key] = Candidate(start, end, merged, old.source, weak)
         else:
-            found[key] = Candidate(start, end, types, source)
+            found[key] = Candidate(start, end, types, source, tuple(t for t in weak if t not in types))
 
     for ent in doc.ents:
-        add(ent.start_char, ent.end_char, ENTITY_TYPES.get(ent.label_, (OTHER,)), "entity")
+        types = ENTITY_TYPES.get(ent.label_, (OTHER,))
+        if ent.label_ == "DATE":
+            types = (DURATION,) if _DURATION_ONLY.match(ent.text) else (DATE,)
+        add(ent.start_char, ent.end_char, types, "entity")
     for match in _NUMBER.finditer(text):
         _add_number(text, match.start(), match.end(), add)
+    for start, end in _name_runs(doc):
+        add(start, end, _name_types(doc, start, end), "name", _NAME_TYPES)
     for match in _QUOTED.finditer(text):
         add(match.start(1), match.end(1), (TITLE, OTHER), "quote")
     for chunk in _noun_chunks(doc):
@@ -112,11 +128,63 @@ def _add_number(text: str, start: int, end: int, add) -> None:
                 add(start, unit.end(), (DATE,), "number")
 
 
+# A capitalised name's type is often unknown to the tagger; any of these may fit, less surely.
+_NAME_TYPES = (PERSON, ORG, PLACE, TITLE)
+_CONNECTORS = {"of", "for", "and", "&", "de", "du", "la", "von", "van", "der"}
+_ORG_HEADS = {
+    "university", "academy", "center", "centre", "institute", "group", "company", "commission", "committee",
+    "council", "government", "ministry", "department", "association", "foundation", "trust", "bank", "club",
+    "corporation", "agency", "society", "laboratory", "hospital", "school", "college", "ltd", "inc", "co",
+    "pharmaceutical", "pharmaceuticals", "therapeutics", "therapeutic", "biotech", "rail", "airlines", "branch",
+}
+
+
+def _name_runs(doc) -> list[tuple[int, int]]:
+    """Maximal runs of capitalised words, joined by "of", "and"...: "European Academy of Sciences"."""
+    runs, current = [], []
+    tokens = list(doc)
+    for i, token in enumerate(tokens):
+        capital = token.text[:1].isupper() or (token.text[:1].isdigit() and current)
+        connector = (token.lower_ in _CONNECTORS and current and i + 1 < len(tokens)
+                     and tokens[i + 1].text[:1].isupper())
+        if (capital and token.is_alpha or capital and token.like_num or connector or
+                (current and token.text in ("-",) and i + 1 < len(tokens) and tokens[i + 1].text[:1].isupper())):
+            current.append(token)
+            continue
+        if current:
+            runs.append(current)
+        current = []
+    if current:
+        runs.append(current)
+    spans = []
+    for run in runs:
+        if run[0].i == 0 and len(run) == 1:
+            continue  # a lone sentence-initial capital is just a capital
+        spans.append((run[0].idx, run[-1].idx + len(run[-1])))
+    return spans
+
+
+def _name_types(doc, start: int, end: int) -> tuple[str, ...]:
+    last = doc.text[start:end].split()[-1].lower().rstrip(".")
+    if last in _ORG_HEADS:
+        return (ORG, PLACE)
+    labels = {ent.label_ for ent in doc.ents if ent.start_char < end and start < ent.end_char}
+    types: list[str] = []
+    for label in labels:
+        types.extend(ENTITY_TYPES.get(label, ()))
+    return tuple(dict.fromkeys(types + [OTHER])) if types else (OTHER,)
+
+
 def _noun_chunks(doc):
     try:
         return list(doc.noun_chunks)
     except ValueError:  # no parser in the pipeline
         return []
+
+
+_TRAILING_FUNCTION_WORDS = {
+    "after", "before", "in", "on", "at", "of", "and", "the", "a", "an", "to", "for", "with", "by", "from", "or",
+}
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -126,4 +194,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         end -= 1
     if text[start:end].lower().startswith("the "):
         start += 4
-    return start, end
+    # Taggers sometimes run an entity into the next word: "March 3 after".
+    while True:
+        head, _, last = text[start:end].rpartition(" ")
+        if not head or last.lower() not in _TRAILING_FUNCTION_WORDS:
+            return start, end
+        end = start + len(head.rstrip(" ,"))

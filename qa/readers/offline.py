@@ -10,6 +10,7 @@ comparable across passages and questions; below `threshold` there is no answer.
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -43,9 +44,10 @@ class ReaderWeights:
     similarity: float = 2.5
     type_match: float = 2.5
     proximity: float = 1.2
-    focus: float = 1.5
+    focus: float = 2.0
     repeat_penalty: float = 3.0
-    bias: float = -6.0
+    ungrounded_name: float = 3.0
+    bias: float = -6.5
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class OfflineReader:
     name = "offline"
 
     def __init__(self, embedder: Embedder | None = None, threshold: float = 0.5,
-                 sentences_per_question: int = 6, weights: ReaderWeights = ReaderWeights(),
+                 sentences_per_question: int = 30, weights: ReaderWeights = ReaderWeights(),
                  load_nlp: Callable[[], object] = load_english, cache_size: int = 4096):
         self.embedder = embedder
         self.threshold = threshold
@@ -95,7 +97,10 @@ class OfflineReader:
         sentences = self._sentences(passages)
         if not sentences or not terms:
             return []
-        coverage = [_coverage(terms, s.doc, s.passage.title) for s in sentences]
+        focus = _focus_word(question_doc, answer_type)
+        names = _question_names(question_doc)
+        missing_names = _missing_names(names, sentences)
+        coverage = [_coverage(terms, sentences, i) for i in range(len(sentences))]
         similarity = self._similarity(question, sentences)
         sentence_scores = [self.weights.coverage * c + self.weights.similarity * m for c, m in zip(coverage, similarity)]
         best_sentences = np.argsort(sentence_scores)[::-1][: self.sentences_per_question]
@@ -105,7 +110,7 @@ class OfflineReader:
             sentence = sentences[index]
             for candidate in find_candidates(sentence.doc):
                 score = self._score(candidate, sentence, answer_type, terms, question_doc,
-                                    sentence_scores[index])
+                                    sentence_scores[index], focus, missing_names[sentence.passage.doc_id])
                 if score is None or score < self.threshold:
                     continue
                 answer = self._answer(candidate, sentence, score, answer_type)
@@ -116,14 +121,16 @@ class OfflineReader:
         return _drop_nested(ranked)[:max_answers]
 
     def _score(self, candidate: Candidate, sentence: _Sentence, answer_type: AnswerType,
-               terms: list[_Term], question_doc, sentence_score: float) -> float | None:
+               terms: list[_Term], question_doc, sentence_score: float, focus: str | None,
+               missing_names: int) -> float | None:
         tokens = [t for t in sentence.doc if t.idx >= candidate.start and t.idx + len(t) <= candidate.end]
         if not tokens or len(tokens) > _MAX_ANSWER_TOKENS:
             return None
         repeated = _repeated_fraction(tokens, question_doc)
         if repeated >= 1.0:
             return None
-        type_score = _type_score(candidate.types, answer_type)
+        type_score = max(_type_score(candidate.types, answer_type),
+                         0.5 * _type_score(candidate.weak_types, answer_type))
         if type_score == 0:
             return None
         w = self.weights
@@ -131,8 +138,9 @@ class OfflineReader:
             sentence_score
             + w.type_match * type_score
             + w.proximity * _proximity(tokens, sentence.doc, terms)
-            + w.focus * _focus_match(tokens, sentence.doc, _focus_word(question_doc, answer_type), answer_type)
+            + w.focus * _focus_match(tokens, sentence.doc, focus, answer_type)
             - w.repeat_penalty * repeated
+            - w.ungrounded_name * missing_names
             + w.bias
         )
         return 1.0 / (1.0 + math.exp(-z))
@@ -208,19 +216,45 @@ def _key(token) -> str:
     return lemma[:6] if lemma.isalpha() else lemma
 
 
-def _coverage(terms: list[_Term], sentence_doc, title: str) -> float:
-    """Weighted share of question terms in the sentence (the title counts half)."""
-    keys = {_key(t) for t in sentence_doc}
-    title_keys = {w.lower()[:6] for w in title.split()}
+def _coverage(terms: list[_Term], sentences: list[_Sentence], index: int) -> float:
+    """Weighted share of question terms in sentence `index`; its neighbours in the same
+    passage and the article title count half."""
+    sentence = sentences[index]
+    own = {_key(t) for t in sentence.doc}
+    nearby: set[str] = {w.lower()[:6] for w in sentence.passage.title.split()}
+    for other in (index - 1, index + 1):
+        if 0 <= other < len(sentences) and sentences[other].passage is sentence.passage:
+            nearby.update(_key(t) for t in sentences[other].doc)
     total = sum(t.weight for t in terms)
-    found = sum(t.weight if t.key in keys else 0.5 * t.weight if t.key in title_keys else 0.0 for t in terms)
+    found = sum(t.weight if t.key in own else 0.5 * t.weight if t.key in nearby else 0.0 for t in terms)
     return found / total if total else 0.0
+
+
+def _question_names(question_doc) -> list[str]:
+    """Proper names and numbers in the question: an answer's article must mention them."""
+    names = []
+    for token in question_doc:
+        if token.i == 0 or token.is_punct:
+            continue
+        if token.pos_ == "PROPN" or token.like_num or (token.text[:1].isupper() and token.is_alpha):
+            names.append(token.text.lower())
+    return names
+
+
+def _missing_names(names: list[str], sentences: list[_Sentence]) -> dict[str, int]:
+    """Per document: how many of the question's names none of its retrieved text contains."""
+    texts: dict[str, str] = {}
+    for sentence in sentences:
+        doc_id = sentence.passage.doc_id
+        texts.setdefault(doc_id, sentence.passage.title.lower())
+        texts[doc_id] += " " + sentence.doc.text.lower()
+    return {doc_id: sum(1 for name in names if name not in text) for doc_id, text in texts.items()}
 
 
 def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:
     for rank, wanted in enumerate(answer_type.expected):
         if wanted in types:
-            return 1.0 if rank == 0 else 0.6 if rank == 1 else 0.3
+            return 1.0 if rank == 0 else 0.4 if rank == 1 else 0.2
     return 0.0
 
 
@@ -248,22 +282,57 @@ def _proximity(tokens, sentence_doc, terms: list[_Term]) -> float:
 
 
 def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
-    """The noun a "how many"/"how much" question counts, from the parse when it has one."""
+    """The noun the question asks about: what "how many" counts, or the X of "which X"."""
     for token in question_doc:
         if token.lower_ in ("many", "much") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
+            return token.head.text
+        if token.lower_ in ("which", "what") and token.head.pos_ == "NOUN" and token.dep_ == "det":
             return token.head.text
     return answer_type.focus
 
 
+def _stem(word: str) -> str:
+    word = word.lower()
+    return word[:5] if len(word) > 3 else word
+
+
 def _focus_match(tokens, sentence_doc, focus_word: str | None, answer_type: AnswerType) -> float:
-    """For "how many X", a number followed closely by X."""
-    if not focus_word or answer_type.primary == OTHER:
+    """Evidence that the candidate is the thing asked about: "27 academicians" for
+    "how many academicians", "the company Soleira" or "Hartwell Foundation" for "which company/foundation",
+    a bare year for "which year". A number counting some other noun counts against it."""
+    if not focus_word and answer_type.wh != "where":
         return 0.0
-    focus = focus_word.lower()[:6]
-    following = sentence_doc[tokens[-1].i + 1: tokens[-1].i + 5]
-    inside = tokens
-    keys = [_key(t) for t in list(following) + list(inside)]
-    return 1.0 if focus in keys or focus.rstrip("s")[:5] in [k[:5] for k in keys] else 0.0
+    focus = _stem(focus_word or "")
+    text = " ".join(t.text for t in tokens)
+    if focus == "year" and re.fullmatch(r"(in )?\d{4}", text):
+        return 1.0
+    first, last = tokens[0].i, tokens[-1].i
+    if answer_type.wh == "where":
+        return 0.6 if first > 0 and sentence_doc[first - 1].lower_ in ("in", "at", "near", "from") else 0.0
+    if answer_type.wh in ("how many", "how much"):
+        counted = _counted_noun(tokens, sentence_doc)
+        if counted is None:
+            return 0.0
+        return 1.0 if _stem(counted.text) == focus else -0.5
+    if _stem(tokens[-1].text) == focus and len(tokens) > 1:
+        return 1.0
+    before = sentence_doc[max(0, first - 4): first]
+    if any(_stem(t.text) == focus for t in before):
+        return 0.8
+    return 0.0
+
+
+def _counted_noun(tokens, sentence_doc):
+    """The noun a number counts: its syntactic head ("27 academicians"), else the next noun."""
+    last = tokens[-1]
+    if last.dep_ == "nummod" and last.head.pos_ in ("NOUN", "PROPN") and last.head.i > last.i:
+        return last.head
+    for token in sentence_doc[last.i + 1: last.i + 5]:
+        if token.pos_ in ("NOUN", "PROPN"):
+            return token
+        if token.pos_ not in ("ADJ", "PUNCT", "ADV") and token.text != "-":
+            return None
+    return None
 
 
 def _drop_nested(answers: list[Answer]) -> list[Answer]:

@@ -9,6 +9,7 @@ from eval.questions import QuestionFileError, load_questions
 REPO = Path(__file__).resolve().parents[2]
 SETS = [
     (REPO / "eval" / "questions.jsonl", REPO / "data" / "articles"),
+    (REPO / "eval" / "corpora" / "general" / "questions.jsonl", REPO / "eval" / "corpora" / "general" / "articles"),
 ]
 
 

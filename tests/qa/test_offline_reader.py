@@ -1,0 +1,58 @@
+"""The offline reader on passages built in the test: span choice, offsets, no-answer."""
+import pytest
+
+from index.documents import Chunk
+from qa.readers.offline import OfflineReader
+from qa.results import Passage
+
+TEXT = (
+    "Harbour bridge opens\n"
+    "The Portvale harbour bridge opened on March 3 after four years of work. About 5,000 residents "
+    "and 12 officials watched. The bridge was designed by the engineering firm Halvorsen Partners."
+)
+
+
+@pytest.fixture(scope="module")
+def reader(embedder):
+    reader = OfflineReader(embedder)
+    reader.warm_up()
+    return reader
+
+
+def passages():
+    chunk = Chunk("bridge", 0, len(TEXT), TEXT)
+    return [Passage(chunk, "Harbour bridge opens", 1.0, 1)]
+
+
+def read(reader, question):
+    return reader.read(question, passages(), max_answers=3)
+
+
+def test_how_many_picks_the_number_that_counts_the_asked_noun(reader):
+    answers = read(reader, "How many residents watched the bridge opening?")
+    assert answers[0].text == "About 5,000"
+
+
+def test_when_picks_a_date(reader):
+    assert read(reader, "When did the Portvale harbour bridge open?")[0].text == "March 3"
+
+
+def test_which_firm_picks_the_named_firm(reader):
+    assert read(reader, "Which firm designed the bridge?")[0].text == "Halvorsen Partners"
+
+
+def test_offsets_point_into_the_document_and_context_is_the_sentence(reader):
+    answer = read(reader, "Which firm designed the bridge?")[0]
+    assert TEXT[answer.start:answer.end] == answer.text
+    assert TEXT[answer.context_start:answer.context_end] == answer.context
+    assert answer.context == "The bridge was designed by the engineering firm Halvorsen Partners."
+    assert 0.0 <= answer.score <= 1.0
+
+
+def test_a_question_about_something_not_mentioned_gets_no_answer(reader):
+    assert read(reader, "How many goals did Ronaldo score for Juventus?") == []
+
+
+def test_the_answer_does_not_repeat_the_question(reader):
+    for answer in read(reader, "What did Halvorsen Partners design?"):
+        assert "Halvorsen" not in answer.text
