@@ -1,0 +1,189 @@
+"""Extractive reader for any AutoModelForQuestionAnswering model (hub id or folder).
+
+transformers 5 has no question-answering pipeline, so windowing and span decoding
+live here. Scores are a sigmoid of the span's start+end logits scaled by a
+calibration factor, so they compare across windows and passages (a softmax per
+window would not). Models trained with a null answer (SQuAD 2.0 style) vote "no
+answer" through their [CLS] logits; for others a score threshold decides.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from index.errors import ConfigError
+from index.sentences import split_sentences
+
+from ..results import Answer, Passage
+
+
+@dataclass(frozen=True)
+class SpanCandidate:
+    """A span in one window: character offsets into the passage text and its logit sum."""
+
+    start: int
+    end: int
+    logit: float
+
+
+def decode_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequence[tuple[int, int]],
+                 context_mask: Sequence[bool], max_answer_tokens: int, top_n: int) -> list[SpanCandidate]:
+    """Best spans of one window: start and end inside the context, end not before start,
+    at most `max_answer_tokens` tokens; best first."""
+    context = np.flatnonzero(np.asarray(context_mask, dtype=bool))
+    if context.size == 0:
+        return []
+    starts = context[np.argsort(start_logits[context])[::-1][: max(top_n * 4, 20)]]
+    ends = context[np.argsort(end_logits[context])[::-1][: max(top_n * 4, 20)]]
+    found: dict[tuple[int, int], SpanCandidate] = {}
+    for s in starts:
+        for e in ends:
+            if e < s or e - s + 1 > max_answer_tokens:
+                continue
+            char_start, char_end = int(offsets[s][0]), int(offsets[e][1])
+            if char_end <= char_start:
+                continue
+            logit = float(start_logits[s] + end_logits[e])
+            key = (char_start, char_end)
+            if key not in found or found[key].logit < logit:
+                found[key] = SpanCandidate(char_start, char_end, logit)
+    return sorted(found.values(), key=lambda c: -c.logit)[:top_n]
+
+
+def calibrated(logit: float, factor: float) -> float:
+    return 1.0 / (1.0 + math.exp(-factor * logit))
+
+
+class TransformerReader:
+    """model: hub id or local folder of an AutoModelForQuestionAnswering model.
+    max_length / stride: window size and overlap in tokens (question included).
+    max_answer_tokens: the longest span reported. calibration: logit scale before the sigmoid.
+    threshold: the lowest score reported. use_null_answer: let the model's [CLS] score veto spans.
+    batch_size: windows per forward pass."""
+
+    name = "transformer"
+
+    def __init__(self, model: str, max_length: int = 384, stride: int = 128, max_answer_tokens: int = 30,
+                 calibration: float = 0.1, threshold: float = 0.5, use_null_answer: bool = True,
+                 batch_size: int = 16, device: str | None = None):
+        self.model_name = model
+        self.max_length = max_length
+        self.stride = stride
+        self.max_answer_tokens = max_answer_tokens
+        self.calibration = calibration
+        self.threshold = threshold
+        self.use_null_answer = use_null_answer
+        self.batch_size = batch_size
+        self.device = device
+        self._model = None
+        self._tokenizer = None
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        local = Path(self.model_name).is_dir()
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(self.model_name, local_files_only=local)
+            self._model = AutoModelForQuestionAnswering.from_pretrained(self.model_name, local_files_only=local)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot load QA model '{self.model_name}': {str(exc).splitlines()[0]} "
+                "(use --reader offline, or a folder with a question-answering model)"
+            ) from exc
+        if not getattr(self._tokenizer, "is_fast", False):
+            raise ConfigError(f"QA model '{self.model_name}' needs a fast tokenizer (for character offsets)")
+        self._model.eval()
+        if self.device:
+            self._model.to(self.device)
+
+    def read(self, question: str, passages: Sequence[Passage], max_answers: int = 3) -> list[Answer]:
+        import torch
+
+        self.warm_up()
+        if not passages:
+            return []
+        tokenizer = self._tokenizer
+        pad_right = tokenizer.padding_side == "right"
+        encoded = tokenizer(
+            [question] * len(passages) if pad_right else [p.chunk.text for p in passages],
+            [p.chunk.text for p in passages] if pad_right else [question] * len(passages),
+            truncation="only_second" if pad_right else "only_first",
+            max_length=self.max_length,
+            stride=self.stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            padding="max_length",
+            return_tensors="pt",
+        )
+        window_passage = encoded.pop("overflow_to_sample_mapping").tolist()
+        offsets = encoded.pop("offset_mapping").tolist()
+        context_side = 1 if pad_right else 0
+        masks = [[sid == context_side for sid in encoded.sequence_ids(i)] for i in range(len(offsets))]
+        inputs = {k: v for k, v in encoded.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+
+        starts, ends = [], []
+        with torch.no_grad():
+            for lo in range(0, len(offsets), self.batch_size):
+                batch = {k: v[lo:lo + self.batch_size].to(self._model.device) for k, v in inputs.items()}
+                out = self._model(**batch)
+                starts.append(out.start_logits.float().cpu().numpy())
+                ends.append(out.end_logits.float().cpu().numpy())
+        start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
+
+        answers: dict[tuple[str, int, int], Answer] = {}
+        for window, passage_index in enumerate(window_passage):
+            passage = passages[passage_index]
+            null_logit = float(start_logits[window][0] + end_logits[window][0])
+            for span in decode_spans(start_logits[window], end_logits[window], offsets[window], masks[window],
+                                     self.max_answer_tokens, top_n=max_answers * 2):
+                if self.use_null_answer and span.logit < null_logit:
+                    continue
+                score = calibrated(span.logit, self.calibration)
+                if score < self.threshold:
+                    continue
+                answer = _answer(passage, span, score)
+                key = (answer.doc_id, answer.start, answer.end)
+                if key not in answers or answers[key].score < score:
+                    answers[key] = answer
+        return _best_unique(answers.values(), max_answers)
+
+
+def _answer(passage: Passage, span: SpanCandidate, score: float) -> Answer:
+    chunk = passage.chunk
+    sentence_start, sentence_end = span.start, span.end
+    for s, e in split_sentences(chunk.text):
+        if s <= span.start < e:
+            sentence_start, sentence_end = s, max(e, span.end)
+            break
+    return Answer(
+        text=chunk.text[span.start:span.end],
+        score=round(score, 4),
+        doc_id=chunk.doc_id,
+        title=passage.title,
+        start=chunk.start + span.start,
+        end=chunk.start + span.end,
+        context=chunk.text[sentence_start:sentence_end],
+        context_start=chunk.start + sentence_start,
+        context_end=chunk.start + sentence_end,
+        passage=passage,
+    )
+
+
+def _best_unique(answers, limit: int) -> list[Answer]:
+    """Best first; the same answer text found in overlapping chunks or windows is kept once."""
+    kept, seen = [], set()
+    for answer in sorted(answers, key=lambda a: -a.score):
+        key = " ".join(answer.text.lower().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(answer)
+        if len(kept) == limit:
+            break
+    return kept

@@ -1,0 +1,97 @@
+"""The transformer reader: span decoding pinned with hand-set logits, and the whole path
+with a tiny randomly initialised model built here (nothing is downloaded)."""
+import numpy as np
+import pytest
+
+from index.documents import Chunk
+from qa.readers.transformer import TransformerReader, _best_unique, calibrated, decode_spans
+from qa.results import Answer, Passage
+
+# tokens: [CLS] q [SEP] c0 c1 c2 c3 [SEP]; context characters of c0..c3
+OFFSETS = [(0, 0), (0, 1), (0, 0), (0, 5), (6, 11), (12, 17), (18, 23), (0, 0)]
+MASK = [False, False, False, True, True, True, True, False]
+
+
+def logits(**at):
+    values = np.full(len(OFFSETS), -10.0)
+    for index, value in at.items():
+        values[int(index[1:])] = value
+    return values
+
+
+def test_best_span_and_its_character_offsets():
+    spans = decode_spans(logits(t4=5.0), logits(t5=4.0), OFFSETS, MASK, max_answer_tokens=5, top_n=1)
+    assert (spans[0].start, spans[0].end, spans[0].logit) == (6, 17, 9.0)
+
+
+def test_end_before_start_is_never_returned():
+    spans = decode_spans(logits(t5=5.0), logits(t4=5.0), OFFSETS, MASK, max_answer_tokens=5, top_n=50)
+    assert all(s.end > s.start for s in spans)
+    assert (6, 11) not in [(s.start, s.end) for s in spans if s.logit > 0]
+
+
+def test_spans_stay_inside_the_context():
+    # the question token 1 has the highest logits but is not context
+    spans = decode_spans(logits(t1=50.0, t3=1.0), logits(t1=50.0, t3=1.0), OFFSETS, MASK, 5, top_n=50)
+    assert all(s.start >= 0 and s.end <= 23 for s in spans)
+    assert spans[0].start == 0 and spans[0].end == 5
+
+
+def test_maximum_answer_length_in_tokens():
+    spans = decode_spans(logits(t3=5.0), logits(t6=5.0), OFFSETS, MASK, max_answer_tokens=2, top_n=50)
+    assert all((s.start, s.end) != (0, 23) for s in spans)
+    assert max(s.end - s.start for s in spans) <= 11
+
+
+def test_scores_are_a_calibrated_sigmoid_comparable_across_windows():
+    assert calibrated(0.0, 0.1) == 0.5
+    assert calibrated(20.0, 0.1) > calibrated(10.0, 0.1) > 0.5
+
+
+def test_same_answer_from_overlapping_windows_is_reported_once_with_the_best_score():
+    chunk = Chunk("d", 0, 10, "0123456789")
+    passage = Passage(chunk, "t", 1.0, 1)
+    make = lambda score, start: Answer("Rome", score, "d", "t", start, start + 4, "c", 0, 10, passage)
+    kept = _best_unique([make(0.6, 0), make(0.9, 5), make(0.7, 2)], limit=3)
+    assert len(kept) == 1 and kept[0].score == 0.9
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizerFast
+    import torch
+
+    folder = tmp_path_factory.mktemp("tiny-qa")
+    words = "the bridge opened on march 3 in portvale who when where did what is was a of and".split()
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + words + list("0123456789.,?")
+    (folder / "vocab.txt").write_text("\n".join(vocab))
+    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"))
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64)
+    BertForQuestionAnswering(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_tiny_model_end_to_end(tiny_model):
+    text = "the bridge opened on march 3 in portvale. " * 6
+    chunk = Chunk("doc", 100, 100 + len(text), text)
+    passages = [Passage(chunk, "Bridge", 1.0, 1)]
+    reader = TransformerReader(str(tiny_model), max_length=32, stride=8, max_answer_tokens=4,
+                               threshold=0.0, use_null_answer=False)
+    answers = reader.read("when did the bridge open?", passages, max_answers=5)
+    assert answers
+    for answer in answers:
+        assert chunk.text[answer.start - 100:answer.end - 100] == answer.text
+        assert 0.0 <= answer.score <= 1.0
+        assert answer.context_start <= answer.start and answer.end <= answer.context_end
+        assert len(answer.text.split()) <= 4
+    assert len({a.text.lower() for a in answers}) == len(answers)
+
+
+def test_a_missing_model_is_a_clear_error(tmp_path):
+    from index.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="cannot load QA model"):
+        TransformerReader(str(tmp_path)).warm_up()
