@@ -125,6 +125,7 @@ def run_ask(args: argparse.Namespace, config: Config) -> int:
 
     require_text(args.question)
     pipeline = QAPipeline.open(config, log=_log)
+    pipeline.warm_up()
     result = pipeline.ask(args.question)
     print(json.dumps(result_json(result), ensure_ascii=False) if args.json else result_text(result))
     return 0
@@ -141,6 +142,7 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
         config = config.with_overrides(index_dir=corpus_index_dir(args.corpus, config))
         index_paths(config, [args.corpus], log=_log)
     pipeline = QAPipeline.open(config, log=_log)
+    pipeline.warm_up()
     run = evaluate(pipeline, questions, progress=None if args.json else _progress)
     if args.json:
         _print_json({"metrics": run.metrics, "questions": run.rows})

@@ -74,6 +74,13 @@ class QAPipeline:
         reader = reader or make_reader(config.reader, config.qa_model, embedder, log)
         return cls(config, collection, embedder, make_retriever(config.retrieval, collection, embedder), reader)
 
+    def warm_up(self) -> None:
+        """Load the models now, so that the first question's timings measure the work only."""
+        for part in (self.embedder, self.reader):
+            if hasattr(part, "warm_up"):
+                part.warm_up()
+        self.retriever.retrieve("warm up", 1)
+
     def with_settings(self, *, retrieval: str | None = None, reader: Reader | None = None) -> "QAPipeline":
         """The same index with another retrieval mode or reader."""
         config = self.config.with_overrides(retrieval=retrieval)
