@@ -47,6 +47,7 @@ class ReaderWeights:
     focus: float = 2.0
     repeat_penalty: float = 3.0
     ungrounded_name: float = 3.0
+    ungrounded_noun: float = 1.5
     bias: float = -6.5
 
 
@@ -98,8 +99,8 @@ class OfflineReader:
         if not sentences or not terms:
             return []
         focus = _focus_word(question_doc, answer_type)
-        names = _question_names(question_doc)
-        missing_names = _missing_names(names, sentences)
+        missing_names = _missing_words(_question_names(question_doc), sentences)
+        missing_nouns = _missing_words(_question_nouns(question_doc), sentences)
         coverage = [_coverage(terms, sentences, i) for i in range(len(sentences))]
         similarity = self._similarity(question, sentences)
         sentence_scores = [self.weights.coverage * c + self.weights.similarity * m for c, m in zip(coverage, similarity)]
@@ -110,7 +111,8 @@ class OfflineReader:
             sentence = sentences[index]
             for candidate in find_candidates(sentence.doc):
                 score = self._score(candidate, sentence, answer_type, terms, question_doc,
-                                    sentence_scores[index], focus, missing_names[sentence.passage.doc_id])
+                                    sentence_scores[index], focus,
+                                    missing_names[sentence.passage.doc_id], missing_nouns[sentence.passage.doc_id])
                 if score is None or score < self.threshold:
                     continue
                 answer = self._answer(candidate, sentence, score, answer_type)
@@ -122,7 +124,7 @@ class OfflineReader:
 
     def _score(self, candidate: Candidate, sentence: _Sentence, answer_type: AnswerType,
                terms: list[_Term], question_doc, sentence_score: float, focus: str | None,
-               missing_names: int) -> float | None:
+               missing_names: int, missing_nouns: int = 0) -> float | None:
         tokens = [t for t in sentence.doc if t.idx >= candidate.start and t.idx + len(t) <= candidate.end]
         if not tokens or len(tokens) > _MAX_ANSWER_TOKENS:
             return None
@@ -141,6 +143,7 @@ class OfflineReader:
             + w.focus * _focus_match(tokens, sentence.doc, focus, answer_type)
             - w.repeat_penalty * repeated
             - w.ungrounded_name * missing_names
+            - w.ungrounded_noun * missing_nouns
             + w.bias
         )
         return 1.0 / (1.0 + math.exp(-z))
@@ -241,14 +244,22 @@ def _question_names(question_doc) -> list[str]:
     return names
 
 
-def _missing_names(names: list[str], sentences: list[_Sentence]) -> dict[str, int]:
-    """Per document: how many of the question's names none of its retrieved text contains."""
+def _question_nouns(question_doc) -> list[str]:
+    """Common nouns of the question (as stems): what it is about, beyond the wh-phrase."""
+    return [
+        _stem(t.text) for t in question_doc
+        if t.pos_ == "NOUN" and not t.is_stop and t.lower_ not in _QUESTION_STOP and len(t.text) > 2
+    ]
+
+
+def _missing_words(words: list[str], sentences: list[_Sentence]) -> dict[str, int]:
+    """Per document: how many of `words` none of its retrieved text (or title) contains."""
     texts: dict[str, str] = {}
     for sentence in sentences:
         doc_id = sentence.passage.doc_id
         texts.setdefault(doc_id, sentence.passage.title.lower())
         texts[doc_id] += " " + sentence.doc.text.lower()
-    return {doc_id: sum(1 for name in names if name not in text) for doc_id, text in texts.items()}
+    return {doc_id: sum(1 for word in words if word not in text) for doc_id, text in texts.items()}
 
 
 def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:
