@@ -30,6 +30,18 @@ class EvalRun:
     metrics: dict
     rows: list[dict]
 
+    @property
+    def by_answer_type(self) -> dict[str, dict]:
+        """exact_match, f1 and n for each answer type the questions ask for."""
+        groups: dict[str, list[dict]] = {}
+        for row in self.rows:
+            groups.setdefault(row["answer_type"] if row["answerable"] else "unanswerable", []).append(row)
+        return {
+            kind: {"n": len(rows), "exact_match": mean([r["exact_match"] for r in rows]),
+                   "f1": mean([r["f1"] for r in rows])}
+            for kind, rows in sorted(groups.items())
+        }
+
 
 def evaluate(pipeline: QAPipeline, questions: Sequence[Question],
              progress: Callable[[int, int], None] | None = None) -> EvalRun:

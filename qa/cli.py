@@ -145,7 +145,7 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
     pipeline.warm_up()
     run = evaluate(pipeline, questions, progress=None if args.json else _progress)
     if args.json:
-        _print_json({"metrics": run.metrics, "questions": run.rows})
+        _print_json({"metrics": run.metrics, "by_answer_type": run.by_answer_type, "questions": run.rows})
     else:
         for key, value in run.metrics.items():
             print(f"{key:>20}  {value:.3f}" if isinstance(value, float) else f"{key:>20}  {value}")

@@ -32,6 +32,11 @@ PERSON_NOUNS = {
     "artist", "singer", "actor", "actress", "engineer", "architect", "designer", "curator", "captain",
     "manager", "winner", "scholar", "doctor", "physician", "spokesperson", "spokesman", "spokeswoman",
     "secretary", "governor", "senator", "composer", "conductor", "athlete", "driver", "pilot",
+    "runner", "swimmer", "cyclist", "skier", "boxer", "golfer", "rider", "jockey", "poet", "painter",
+    "photographer", "producer", "chef", "lawyer", "judge", "teacher", "student", "candidate", "owner",
+    "investor", "donor", "presenter", "guest", "member", "farmer", "chemist", "physicist", "economist",
+    "analyst", "historian", "novelist", "dancer", "musician", "pianist", "footballer", "striker",
+    "goalkeeper", "champion", "librarian", "astronaut", "entrepreneur", "diplomat", "ambassador", "envoy",
 }
 TITLE_NOUNS = {
     "theme", "title", "slogan", "motto", "name", "report", "book", "film", "movie", "song", "album",
@@ -122,7 +127,7 @@ def detect_answer_type(question: str) -> AnswerType:
         following = match.group(1).split()
         # "what did X do": the answer is whatever X did, not a noun named here.
         asks_about_action = following[0] in {"did", "does", "do", "will", "can", "could", "would", "should"}
-        nouns = [w for w in following if w not in _AUXILIARIES][:2]
+        nouns = [w for w in following if w not in _AUXILIARIES][:3]
         for word in [] if asks_about_action else nouns:
             expected = _noun_class(word)
             if expected:

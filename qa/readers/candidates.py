@@ -99,7 +99,8 @@ def find_candidates(doc) -> list[Candidate]:
     for match in _NUMBER.finditer(text):
         _add_number(text, match.start(), match.end(), add)
     for start, end in _name_runs(doc):
-        add(start, end, _name_types(doc, start, end), "name", _NAME_TYPES)
+        types = _name_types(doc, start, end)
+        add(start, end, types, "name", () if set(types) & _NOT_NAMES else _NAME_TYPES)
     for match in _QUOTED.finditer(text):
         add(match.start(1), match.end(1), (TITLE, OTHER), "quote")
     for chunk in _noun_chunks(doc):
@@ -130,6 +131,13 @@ def _add_number(text: str, start: int, end: int, add) -> None:
 
 # A capitalised name's type is often unknown to the tagger; any of these may fit, less surely.
 _NAME_TYPES = (PERSON, ORG, PLACE, TITLE)
+_NOT_NAMES = {DATE, TIME, NUMBER, MONEY, PERCENT, QUANTITY, DURATION, ORDINAL}
+_OF_HEADS = {
+    "university", "academy", "institute", "ministry", "department", "museum", "bank", "college", "school",
+    "center", "centre", "commission", "council", "society", "association", "federation", "league", "union",
+    "republic", "kingdom", "state", "states", "city", "port", "bay", "gulf", "isle", "house", "office",
+    "board", "bureau", "chamber", "court", "church", "hospital", "festival", "week", "day", "order", "party",
+}
 _CONNECTORS = {"of", "for", "and", "&", "de", "du", "la", "von", "van", "der"}
 _ORG_HEADS = {
     "university", "academy", "center", "centre", "institute", "group", "company", "commission", "committee",
@@ -145,8 +153,10 @@ def _name_runs(doc) -> list[tuple[int, int]]:
     tokens = list(doc)
     for i, token in enumerate(tokens):
         capital = token.text[:1].isupper() or (token.text[:1].isdigit() and current)
+        # "of" joins "Academy of Sciences" but not "Grace Wanjiru of Kenya".
         connector = (token.lower_ in _CONNECTORS and current and i + 1 < len(tokens)
-                     and tokens[i + 1].text[:1].isupper())
+                     and tokens[i + 1].text[:1].isupper()
+                     and (token.lower_ not in ("of", "for") or current[-1].lower_ in _OF_HEADS))
         if (capital and token.is_alpha or capital and token.like_num or connector or
                 (current and token.text in ("-",) and i + 1 < len(tokens) and tokens[i + 1].text[:1].isupper())):
             current.append(token)
@@ -158,7 +168,9 @@ def _name_runs(doc) -> list[tuple[int, int]]:
         runs.append(current)
     spans = []
     for run in runs:
-        if run[0].i == 0 and len(run) == 1:
+        while run and run[0].i == 0 and (run[0].is_stop or run[0].pos_ in ("ADP", "DET")):
+            run = run[1:]  # "On October 19th": the capital is the sentence's, not the name's
+        if not run or (run[0].i == 0 and len(run) == 1):
             continue  # a lone sentence-initial capital is just a capital
         spans.append((run[0].idx, run[-1].idx + len(run[-1])))
     return spans
@@ -197,6 +209,6 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     # Taggers sometimes run an entity into the next word: "March 3 after".
     while True:
         head, _, last = text[start:end].rpartition(" ")
-        if not head or last.lower() not in _TRAILING_FUNCTION_WORDS:
+        if not head or last not in _TRAILING_FUNCTION_WORDS:
             return start, end
         end = start + len(head.rstrip(" ,"))

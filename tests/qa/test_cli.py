@@ -127,6 +127,7 @@ def test_eval_on_a_corpus_uses_its_own_cache(corpus, tmp_path, capsys, monkeypat
         assert key in metrics
     assert metrics["n"] == 2 and metrics["recall_at_1"] == 1.0
     assert [r["id"] for r in out["questions"]] == ["1", "2"]
+    assert out["by_answer_type"]["unanswerable"]["n"] == 1 and out["by_answer_type"]["number"]["n"] == 1
     assert any((tmp_path / "cache").iterdir())
 
 
