@@ -99,6 +99,11 @@ class TransformerReader:
         if not getattr(self._tokenizer, "is_fast", False):
             raise ConfigError(f"QA model '{self.model_name}' needs a fast tokenizer (for character offsets)")
         self._model.eval()
+        # A window can never be longer than the model's position embeddings.
+        limits = [getattr(self._model.config, "max_position_embeddings", None),
+                  getattr(self._tokenizer, "model_max_length", None)]
+        self.max_length = min([self.max_length] + [n for n in limits if isinstance(n, int) and n > 0])
+        self.stride = min(self.stride, self.max_length // 2)
         if self.device:
             self._model.to(self.device)
 

@@ -95,3 +95,73 @@ def test_a_missing_model_is_a_clear_error(tmp_path):
 
     with pytest.raises(ConfigError, match="cannot load QA model"):
         TransformerReader(str(tmp_path)).warm_up()
+
+
+class FixedLogits:
+    """Stands in for the network's forward pass with chosen logits, so the reader's
+    own decoding and no-answer decision run for real."""
+
+    def __init__(self, null: float, span: float):
+        import torch
+
+        self.device = torch.device("cpu")
+        self.null, self.span = null, span
+
+    def __call__(self, input_ids, **_):
+        import torch
+        from types import SimpleNamespace
+
+        start = torch.full(input_ids.shape, -20.0)
+        end = torch.full(input_ids.shape, -20.0)
+        start[:, 0] = end[:, 0] = self.null / 2
+        start[:, 12] = end[:, 13] = self.span / 2
+        return SimpleNamespace(start_logits=start, end_logits=end)
+
+
+def _reader_with(tiny_model, null, span, **kwargs):
+    reader = TransformerReader(str(tiny_model), max_length=32, stride=8, threshold=0.0, **kwargs)
+    reader.warm_up()
+    reader._model = FixedLogits(null, span)
+    return reader
+
+
+def test_the_null_answer_vetoes_weaker_spans(tiny_model):
+    text = "the bridge opened on march 3 in portvale."
+    passages = [Passage(Chunk("doc", 0, len(text), text), "Bridge", 1.0, 1)]
+    assert _reader_with(tiny_model, null=10.0, span=4.0).read("when did the bridge open?", passages) == []
+    kept = _reader_with(tiny_model, null=10.0, span=4.0, use_null_answer=False).read("when did the bridge open?", passages)
+    assert kept and kept[0].score == pytest.approx(calibrated(4.0, 0.1), abs=1e-4)
+    assert _reader_with(tiny_model, null=2.0, span=4.0).read("when did the bridge open?", passages)
+
+
+def test_a_score_threshold_decides_without_a_null_answer(tiny_model):
+    text = "the bridge opened on march 3 in portvale."
+    passages = [Passage(Chunk("doc", 0, len(text), text), "Bridge", 1.0, 1)]
+    reader = _reader_with(tiny_model, null=-50.0, span=-4.0, use_null_answer=False)
+    reader.threshold = 0.5
+    assert reader.read("when did the bridge open?", passages) == []
+
+
+def test_cli_reader_option_takes_a_model_folder(tiny_model, corpus, tmp_path, capsys):
+    import json
+
+    from qa.cli import main
+
+    index_dir = tmp_path / "idx"
+    assert main(["index", str(corpus), "--index-dir", str(index_dir), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "When did the bridge open?", "--index-dir", str(index_dir), "--reader",
+                 str(tiny_model), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    texts = {p.stem: p.read_text() for p in corpus.iterdir()}
+    for answer in out["answers"]:
+        assert texts[answer["doc_id"]][answer["start"]:answer["end"]] == answer["text"]
+
+
+def test_auto_uses_a_local_qa_model_and_says_so(tiny_model):
+    from qa.readers.factory import make_reader
+
+    said = []
+    assert make_reader("auto", str(tiny_model), None, said.append).name == "transformer"
+    assert make_reader("auto", "no-such-org/no-such-model", None, said.append).name == "offline"
+    assert said[0].startswith("reader: transformer") and "not available locally" in said[1]
