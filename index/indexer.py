@@ -77,6 +77,9 @@ class Indexer:
         if old is not None:
             report.removed = sorted(set(old.documents) - set(wanted))
 
+        old_rows: dict[str, list[int]] = {}
+        for row, chunk in enumerate(old.chunks if old is not None else []):
+            old_rows.setdefault(chunk.doc_id, []).append(row)
         chunks: list[Chunk] = []
         rows: list[np.ndarray | None] = []
         entries: dict[str, DocumentEntry] = {}
@@ -85,7 +88,7 @@ class Indexer:
             previous = old.manifest.documents.get(doc.id) if old is not None else None
             if reusable and previous is not None and previous.hash == digest:
                 report.unchanged.append(doc.id)
-                indices = old.chunks_of(doc.id)
+                indices = old_rows.get(doc.id, [])
                 chunks.extend(old.chunks[i] for i in indices)
                 rows.extend(old.vectors[i] for i in indices)
                 n = len(indices)

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from index.errors import UserError
 
-from .config import BUNDLED_ARTICLES, Config, RETRIEVAL_MODES
+from .config import Config, RETRIEVAL_MODES
 
 EXIT_USAGE = 2
 

@@ -60,8 +60,6 @@ _AUXILIARIES = {
     "will", "would", "can", "could", "kind", "type", "sort", "two", "three", "other", "main",
 }
 DATE_NOUNS = {"date", "day", "year", "month", "week", "season", "decade", "century", "weekday"}
-DURATION_WORDS = {"long", "duration"}
-QUANTITY_WORDS = {"far", "high", "tall", "big", "large", "heavy", "deep", "wide", "fast", "long", "old", "hot", "cold"}
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 

@@ -21,7 +21,7 @@ from index.embedder import Embedder
 from index.sentences import split_sentences
 
 from ..results import Answer, Passage
-from .answer_types import OTHER, AnswerType, detect_answer_type
+from .answer_types import AnswerType, detect_answer_type
 from .candidates import Candidate, find_candidates
 from .language import load_english
 
@@ -317,7 +317,7 @@ def _focus_match(tokens, sentence_doc, focus_word: str | None, answer_type: Answ
     text = " ".join(t.text for t in tokens)
     if focus == "year" and re.fullmatch(r"(in )?\d{4}", text):
         return 1.0
-    first, last = tokens[0].i, tokens[-1].i
+    first = tokens[0].i
     if answer_type.wh == "where":
         return 0.6 if first > 0 and sentence_doc[first - 1].lower_ in ("in", "at", "near", "from") else 0.0
     if answer_type.wh in ("how many", "how much"):
