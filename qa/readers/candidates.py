@@ -124,6 +124,9 @@ def _add_number(text: str, start: int, end: int, add) -> None:
                           (_DURATION_AFTER, DURATION)):
         unit = pattern.match(text, end)
         if unit:
+            if kind == DURATION and text[unit.end() - 3:unit.end()].lower() == "old":
+                add(start, unit.end(), (QUANTITY, DURATION), "number")  # an age: "27-year-old"
+                continue
             add(currency.start() if currency and kind == MONEY else start, unit.end(), (kind,), "number")
             if kind == DURATION:
                 add(start, unit.end(), (DATE,), "number")
@@ -148,17 +151,14 @@ _ORG_HEADS = {
 
 
 def _name_runs(doc) -> list[tuple[int, int]]:
-    """Maximal runs of capitalised words, joined by "of", "and"...: "European Academy of Sciences"."""
+    """Maximal runs of capitalised words: "European Academy of Sciences", "Adel K. El-Naggar",
+    "Re-store Biomedicine Group", "Chengdu High tech Zone", "CMG901"."""
     runs, current = [], []
     tokens = list(doc)
     for i, token in enumerate(tokens):
-        capital = token.text[:1].isupper() or (token.text[:1].isdigit() and current)
-        # "of" joins "Academy of Sciences" but not "Grace Wanjiru of Kenya".
-        connector = (token.lower_ in _CONNECTORS and current and i + 1 < len(tokens)
-                     and tokens[i + 1].text[:1].isupper()
-                     and (token.lower_ not in ("of", "for") or current[-1].lower_ in _OF_HEADS))
-        if (capital and token.is_alpha or capital and token.like_num or connector or
-                (current and token.text in ("-",) and i + 1 < len(tokens) and tokens[i + 1].text[:1].isupper())):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        next_capital = nxt is not None and nxt.text[:1].isupper()
+        if _is_name_word(token) or (current and _joins_name(token, current, nxt, next_capital)):
             current.append(token)
             continue
         if current:
@@ -170,10 +170,38 @@ def _name_runs(doc) -> list[tuple[int, int]]:
     for run in runs:
         while run and run[0].i == 0 and (run[0].is_stop or run[0].pos_ in ("ADP", "DET")):
             run = run[1:]  # "On October 19th": the capital is the sentence's, not the name's
+        while run and not _is_name_word(run[-1]):
+            run = run[:-1]
         if not run or (run[0].i == 0 and len(run) == 1):
             continue  # a lone sentence-initial capital is just a capital
         spans.append((run[0].idx, run[-1].idx + len(run[-1])))
     return spans
+
+
+def _is_name_word(token) -> bool:
+    text = token.text
+    return bool(text[:1].isupper() and (text.isalnum() or re.fullmatch(r"[A-Z]\.", text)))
+
+
+def _joins_name(token, current: list, nxt, next_capital: bool) -> bool:
+    """Whether `token`, between name words, belongs to the name."""
+    glued = token.idx == current[-1].idx + len(current[-1])
+    if glued and (token.text == "-" or current[-1].text == "-") and token.text[:1].isalnum() or \
+            (glued and token.text == "-" and nxt is not None and nxt.idx == token.idx + 1):
+        return True  # "El-Naggar", "Re-store"
+    if token.text.isdigit():
+        return True  # "Fortune 500", "Class 1"
+    if not next_capital:
+        return False
+    lower = token.lower_
+    if lower in ("of", "for"):
+        return current[-1].lower_ in _OF_HEADS  # "Academy of Sciences", not "Wanjiru of Kenya"
+    if lower in ("and", "&"):
+        return any(t.lower_ in ("of", "for") for t in current)  # "Commission of Economy and Informatization"
+    if lower in _CONNECTORS:
+        return True
+    # one lower-case word inside a name: "Chengdu High tech Zone"
+    return token.is_alpha and not token.is_stop and current[-1].text[:1].isupper() and token.pos_ != "VERB"
 
 
 def _name_types(doc, start: int, end: int) -> tuple[str, ...]:

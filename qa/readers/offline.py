@@ -3,9 +3,12 @@
 For each retrieved passage it scores sentences by how much of the question they
 contain (weighted term overlap plus embedding similarity), collects candidate
 spans of the answer type the question asks for, and ranks them by type match,
-nearness to the question's terms, and novelty: an answer rarely repeats the
-question's own words. Scores go through a fixed logistic, so they are
-comparable across passages and questions; below `threshold` there is no answer.
+the noun the question asks about, the role the candidate plays for the
+question's verb, nearness to the question's terms, and novelty: an answer
+rarely repeats the question's own words. Scores go through a fixed logistic,
+so they are comparable across passages and questions; below `threshold` there
+is no answer. Question names and nouns that the article never mentions (even by
+a close synonym) count against every answer from it.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from index.embedder import Embedder
 from index.sentences import split_sentences
 
 from ..results import Answer, Passage
-from .answer_types import AnswerType, detect_answer_type
+from .answer_types import PERSON, ORG, AnswerType, detect_answer_type
 from .candidates import Candidate, find_candidates
 from .language import load_english
 
@@ -33,7 +36,11 @@ _QUESTION_STOP = {
     "according", "article", "report", "mentioned", "named", "called",
 }
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
+_ARGUMENT_DEPS = {"nsubj", "nsubjpass", "dobj", "attr", "agent", "pobj", "dative", "oprd", "appos", "npadvmod"}
+_PRONOUNS = {"he", "she", "they", "his", "her", "their"}
 _MAX_ANSWER_TOKENS = 14
+# Two words count as the same when their embeddings are at least this close ("CEO", "chief executive").
+SYNONYM_SIMILARITY = 0.6
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class ReaderWeights:
     type_match: float = 2.5
     proximity: float = 1.2
     focus: float = 2.0
+    role: float = 1.0
     repeat_penalty: float = 3.0
     ungrounded_name: float = 3.0
     ungrounded_noun: float = 1.5
@@ -58,6 +66,19 @@ class _Term:
 
 
 @dataclass(frozen=True)
+class _Question:
+    """What the reader takes from a question, once."""
+
+    text: str
+    doc: object  # spaCy Doc
+    answer_type: AnswerType
+    terms: tuple[_Term, ...]
+    focus: str | None
+    verb_keys: frozenset[str]
+    keys: frozenset[str]
+
+
+@dataclass(frozen=True)
 class _Sentence:
     passage: Passage
     start: int  # document offsets
@@ -66,7 +87,7 @@ class _Sentence:
 
 
 class OfflineReader:
-    """embedder: scores question-sentence similarity (None: term overlap only).
+    """embedder: scores question-sentence similarity and matches synonyms (None: words only).
     threshold: the lowest score reported as an answer.
     sentences_per_question: how many of the best sentences are searched for candidates."""
 
@@ -83,6 +104,7 @@ class OfflineReader:
         self._nlp = None
         self._cache: OrderedDict[tuple[str, int, int], object] = OrderedDict()
         self._cache_size = cache_size
+        self._word_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def warm_up(self) -> None:
         if self._nlp is None:
@@ -92,45 +114,67 @@ class OfflineReader:
         self.warm_up()
         if not passages:
             return []
-        answer_type = detect_answer_type(question)
-        question_doc = self._nlp(question)
-        terms = _question_terms(question_doc)
+        asked = self._analyze(question)
         sentences = self._sentences(passages)
-        if not sentences or not terms:
+        if not sentences or not asked.terms:
             return []
-        focus = _focus_word(question_doc, answer_type)
-        missing_names = _missing_words(_question_names(question_doc), sentences)
-        missing_nouns = _missing_words(_question_nouns(question_doc), sentences)
-        coverage = [_coverage(terms, sentences, i) for i in range(len(sentences))]
+        ungrounded = self._ungrounded_penalties(asked, sentences)
+        coverage = [_coverage(asked.terms, sentences, i) for i in range(len(sentences))]
         similarity = self._similarity(question, sentences)
-        sentence_scores = [self.weights.coverage * c + self.weights.similarity * m for c, m in zip(coverage, similarity)]
+        sentence_scores = [self.weights.coverage * c + self.weights.similarity * m
+                           for c, m in zip(coverage, similarity)]
         best_sentences = np.argsort(sentence_scores)[::-1][: self.sentences_per_question]
 
         answers: dict[str, Answer] = {}
         for index in best_sentences:
-            sentence = sentences[index]
-            for candidate in find_candidates(sentence.doc):
-                score = self._score(candidate, sentence, answer_type, terms, question_doc,
-                                    sentence_scores[index], focus,
-                                    missing_names[sentence.passage.doc_id], missing_nouns[sentence.passage.doc_id])
+            for source, candidate, discount in self._candidates(sentences, int(index), asked):
+                score = self._score(candidate, source, asked, sentence_scores[index] - discount,
+                                    ungrounded[source.passage.doc_id])
                 if score is None or score < self.threshold:
                     continue
-                answer = self._answer(candidate, sentence, score, answer_type)
+                answer = self._answer(candidate, source, score, asked.answer_type)
                 key = " ".join(answer.text.lower().split())
                 if key not in answers or answers[key].score < answer.score:
                     answers[key] = answer
         ranked = sorted(answers.values(), key=lambda a: -a.score)
         return _drop_nested(ranked)[:max_answers]
 
-    def _score(self, candidate: Candidate, sentence: _Sentence, answer_type: AnswerType,
-               terms: list[_Term], question_doc, sentence_score: float, focus: str | None,
-               missing_names: int, missing_nouns: int = 0) -> float | None:
+    def _analyze(self, question: str) -> _Question:
+        doc = self._nlp(question)
+        answer_type = detect_answer_type(question)
+        return _Question(
+            text=question,
+            doc=doc,
+            answer_type=answer_type,
+            terms=tuple(_question_terms(doc)),
+            focus=_focus_word(doc, answer_type),
+            verb_keys=frozenset(_key(t) for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in _QUESTION_STOP),
+            keys=frozenset(_key(t) for t in doc if not t.is_stop and not t.is_punct),
+        )
+
+    def _candidates(self, sentences: list[_Sentence], index: int, asked: _Question):
+        """Candidates of sentence `index`; when it speaks of someone only as "he" or "she",
+        also the people named in the sentence before, at a small discount."""
+        sentence = sentences[index]
+        for candidate in find_candidates(sentence.doc):
+            yield sentence, candidate, 0.0
+        wants_agent = asked.answer_type.primary in (PERSON, ORG)
+        if wants_agent and index > 0 and sentences[index - 1].passage is sentence.passage \
+                and any(t.lower_ in _PRONOUNS for t in sentence.doc):
+            previous = sentences[index - 1]
+            for candidate in find_candidates(previous.doc):
+                if set(candidate.types) & {PERSON, ORG}:
+                    yield previous, candidate, 1.0
+
+    def _score(self, candidate: Candidate, sentence: _Sentence, asked: _Question, sentence_score: float,
+               ungrounded: float) -> float | None:
         tokens = [t for t in sentence.doc if t.idx >= candidate.start and t.idx + len(t) <= candidate.end]
         if not tokens or len(tokens) > _MAX_ANSWER_TOKENS:
             return None
-        repeated = _repeated_fraction(tokens, question_doc)
+        repeated = _repeated_fraction(tokens, asked)
         if repeated >= 1.0:
             return None
+        answer_type = asked.answer_type
         type_score = max(_type_score(candidate.types, answer_type),
                          0.5 * _type_score(candidate.weak_types, answer_type))
         if type_score == 0:
@@ -139,26 +183,65 @@ class OfflineReader:
         z = (
             sentence_score
             + w.type_match * type_score
-            + w.proximity * _proximity(tokens, sentence.doc, terms)
-            + w.focus * _focus_match(tokens, sentence.doc, focus, answer_type)
+            + w.proximity * _proximity(tokens, sentence.doc, asked.terms)
+            + w.focus * _focus_match(tokens, sentence.doc, asked)
+            + w.role * _plays_a_role(tokens, sentence.doc, asked.verb_keys)
             - w.repeat_penalty * repeated
-            - w.ungrounded_name * missing_names
-            - w.ungrounded_noun * missing_nouns
+            - ungrounded
             + w.bias
         )
         return 1.0 / (1.0 + math.exp(-z))
 
+    def _ungrounded_penalties(self, asked: _Question, sentences: list[_Sentence]) -> dict[str, float]:
+        """Per document: the penalty for question names and nouns its retrieved text never
+        mentions. A noun with a close synonym in the text counts as mentioned."""
+        texts: dict[str, str] = {}
+        words: dict[str, set[str]] = {}
+        for sentence in sentences:
+            doc_id = sentence.passage.doc_id
+            texts[doc_id] = texts.get(doc_id, sentence.passage.title.lower()) + " " + sentence.doc.text.lower()
+            words.setdefault(doc_id, set()).update(
+                t.lower_ for t in sentence.doc if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and t.is_alpha)
+        names = _question_names(asked.doc)
+        nouns = _question_nouns(asked.doc)
+        penalties = {}
+        for doc_id, text in texts.items():
+            missing_names = sum(1 for name in names if name not in text)
+            missing_nouns = [noun for noun in nouns if _stem(noun) not in text]
+            missing_nouns = self._without_synonyms(missing_nouns, sorted(words[doc_id]))
+            # The noun the question asks about ("which company") names the answer's kind; the
+            # text may not use it, so its absence weighs half.
+            weight = sum(0.5 if asked.focus and _stem(n) == _stem(asked.focus) else 1.0 for n in missing_nouns)
+            penalties[doc_id] = (self.weights.ungrounded_name * missing_names
+                                 + self.weights.ungrounded_noun * weight)
+        return penalties
+
+    def _without_synonyms(self, missing: list[str], vocabulary: list[str]) -> list[str]:
+        if not missing or not vocabulary or self.embedder is None:
+            return missing
+        missing_vectors = self._word_vectors(missing)
+        closest = (missing_vectors @ self._word_vectors(vocabulary).T).max(axis=1)
+        return [word for word, sim in zip(missing, closest) if sim < SYNONYM_SIMILARITY]
+
+    def _word_vectors(self, words: list[str]) -> np.ndarray:
+        """Embeddings of single words, cached: the same article words recur across questions."""
+        new = [w for w in dict.fromkeys(words) if w not in self._word_cache]
+        if new:
+            for word, vector in zip(new, self.embedder.encode(new)):
+                self._word_cache[word] = vector
+            while len(self._word_cache) > self._cache_size * 4:
+                self._word_cache.popitem(last=False)
+        return np.stack([self._word_cache[w] for w in words])
+
     def _answer(self, candidate: Candidate, sentence: _Sentence, score: float, answer_type: AnswerType) -> Answer:
         passage = sentence.passage
-        doc_text_start = sentence.start
-        start, end = doc_text_start + candidate.start, doc_text_start + candidate.end
         return Answer(
             text=sentence.doc.text[candidate.start:candidate.end],
             score=round(score, 4),
             doc_id=passage.doc_id,
             title=passage.title,
-            start=start,
-            end=end,
+            start=sentence.start + candidate.start,
+            end=sentence.start + candidate.end,
             context=sentence.doc.text,
             context_start=sentence.start,
             context_end=sentence.end,
@@ -182,6 +265,7 @@ class OfflineReader:
         return [_Sentence(p, s, e, doc) for (p, s, e, _), doc in zip(pending, docs)]
 
     def _parse(self, items: list[tuple[str, int, int, str]]) -> list[object]:
+        """spaCy Docs for sentences, cached by their place in the collection."""
         missing = [(key, text) for *key, text in items if tuple(key) not in self._cache]
         for (key, _), doc in zip(missing, self._nlp.pipe([text for _, text in missing])):
             self._cache[tuple(key)] = doc
@@ -208,8 +292,8 @@ def _question_terms(question_doc) -> list[_Term]:
             continue
         if token.pos_ not in _CONTENT_POS:
             continue
-        weight = 1.5 if token.pos_ in ("PROPN", "NUM") or token.text[:1].isupper() or any(ch.isdigit() for ch in token.text) else 1.0
-        terms[_key(token)] = max(weight, terms.get(_key(token), 0.0))
+        named = token.pos_ in ("PROPN", "NUM") or token.text[:1].isupper() or any(ch.isdigit() for ch in token.text)
+        terms[_key(token)] = max(1.5 if named else 1.0, terms.get(_key(token), 0.0))
     return [_Term(k, w) for k, w in terms.items()]
 
 
@@ -219,7 +303,12 @@ def _key(token) -> str:
     return lemma[:6] if lemma.isalpha() else lemma
 
 
-def _coverage(terms: list[_Term], sentences: list[_Sentence], index: int) -> float:
+def _stem(word: str) -> str:
+    word = word.lower()
+    return word[:5] if len(word) > 3 else word
+
+
+def _coverage(terms: Sequence[_Term], sentences: list[_Sentence], index: int) -> float:
     """Weighted share of question terms in sentence `index`; its neighbours in the same
     passage and the article title count half."""
     sentence = sentences[index]
@@ -235,31 +324,19 @@ def _coverage(terms: list[_Term], sentences: list[_Sentence], index: int) -> flo
 
 def _question_names(question_doc) -> list[str]:
     """Proper names and numbers in the question: an answer's article must mention them."""
-    names = []
-    for token in question_doc:
-        if token.i == 0 or token.is_punct:
-            continue
-        if token.pos_ == "PROPN" or token.like_num or (token.text[:1].isupper() and token.is_alpha):
-            names.append(token.text.lower())
-    return names
-
-
-def _question_nouns(question_doc) -> list[str]:
-    """Common nouns of the question (as stems): what it is about, beyond the wh-phrase."""
     return [
-        _stem(t.text) for t in question_doc
-        if t.pos_ == "NOUN" and not t.is_stop and t.lower_ not in _QUESTION_STOP and len(t.text) > 2
+        token.text.lower() for token in question_doc
+        if token.i > 0 and not token.is_punct
+        and (token.pos_ == "PROPN" or token.like_num or (token.text[:1].isupper() and token.is_alpha))
     ]
 
 
-def _missing_words(words: list[str], sentences: list[_Sentence]) -> dict[str, int]:
-    """Per document: how many of `words` none of its retrieved text (or title) contains."""
-    texts: dict[str, str] = {}
-    for sentence in sentences:
-        doc_id = sentence.passage.doc_id
-        texts.setdefault(doc_id, sentence.passage.title.lower())
-        texts[doc_id] += " " + sentence.doc.text.lower()
-    return {doc_id: sum(1 for word in words if word not in text) for doc_id, text in texts.items()}
+def _question_nouns(question_doc) -> list[str]:
+    """Common nouns of the question: what it is about, beyond the wh-phrase."""
+    return [
+        t.lower_ for t in question_doc
+        if t.pos_ == "NOUN" and not t.is_stop and t.lower_ not in _QUESTION_STOP and len(t.text) > 2
+    ]
 
 
 def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:
@@ -269,16 +346,18 @@ def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:
     return 0.0
 
 
-def _repeated_fraction(tokens, question_doc) -> float:
-    """Share of the candidate's content words that the question already says."""
-    question_keys = {_key(t) for t in question_doc if not t.is_stop and not t.is_punct}
+def _repeated_fraction(tokens, asked: _Question) -> float:
+    """Share of the candidate's content words that the question already says; the noun
+    the question asks about ("which vaccine" → "... vaccine") does not count."""
+    focus = _stem(asked.focus) if asked.focus else None
     content = [t for t in tokens if not t.is_stop and not t.is_punct]
     if not content:
         return 1.0
-    return sum(_key(t) in question_keys for t in content) / len(content)
+    repeated = [t for t in content if _key(t) in asked.keys and _stem(t.text) != focus]
+    return len(repeated) / len(content)
 
 
-def _proximity(tokens, sentence_doc, terms: list[_Term]) -> float:
+def _proximity(tokens, sentence_doc, terms: Sequence[_Term]) -> float:
     """1 next to a question term, falling off with distance in tokens."""
     term_keys = {t.key for t in terms}
     first, last = tokens[0].i, tokens[-1].i
@@ -293,43 +372,74 @@ def _proximity(tokens, sentence_doc, terms: list[_Term]) -> float:
 
 
 def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
-    """The noun the question asks about: what "how many" counts, or the X of "which X"."""
+    """The noun the question asks about: what "how many" counts, the X of "which X",
+    or of "the name of the X"."""
     for token in question_doc:
         if token.lower_ in ("many", "much") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
-            return token.head.text
+            return _phrase_head(token.head).text
         if token.lower_ in ("which", "what") and token.head.pos_ == "NOUN" and token.dep_ == "det":
-            return token.head.text
+            return _phrase_head(token.head).text
+    if answer_type.focus == "name":
+        for token in question_doc:
+            if token.lower_ == "name":
+                for child in token.children:
+                    if child.dep_ == "prep" and child.lower_ == "of":
+                        objects = [c for c in child.children if c.dep_ == "pobj"]
+                        if objects:
+                            return objects[0].text
     return answer_type.focus
 
 
-def _stem(word: str) -> str:
-    word = word.lower()
-    return word[:5] if len(word) > 3 else word
+def _phrase_head(token):
+    """"engineering technology research centers": climb compounds to "centers"."""
+    while token.dep_ in ("compound", "amod") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
+        token = token.head
+    return token
 
 
-def _focus_match(tokens, sentence_doc, focus_word: str | None, answer_type: AnswerType) -> float:
+def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
     """Evidence that the candidate is the thing asked about: "27 academicians" for
-    "how many academicians", "the company Soleira" or "Hartwell Foundation" for "which company/foundation",
-    a bare year for "which year". A number counting some other noun counts against it."""
-    if not focus_word and answer_type.wh != "where":
+    "how many academicians", "the company Soleira", "Wei Yuquan, an academician",
+    "Hartwell Foundation" for "which foundation", a bare year for "which year".
+    A number counting some other noun counts against it."""
+    answer_type = asked.answer_type
+    first, last = tokens[0].i, tokens[-1].i
+    if answer_type.wh == "where":
+        return 0.6 if first > 0 and sentence_doc[first - 1].lower_ in ("in", "at", "near", "from") else 0.0
+    if not asked.focus:
         return 0.0
-    focus = _stem(focus_word or "")
+    focus = _stem(asked.focus)
     text = " ".join(t.text for t in tokens)
     if focus == "year" and re.fullmatch(r"(in )?\d{4}", text):
         return 1.0
-    first = tokens[0].i
-    if answer_type.wh == "where":
-        return 0.6 if first > 0 and sentence_doc[first - 1].lower_ in ("in", "at", "near", "from") else 0.0
     if answer_type.wh in ("how many", "how much"):
         counted = _counted_noun(tokens, sentence_doc)
         if counted is None:
             return 0.0
-        return 1.0 if _stem(counted.text) == focus else -0.5
+        return 1.0 if _stem(counted.text) == focus or _stem(_phrase_head(counted).text) == focus else -0.5
     if _stem(tokens[-1].text) == focus and len(tokens) > 1:
         return 1.0
     before = sentence_doc[max(0, first - 4): first]
-    if any(_stem(t.text) == focus for t in before):
+    after = sentence_doc[last + 1: last + 4]
+    if any(_stem(t.text) == focus for t in list(before) + list(after)):
         return 0.8
+    return 0.0
+
+
+def _plays_a_role(tokens, sentence_doc, verb_keys: frozenset[str]) -> float:
+    """1 when the candidate is an argument (subject, object, prepositional object) of a
+    verb the question also uses: "Konoya and AstraZeneca have reached" for "which company reached"."""
+    if not verb_keys:
+        return 0.0
+    inside = {t.i for t in tokens}
+    for verb in sentence_doc:
+        if verb.pos_ not in ("VERB", "AUX") or _key(verb) not in verb_keys:
+            continue
+        for child in verb.children:
+            arguments = [child] if child.dep_ in _ARGUMENT_DEPS else \
+                [g for g in child.children if g.dep_ == "pobj"] if child.dep_ in ("prep", "agent") else []
+            if any(inside & {t.i for t in argument.subtree} for argument in arguments):
+                return 1.0
     return 0.0
 
 
