@@ -32,15 +32,24 @@ class EvalRun:
 
     @property
     def by_answer_type(self) -> dict[str, dict]:
-        """exact_match, f1 and n for each answer type the questions ask for."""
-        groups: dict[str, list[dict]] = {}
-        for row in self.rows:
-            groups.setdefault(row["answer_type"] if row["answerable"] else "unanswerable", []).append(row)
-        return {
-            kind: {"n": len(rows), "exact_match": mean([r["exact_match"] for r in rows]),
-                   "f1": mean([r["f1"] for r in rows])}
-            for kind, rows in sorted(groups.items())
-        }
+        """Metrics for each answer type the questions ask for ("unanswerable" apart)."""
+        return _grouped(self.rows, lambda r: r["answer_type"] if r["answerable"] else "unanswerable")
+
+    @property
+    def by_article(self) -> dict[str, dict]:
+        """Metrics for each gold article ("none" for unanswerable questions)."""
+        return _grouped(self.rows, lambda r: r["gold_doc"] or "none")
+
+    def to_json(self) -> dict:
+        return {"metrics": self.metrics, "by_answer_type": self.by_answer_type,
+                "by_article": self.by_article, "questions": self.rows}
+
+
+def _grouped(rows: Sequence[dict], key: Callable[[dict], str]) -> dict[str, dict]:
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return {name: summarize(members) for name, members in sorted(groups.items())}
 
 
 def evaluate(pipeline: QAPipeline, questions: Sequence[Question],
@@ -81,18 +90,40 @@ def _evaluate_one(pipeline: QAPipeline, question: Question) -> dict:
     }
 
 
+CALIBRATION_SCORE = 0.8
+QUALITY_METRICS = ("exact_match", "f1", "recall_at_1", "recall_at_5", "recall_at_10", "mrr",
+                   "no_answer_accuracy", "no_answer_precision")
+
+
+def is_correct(row: dict) -> bool:
+    """Right answer (exact match) or, for an unanswerable question, no answer."""
+    return row["exact_match"] == 1.0
+
+
 def summarize(rows: Sequence[dict]) -> dict:
+    """All metrics of a set of evaluated questions; fractions in [0, 1], latencies in ms."""
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
-    latencies = [r["timings_ms"]["total"] for r in rows]
+    abstained = [r for r in rows if r["prediction"] is None]
+    confident = [r for r in rows if r["score"] is not None and r["score"] >= CALIBRATION_SCORE]
+    latencies = {stage: [r["timings_ms"][stage] for r in rows] for stage in ("retrieve", "read", "total")}
     return {
         "exact_match": mean([r["exact_match"] for r in rows]),
         "f1": mean([r["f1"] for r in rows]),
         "recall_at_1": mean([recall_at(r["gold_rank"], 1) for r in answerable]),
         "recall_at_5": mean([recall_at(r["gold_rank"], 5) for r in answerable]),
+        "recall_at_10": mean([recall_at(r["gold_rank"], 10) for r in answerable]),
         "mrr": mean([reciprocal_rank(r["gold_rank"]) for r in answerable]),
         "no_answer_accuracy": mean([float(r["prediction"] is None) for r in unanswerable]),
-        "latency_ms_p50": percentile(latencies, 50),
-        "latency_ms_p95": percentile(latencies, 95),
+        "no_answer_precision": mean([float(not r["answerable"]) for r in abstained]) if abstained else 1.0,
+        "no_answer_recall": mean([float(r["prediction"] is None) for r in unanswerable]),
+        "precision_at_score_0_8": mean([float(is_correct(r)) for r in confident]),
+        "answers_at_score_0_8": len(confident),
+        "latency_ms_p50": percentile(latencies["total"], 50),
+        "latency_ms_p95": percentile(latencies["total"], 95),
+        "latency_ms_retrieve_p50": percentile(latencies["retrieve"], 50),
+        "latency_ms_retrieve_p95": percentile(latencies["retrieve"], 95),
+        "latency_ms_read_p50": percentile(latencies["read"], 50),
+        "latency_ms_read_p95": percentile(latencies["read"], 95),
         "n": len(rows),
     }

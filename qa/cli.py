@@ -53,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
                           help="JSON Lines question file (default: eval/questions.jsonl)")
     evaluate.add_argument("--corpus", type=Path, help="evaluate on this folder of articles, indexed into its own cache")
+    evaluate.add_argument("--report", type=Path, metavar="DIR", help="write report.md, report.html and plots into DIR")
+    evaluate.add_argument("--save-baseline", type=Path, metavar="FILE", help="save metrics and per-question results")
+    evaluate.add_argument("--baseline", type=Path, metavar="FILE",
+                          help="compare with a saved baseline; exit 1 on a regression")
+    evaluate.add_argument("--tolerance", type=float, default=None,
+                          help="largest allowed drop of a quality metric (default: 0.02)")
+    evaluate.add_argument("--allow-regressions", action="store_true",
+                          help="report regressions against --baseline but exit 0")
+    evaluate.add_argument("--compare", action="store_true",
+                          help="evaluate every retrieval mode with every available reader, as one table")
     return parser
 
 
@@ -132,24 +142,76 @@ def run_ask(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_eval(args: argparse.Namespace, config: Config) -> int:
+    from eval.baseline import DEFAULT_TOLERANCE, compare_with_baseline, load_baseline, save_baseline
     from eval.questions import load_questions
+    from eval.report import write_report
     from eval.runner import corpus_index_dir, evaluate
 
     from .pipeline import QAPipeline, index_paths
 
     questions = load_questions(args.questions)
+    baseline = load_baseline(args.baseline) if args.baseline else None  # fail before the long run
     if args.corpus is not None:
         config = config.with_overrides(index_dir=corpus_index_dir(args.corpus, config))
         index_paths(config, [args.corpus], log=_log)
     pipeline = QAPipeline.open(config, log=_log)
     pipeline.warm_up()
+    if args.compare:
+        return _run_comparison(args, pipeline, questions)
     run = evaluate(pipeline, questions, progress=None if args.json else _progress)
+    output = run.to_json()
+    exit_code = 0
+    if args.report:
+        write_report(run, args.report, title=f"Evaluation of {args.questions}")
+        _log(f"report written to {args.report / 'report.html'}")
+    if args.save_baseline:
+        save_baseline(run, args.save_baseline, _settings(config, args.questions))
+        _log(f"baseline saved to {args.save_baseline}")
+    if baseline is not None:
+        tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+        diff = compare_with_baseline(run, baseline, tolerance)
+        output["baseline"] = diff.to_json()
+        if not args.json:
+            print(diff.summary())
+        if diff.regressed and not args.allow_regressions:
+            exit_code = 1
     if args.json:
-        _print_json({"metrics": run.metrics, "by_answer_type": run.by_answer_type, "questions": run.rows})
+        _print_json(output)
     else:
         for key, value in run.metrics.items():
-            print(f"{key:>20}  {value:.3f}" if isinstance(value, float) else f"{key:>20}  {value}")
+            print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
+    return exit_code
+
+
+def _run_comparison(args: argparse.Namespace, pipeline, questions) -> int:
+    from eval.runner import evaluate
+
+    from .readers.factory import make_reader
+
+    readers = {"offline": make_reader("offline", None, pipeline.embedder, _log)}
+    model = args.qa_model or (args.reader if args.reader not in (None, "auto", "offline") else None)
+    if model:
+        readers[model] = make_reader(model, None, pipeline.embedder, _log)
+    rows = []
+    for reader_name, reader in readers.items():
+        for mode in RETRIEVAL_MODES:
+            run = evaluate(pipeline.with_settings(retrieval=mode, reader=reader), questions)
+            rows.append({"retrieval": mode, "reader": reader_name, "metrics": run.metrics})
+    if args.json:
+        _print_json({"compare": rows})
+        return 0
+    columns = ("exact_match", "f1", "recall_at_1", "recall_at_5", "mrr", "no_answer_accuracy", "latency_ms_p50")
+    print(f"{'retrieval':<9} {'reader':<12} " + " ".join(f"{c[:12]:>12}" for c in columns))
+    for row in rows:
+        print(f"{row['retrieval']:<9} {row['reader'][:12]:<12} " +
+              " ".join(f"{row['metrics'][c]:>12.3f}" for c in columns))
     return 0
+
+
+def _settings(config: Config, questions: Path) -> dict:
+    return {"questions": str(questions), "embedder": config.embedder, "retrieval": config.retrieval,
+            "reader": config.reader, "top_k": config.top_k, "chunk_tokens": config.chunk_tokens,
+            "chunk_overlap": config.chunk_overlap, "faiss_factory": config.faiss_factory}
 
 
 def _progress(done: int, total: int) -> None:
