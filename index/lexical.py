@@ -14,6 +14,11 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+def stem_word(word: str) -> str:
+    """The stem BM25 indexes for one word."""
+    return _stemmer().stemWord(word.lower())
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed tokens per text."""
     import bm25s

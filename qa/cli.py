@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="report regressions against --baseline but exit 0")
     evaluate.add_argument("--compare", action="store_true",
                           help="evaluate every retrieval mode with every available reader, as one table")
+    serve = commands.add_parser("serve", parents=[common, asking], help="start the web app")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    serve.add_argument("--max-upload", default="20mb", help="largest uploaded file (default: 20mb)")
     return parser
 
 
@@ -236,4 +240,13 @@ def _quiet_libraries() -> None:
         pass
 
 
-COMMANDS = {"index": run_index, "search": run_search, "ask": run_ask, "eval": run_eval}
+def run_serve(args: argparse.Namespace, config: Config) -> int:
+    from ui.app import auth_from_env, serve
+
+    auth_from_env()  # a malformed QA_AUTH is a user error before anything loads
+    _log(f"starting on http://{args.host}:{args.port}")
+    serve(config, host=args.host, port=args.port, max_upload=args.max_upload, log=_log)
+    return 0
+
+
+COMMANDS = {"index": run_index, "search": run_search, "ask": run_ask, "eval": run_eval, "serve": run_serve}

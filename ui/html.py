@@ -1,0 +1,120 @@
+"""HTML for answers, passages and articles. Every piece of article text is escaped here,
+before any markup is added around it, so an article can never inject markup or script."""
+from __future__ import annotations
+
+import html
+import re
+
+from qa.results import Answer, Passage, Result
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def mark_span(text: str, start: int, end: int, mark_id: str | None = None) -> str:
+    """`text` escaped, with text[start:end] wrapped in <mark>."""
+    attribute = f' id="{_e(mark_id)}"' if mark_id else ""
+    return f"{_e(text[:start])}<mark{attribute}>{_e(text[start:end])}</mark>{_e(text[end:])}"
+
+
+def answer_summary(result: Result) -> str:
+    if not result.answers:
+        return "<div class='qa-none'><strong>No answer found</strong> in the articles. The closest passages:</div>"
+    best = result.answers[0]
+    return (f"<div class='qa-answer'><span class='qa-label'>Answer</span> <strong class='qa-text'>{_e(best.text)}</strong>"
+            f" <span class='qa-confidence'>confidence {best.score:.0%}</span></div>")
+
+
+def answer_cards(result: Result, article_text) -> str:
+    """One card per answer: title, the sentence with the answer highlighted, and the whole
+    article in an expander with the passage marked and a link that scrolls to it."""
+    if not result.answers:
+        return passage_list(result.passages, query=result.question)
+    cards = []
+    for number, answer in enumerate(result.answers, start=1):
+        cards.append(_answer_card(number, answer, article_text(answer.doc_id)))
+    return "".join(cards)
+
+
+def _answer_card(number: int, answer: Answer, text: str) -> str:
+    sentence = mark_span(answer.context, answer.start - answer.context_start, answer.end - answer.context_start)
+    anchor = f"cite-{number}-{_slug(answer.doc_id)}"
+    article = _article_with_answer(text, answer, anchor)
+    return f"""<div class="qa-card">
+  <div class="qa-card-head"><span class="qa-rank">[{number}]</span> <strong>{_e(answer.title)}</strong>
+    <span class="qa-meta">{_e(answer.doc_id)} · characters {answer.start}–{answer.end} · {answer.score:.0%}</span></div>
+  <blockquote class="qa-passage">{sentence}</blockquote>
+  <details class="qa-article"><summary>Show the whole article</summary>
+    <p><a href="#{anchor}">Jump to the passage</a></p>
+    <div class="qa-article-text">{article}</div>
+  </details>
+</div>"""
+
+
+def _article_with_answer(text: str, answer: Answer, anchor: str) -> str:
+    """The article, escaped, with the cited sentence in a highlighted block and the answer marked."""
+    c0, c1, a0, a1 = answer.context_start, answer.context_end, answer.start, answer.end
+    return (f"{_e(text[:c0])}<span class='qa-cited'>{_e(text[c0:a0])}<mark id='{_e(anchor)}'>{_e(text[a0:a1])}</mark>"
+            f"{_e(text[a1:c1])}</span>{_e(text[c1:])}")
+
+
+def passage_list(passages: list[Passage], query: str) -> str:
+    """Ranked passages with their scores; words of the query highlighted."""
+    if not passages:
+        return "<p>No matching passages.</p>"
+    stems = _stems(query)
+    items = []
+    for passage in passages:
+        items.append(
+            f"<li class='qa-hit'><div><strong>{_e(passage.title)}</strong> "
+            f"<span class='qa-meta'>{_e(passage.doc_id)} · characters {passage.chunk.start}–{passage.chunk.end} · "
+            f"score {passage.score:.4f}</span></div>"
+            f"<div class='qa-passage'>{highlight_terms(passage.chunk.text, stems)}</div></li>"
+        )
+    return f"<ol class='qa-hits'>{''.join(items)}</ol>"
+
+
+def highlight_terms(text: str, stems: set[str]) -> str:
+    """`text` escaped, with every word whose stem is in `stems` wrapped in <mark>."""
+    out, last = [], 0
+    for match in _WORD.finditer(text):
+        if _stem(match.group()) in stems:
+            out.append(_e(text[last:match.start()]))
+            out.append(f"<mark>{_e(match.group())}</mark>")
+            last = match.end()
+    out.append(_e(text[last:]))
+    return "".join(out)
+
+
+def _stems(query: str) -> set[str]:
+    from index.lexical import tokenize
+
+    return set(tokenize([query])[0])
+
+
+def _stem(word: str) -> str:
+    from index.lexical import stem_word
+
+    return stem_word(word)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", text)
+
+
+STYLE = """
+.qa-answer { font-size: 1.3em; margin: .3em 0; }
+.qa-label { color: #666; font-size: .8em; text-transform: uppercase; letter-spacing: .05em; }
+.qa-confidence, .qa-meta { color: #666; font-size: .85em; }
+.qa-none { font-size: 1.1em; margin: .3em 0; }
+.qa-card { border: 1px solid #ddd; border-radius: 8px; padding: .6em .9em; margin: .6em 0; }
+.qa-passage { margin: .4em 0; line-height: 1.5; }
+.qa-passage mark, .qa-article-text mark { background: #ffe066; padding: 0 .1em; }
+.qa-cited { background: #fff8d6; }
+.qa-article-text { white-space: pre-wrap; max-height: 22em; overflow-y: auto; border-top: 1px solid #eee;
+  padding-top: .4em; line-height: 1.5; }
+.qa-hits li { margin-bottom: .8em; }
+"""
