@@ -24,6 +24,7 @@ PLACE_NOUNS = {
     "place", "venue", "location", "state", "continent", "area", "county", "nation", "capital",
     "island", "river", "stadium", "site", "port", "neighbourhood", "neighborhood", "street", "park",
     "zone", "valley", "lake", "mountain", "arena", "hall", "airport", "station", "suburb", "borough",
+    "part", "side", "corner", "quarter", "neighbourhood", "municipality", "state's",
 }
 PERSON_NOUNS = {
     "person", "man", "woman", "scientist", "professor", "academician", "official", "director",
@@ -58,6 +59,10 @@ PRICE_WORDS = {"price", "cost", "worth", "value", "budget", "salary", "fee", "va
 _AUXILIARIES = {
     "is", "was", "are", "were", "the", "a", "an", "of", "did", "does", "do", "has", "have", "had",
     "will", "would", "can", "could", "kind", "type", "sort", "two", "three", "other", "main",
+}
+EVENT_NOUNS = {
+    "event", "conference", "meeting", "forum", "summit", "fair", "expo", "festival", "tournament",
+    "competition", "race", "games", "championship", "ceremony", "symposium", "exhibition", "week",
 }
 DATE_NOUNS = {"date", "day", "year", "month", "week", "season", "decade", "century", "weekday"}
 
@@ -137,6 +142,13 @@ def detect_answer_type(question: str) -> AnswerType:
 
 
 def _noun_class(word: str) -> tuple[str, ...] | None:
+    found = _singular_noun_class(word)
+    if found is None and word.endswith("s"):
+        found = _singular_noun_class(word[:-1].removesuffix("ie") + ("y" if word.endswith("ies") else ""))
+    return found
+
+
+def _singular_noun_class(word: str) -> tuple[str, ...] | None:
     if word in ORG_NOUNS:
         return (ORG, PLACE)
     if word in PLACE_NOUNS:
@@ -151,6 +163,6 @@ def _noun_class(word: str) -> tuple[str, ...] | None:
         return (ORDINAL, NUMBER)
     if word in PRICE_WORDS:
         return (MONEY, NUMBER)
-    if word in TITLE_NOUNS:
+    if word in TITLE_NOUNS or word in EVENT_NOUNS:
         return (TITLE, OTHER)
     return None

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 from .answer_types import (
-    DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PLACE, QUANTITY, TIME, TITLE,
+    DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, PLACE, QUANTITY, TIME,
+    TITLE,
 )
 
 ENTITY_TYPES = {
@@ -101,12 +102,19 @@ def find_candidates(doc) -> list[Candidate]:
     for start, end in _name_runs(doc):
         types = _name_types(doc, start, end)
         add(start, end, types, "name", () if set(types) & _NOT_NAMES else _NAME_TYPES)
+        first, _, rest = text[start:end].partition(" ")
+        if rest and first.lower().rstrip(".") in _TITLES:
+            # "Academician Chen Kaixian", "Dr. Priya Natarajan": the name without the title too
+            add(end - len(rest), end, types, "name", () if set(types) & _NOT_NAMES else _NAME_TYPES)
     for match in _QUOTED.finditer(text):
         add(match.start(1), match.end(1), (TITLE, OTHER), "quote")
     for chunk in _noun_chunks(doc):
         if chunk.root.pos_ == "PRON":
             continue
-        add(chunk.start_char, chunk.end_char, (OTHER,), "noun")
+        # a phrase ending in a name takes the name's type: "north Shanghai" is a place
+        head_types = tuple(t for ent in doc.ents if ent.end_char == chunk.end_char and ent.start_char >= chunk.start_char
+                           for t in ENTITY_TYPES.get(ent.label_, ()) if t in (PERSON, ORG, PLACE))
+        add(chunk.start_char, chunk.end_char, head_types + (OTHER,), "noun")
         # The chunk minus its determiner and leading numbers, e.g. "27 academicians" -> "academicians"
         words = [t for t in chunk if t.pos_ not in ("DET", "NUM", "PRON")]
         if words and words[0].idx > chunk.start_char:
@@ -134,6 +142,7 @@ def _add_number(text: str, start: int, end: int, add) -> None:
 
 # A capitalised name's type is often unknown to the tagger; any of these may fit, less surely.
 _NAME_TYPES = (PERSON, ORG, PLACE, TITLE)
+_TITLES = PERSON_NOUNS | {"mr", "mrs", "ms", "dr", "prof", "sir", "dame", "lord", "lady", "saint"}
 _NOT_NAMES = {DATE, TIME, NUMBER, MONEY, PERCENT, QUANTITY, DURATION, ORDINAL}
 _OF_HEADS = {
     "university", "academy", "institute", "ministry", "department", "museum", "bank", "college", "school",

@@ -63,6 +63,7 @@ class ReaderWeights:
 class _Term:
     key: str
     weight: float
+    word: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class _Question:
     answer_type: AnswerType
     terms: tuple[_Term, ...]
     focus: str | None
+    focus_words: frozenset[str]
     verb_keys: frozenset[str]
     keys: frozenset[str]
 
@@ -142,12 +144,14 @@ class OfflineReader:
     def _analyze(self, question: str) -> _Question:
         doc = self._nlp(question)
         answer_type = detect_answer_type(question)
+        focus = _focus_word(doc, answer_type)
         return _Question(
             text=question,
             doc=doc,
             answer_type=answer_type,
             terms=tuple(_question_terms(doc)),
-            focus=_focus_word(doc, answer_type),
+            focus=focus,
+            focus_words=frozenset(_focus_phrase(doc, focus)),
             verb_keys=frozenset(_key(t) for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in _QUESTION_STOP),
             keys=frozenset(_key(t) for t in doc if not t.is_stop and not t.is_punct),
         )
@@ -185,7 +189,7 @@ class OfflineReader:
             + w.type_match * type_score
             + w.proximity * _proximity(tokens, sentence.doc, asked.terms)
             + w.focus * _focus_match(tokens, sentence.doc, asked)
-            + w.role * _plays_a_role(tokens, sentence.doc, asked.verb_keys)
+            + w.role * _plays_a_role(tokens, sentence.doc, asked)
             - w.repeat_penalty * repeated
             - ungrounded
             + w.bias
@@ -285,7 +289,7 @@ class OfflineReader:
 
 
 def _question_terms(question_doc) -> list[_Term]:
-    terms: dict[str, float] = {}
+    terms: dict[str, tuple[float, str]] = {}
     for token in question_doc:
         lower = token.text.lower()
         if token.is_punct or token.is_space or lower in _QUESTION_STOP or token.is_stop:
@@ -293,8 +297,10 @@ def _question_terms(question_doc) -> list[_Term]:
         if token.pos_ not in _CONTENT_POS:
             continue
         named = token.pos_ in ("PROPN", "NUM") or token.text[:1].isupper() or any(ch.isdigit() for ch in token.text)
-        terms[_key(token)] = max(1.5 if named else 1.0, terms.get(_key(token), 0.0))
-    return [_Term(k, w) for k, w in terms.items()]
+        weight = 1.5 if named else 1.0
+        if weight >= terms.get(_key(token), (0.0, ""))[0]:
+            terms[_key(token)] = (weight, token.lower_)
+    return [_Term(k, w, word) for k, (w, word) in terms.items()]
 
 
 def _key(token) -> str:
@@ -347,13 +353,15 @@ def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:
 
 
 def _repeated_fraction(tokens, asked: _Question) -> float:
-    """Share of the candidate's content words that the question already says; the noun
-    the question asks about ("which vaccine" → "... vaccine") does not count."""
-    focus = _stem(asked.focus) if asked.focus else None
+    """Share of the candidate's content words that the question already says. The phrase the
+    question asks about does not count when it ends the candidate: "which cancer center" →
+    "University of Texas MD Anderson Cancer Center"."""
     content = [t for t in tokens if not t.is_stop and not t.is_punct]
     if not content:
         return 1.0
-    repeated = [t for t in content if _key(t) in asked.keys and _stem(t.text) != focus]
+    names_the_focus = _stem(tokens[-1].text) in asked.focus_words
+    repeated = [t for t in content if _key(t) in asked.keys
+                and not (names_the_focus and _stem(t.text) in asked.focus_words)]
     return len(repeated) / len(content)
 
 
@@ -378,7 +386,12 @@ def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
         if token.lower_ in ("many", "much") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
             return _phrase_head(token.head).text
         if token.lower_ in ("which", "what") and token.head.pos_ == "NOUN" and token.dep_ == "det":
-            return _phrase_head(token.head).text
+            head = _phrase_head(token.head)
+            if head.lemma_ in ("kind", "type", "sort", "form"):  # "what kind of medicine"
+                objects = [g for c in head.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+                if objects:
+                    return _phrase_head(objects[0]).text
+            return head.text
     if answer_type.focus == "name":
         for token in question_doc:
             if token.lower_ == "name":
@@ -388,6 +401,17 @@ def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
                         if objects:
                             return objects[0].text
     return answer_type.focus
+
+
+def _focus_phrase(question_doc, focus: str | None) -> set[str]:
+    """Stems of the focus noun and its modifiers in the question ("cancer center")."""
+    if not focus:
+        return set()
+    words = {_stem(focus)}
+    for token in question_doc:
+        if token.text == focus:
+            words.update(_stem(c.text) for c in token.children if c.dep_ in ("compound", "amod"))
+    return words
 
 
 def _phrase_head(token):
@@ -418,7 +442,9 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
             return 0.0
         return 1.0 if _stem(counted.text) == focus or _stem(_phrase_head(counted).text) == focus else -0.5
     if _stem(tokens[-1].text) == focus and len(tokens) > 1:
-        return 1.0
+        # "Hartwell Foundation" names one; "major journals" only repeats the kind
+        names_one = any(t.text[:1].isupper() and t.i > 0 or t.like_num for t in tokens)
+        return 1.0 if names_one else 0.0
     before = sentence_doc[max(0, first - 4): first]
     after = sentence_doc[last + 1: last + 4]
     if any(_stem(t.text) == focus for t in list(before) + list(after)):
@@ -426,12 +452,20 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
     return 0.0
 
 
-def _plays_a_role(tokens, sentence_doc, verb_keys: frozenset[str]) -> float:
+def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:
     """1 when the candidate is an argument (subject, object, prepositional object) of a
-    verb the question also uses: "Konoya and AstraZeneca have reached" for "which company reached"."""
+    verb the question also uses: "Konoya and AstraZeneca have reached" for "which company
+    reached"; 0.7 when it directly modifies a noun the question names: "6.2-kilometre tunnel"."""
+    verb_keys = asked.verb_keys
+    inside = {t.i for t in tokens}
+    term_keys = {t.key for t in asked.terms}
+    for token in tokens:
+        head = token.head
+        if head.i not in inside and token.dep_ in ("nummod", "amod", "compound", "npadvmod", "appos", "poss") \
+                and _key(head) in term_keys:
+            return 0.7
     if not verb_keys:
         return 0.0
-    inside = {t.i for t in tokens}
     for verb in sentence_doc:
         if verb.pos_ not in ("VERB", "AUX") or _key(verb) not in verb_keys:
             continue
