@@ -125,7 +125,7 @@ def detect_answer_type(question: str) -> AnswerType:
         if re.search(r"\bwho (hosted|co-hosted|cohosted|organized|organised|sponsored|funded|owns|owned|runs|ran|published|built|made|manufactured|developed|operates|operated|employs|backed)\b", text):
             return AnswerType((ORG, PERSON), None, "who")
         return AnswerType((PERSON, ORG), None, "who")
-    match = re.search(r"\b(?:which|what|name)\b((?:\s+[\w'-]+){1,4})", text)
+    match = re.search(r"\b(?:which|what|name)\b((?:\s+[\w'-]+){1,6})", text)
     if match:
         following = match.group(1).split()
         # "what did X do": the answer is whatever X did, not a noun named here.

@@ -102,9 +102,13 @@ def find_candidates(doc) -> list[Candidate]:
     for start, end in _name_runs(doc):
         types = _name_types(doc, start, end)
         add(start, end, types, "name", () if set(types) & _NOT_NAMES else _NAME_TYPES)
-        first, _, rest = text[start:end].partition(" ")
-        if rest and first.lower().rstrip(".") in _TITLES:
-            # "Academician Chen Kaixian", "Dr. Priya Natarajan": the name without the title too
+        words = text[start:end].split(" ")
+        titled = 0
+        while titled < len(words) - 1 and (words[titled].lower().rstrip(".") in _TITLES or words[titled].islower()):
+            titled += 1
+        if titled:
+            # "Academician Chen Kaixian", "Head librarian Tomás Ruane": the name without its title too
+            rest = " ".join(words[titled:])
             add(end - len(rest), end, types, "name", () if set(types) & _NOT_NAMES else _NAME_TYPES)
     for match in _QUOTED.finditer(text):
         add(match.start(1), match.end(1), (TITLE, OTHER), "quote")
@@ -113,13 +117,27 @@ def find_candidates(doc) -> list[Candidate]:
             continue
         # a phrase ending in a name takes the name's type: "north Shanghai" is a place
         head_types = tuple(t for ent in doc.ents if ent.end_char == chunk.end_char and ent.start_char >= chunk.start_char
-                           for t in ENTITY_TYPES.get(ent.label_, ()) if t in (PERSON, ORG, PLACE))
+                           for t in ENTITY_TYPES.get(ent.label_, ()) if t == PLACE)
         add(chunk.start_char, chunk.end_char, head_types + (OTHER,), "noun")
         # The chunk minus its determiner and leading numbers, e.g. "27 academicians" -> "academicians"
         words = [t for t in chunk if t.pos_ not in ("DET", "NUM", "PRON")]
         if words and words[0].idx > chunk.start_char:
             add(words[0].idx, chunk.end_char, (OTHER,), "noun")
-    return list(found.values())
+    # A tagger's fragment of a longer name ("Anderson Cancer Center" inside "University of
+    # Texas MD Anderson Cancer Center") is not an answer of its own.
+    names = [(c.start, c.end) for c in found.values() if c.source == "name"]
+    return [c for c in found.values() if c.source != "entity" or not _inside_a_name(text, c, names)]
+
+
+def _inside_a_name(text: str, candidate: Candidate, names: list[tuple[int, int]]) -> bool:
+    """Whether the candidate continues a capitalised name that starts further left."""
+    for start, end in names:
+        if start < candidate.start and candidate.end <= end:
+            before = text[start:candidate.start]
+            word = before.rstrip().rsplit(" ", 1)[-1]
+            if before.endswith("-") or word[:1].isupper():
+                return True
+    return False
 
 
 def _add_number(text: str, start: int, end: int, add) -> None:
@@ -189,6 +207,8 @@ def _name_runs(doc) -> list[tuple[int, int]]:
 
 def _is_name_word(token) -> bool:
     text = token.text
+    if token.like_num:  # "Fourteen-year-old" starts no name
+        return False
     return bool(text[:1].isupper() and (text.isalnum() or re.fullmatch(r"[A-Z]\.", text)))
 
 
@@ -209,8 +229,9 @@ def _joins_name(token, current: list, nxt, next_capital: bool) -> bool:
         return any(t.lower_ in ("of", "for") for t in current)  # "Commission of Economy and Informatization"
     if lower in _CONNECTORS:
         return True
-    # one lower-case word inside a name: "Chengdu High tech Zone"
-    return token.is_alpha and not token.is_stop and current[-1].text[:1].isupper() and token.pos_ != "VERB"
+    # one lower-case word inside a name: "Chengdu High tech Zone", but not a title: "Head librarian Tomás"
+    return (token.is_alpha and not token.is_stop and current[-1].text[:1].isupper() and token.pos_ != "VERB"
+            and token.lower_ not in _TITLES)
 
 
 def _name_types(doc, start: int, end: int) -> tuple[str, ...]:

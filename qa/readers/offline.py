@@ -356,7 +356,8 @@ def _repeated_fraction(tokens, asked: _Question) -> float:
     """Share of the candidate's content words that the question already says. The phrase the
     question asks about does not count when it ends the candidate: "which cancer center" →
     "University of Texas MD Anderson Cancer Center"."""
-    content = [t for t in tokens if not t.is_stop and not t.is_punct]
+    # spaCy lists number words ("nine") as stop words; here they are content
+    content = [t for t in tokens if not t.is_punct and (not t.is_stop or t.like_num)]
     if not content:
         return 1.0
     names_the_focus = _stem(tokens[-1].text) in asked.focus_words
