@@ -24,7 +24,7 @@ from index.embedder import Embedder
 from index.sentences import split_sentences
 
 from ..results import Answer, Passage
-from .answer_types import PERSON, ORG, AnswerType, detect_answer_type
+from .answer_types import ORG, OTHER, PERSON, AnswerType, detect_answer_type
 from .candidates import Candidate, find_candidates
 from .language import load_english
 
@@ -213,9 +213,10 @@ class OfflineReader:
             missing_names = sum(1 for name in names if name not in text)
             missing_nouns = [noun for noun in nouns if _stem(noun) not in text]
             missing_nouns = self._without_synonyms(missing_nouns, sorted(words[doc_id]))
-            # The noun the question asks about ("which company") names the answer's kind; the
-            # text may not use it, so its absence weighs half.
-            weight = sum(0.5 if asked.focus and _stem(n) == _stem(asked.focus) else 1.0 for n in missing_nouns)
+            # A noun that names the answer's kind ("which company") may not appear in the text,
+            # so its absence weighs half; a noun the answer is about ("the population") weighs full.
+            names_a_kind = asked.focus and asked.answer_type.primary != OTHER
+            weight = sum(0.5 if names_a_kind and _stem(n) == _stem(asked.focus) else 1.0 for n in missing_nouns)
             penalties[doc_id] = (self.weights.ungrounded_name * missing_names
                                  + self.weights.ungrounded_noun * weight)
         return penalties
