@@ -442,7 +442,10 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
         counted = _counted_noun(tokens, sentence_doc)
         if counted is None:
             return 0.0
-        return 1.0 if _stem(counted.text) == focus or _stem(_phrase_head(counted).text) == focus else -0.5
+        if _stem(counted.text) != focus and _stem(_phrase_head(counted).text) != focus:
+            return -0.5
+        # "the three academicians" refers back to ones already counted
+        return 0.3 if first > 0 and sentence_doc[first - 1].lower_ == "the" else 1.0
     if _stem(tokens[-1].text) == focus and len(tokens) > 1:
         # "Hartwell Foundation" names one; "major journals" only repeats the kind
         names_one = any(t.text[:1].isupper() and t.i > 0 or t.like_num for t in tokens)
