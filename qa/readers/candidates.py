@@ -59,6 +59,8 @@ _DURATION_ONLY = re.compile(
     r"(?: and a half)?[\s-](?:years?|months?|weeks?|days?|decades?|hours?|minutes?|centuries)(?:[\s-]old)?$",
     re.IGNORECASE,
 )
+_CLOCK_UNITS = re.compile(r"\b(?:hours?|minutes?|seconds?)\b", re.IGNORECASE)
+_CLOCK_TIME = re.compile(r"\b(?:a\.m|p\.m|am|pm|o'clock|noon|midnight)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,200}?)[\"”]")
 _CURRENCY_BEFORE = re.compile(r"(?:US|HK|A|C|S)?[$€£¥]\s*$")
 
@@ -93,10 +95,7 @@ def find_candidates(doc) -> list[Candidate]:
             found[key] = Candidate(start, end, types, source, tuple(t for t in weak if t not in types))
 
     for ent in doc.ents:
-        types = ENTITY_TYPES.get(ent.label_, (OTHER,))
-        if ent.label_ == "DATE":
-            types = (DURATION,) if _DURATION_ONLY.match(ent.text) else (DATE,)
-        add(ent.start_char, ent.end_char, types, "entity")
+        add(ent.start_char, ent.end_char, _entity_types(ent), "entity")
     for match in _NUMBER.finditer(text):
         _add_number(text, match.start(), match.end(), add)
     for start, end in _name_runs(doc):
@@ -138,6 +137,15 @@ def _inside_a_name(text: str, candidate: Candidate, names: list[tuple[int, int]]
             if before.endswith("-") or word[:1].isupper():
                 return True
     return False
+
+
+def _entity_types(ent) -> tuple[str, ...]:
+    """Answer types of a tagged entity; the tagger's DATE and TIME also cover durations."""
+    if ent.label_ == "DATE":
+        return (DURATION,) if _DURATION_ONLY.match(ent.text) else (DATE,)
+    if ent.label_ == "TIME" and _CLOCK_UNITS.search(ent.text) and not _CLOCK_TIME.search(ent.text):
+        return (DURATION, TIME)  # "2 hours 18 minutes and 4 seconds"
+    return ENTITY_TYPES.get(ent.label_, (OTHER,))
 
 
 def _add_number(text: str, start: int, end: int, add) -> None:
@@ -238,10 +246,10 @@ def _name_types(doc, start: int, end: int) -> tuple[str, ...]:
     last = doc.text[start:end].split()[-1].lower().rstrip(".")
     if last in _ORG_HEADS:
         return (ORG, PLACE)
-    labels = {ent.label_ for ent in doc.ents if ent.start_char < end and start < ent.end_char}
     types: list[str] = []
-    for label in labels:
-        types.extend(ENTITY_TYPES.get(label, ()))
+    for ent in doc.ents:
+        if ent.start_char < end and start < ent.end_char:
+            types.extend(_entity_types(ent))
     return tuple(dict.fromkeys(types + [OTHER])) if types else (OTHER,)
 
 

@@ -34,6 +34,9 @@ _QUESTION_STOP = {
     "at", "to", "for", "by", "with", "from", "and", "or", "that", "this", "it", "its", "as", "about",
     "into", "than", "there", "their", "they", "has", "have", "had", "will", "would", "can", "could",
     "according", "article", "report", "mentioned", "named", "called",
+    # words that only restate the measure asked for ("how large an area", "how much prize money")
+    "area", "size", "length", "distance", "height", "width", "depth", "weight", "amount", "sum", "total",
+    "number", "money", "figure",
 }
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
 _ARGUMENT_DEPS = {"nsubj", "nsubjpass", "dobj", "attr", "agent", "pobj", "dative", "oprd", "appos", "npadvmod"}
@@ -469,6 +472,9 @@ def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:
         if head.i not in inside and token.dep_ in ("nummod", "amod", "compound", "npadvmod", "appos", "poss") \
                 and _key(head) in term_keys:
             return 0.7
+    following = sentence_doc[tokens[-1].i + 1] if tokens[-1].i + 1 < len(sentence_doc) else None
+    if following is not None and following.pos_ in ("NOUN", "PROPN") and _key(following) in term_keys:
+        return 0.7  # "6.2-kilometre tunnel", even where the parse attaches it elsewhere
     if not verb_keys:
         return 0.0
     for verb in sentence_doc:
