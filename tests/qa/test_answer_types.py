@@ -23,6 +23,10 @@ from qa.readers.answer_types import (
     ("How long did the strike last?", DURATION),
     ("Which anniversary does the orchestra celebrate?", ORDINAL),
     ("What did the minister promise?", OTHER),
+    ("Over which dates does the fair run?", DATE),
+    ("What was the winning women's time in the race?", DURATION),
+    ("In which part of the city is the stadium?", PLACE),
+    ("Which event does the parade belong to?", TITLE),
 ])
 def test_primary_answer_type(question, expected):
     assert detect_answer_type(question).primary == expected

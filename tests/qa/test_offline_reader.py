@@ -8,7 +8,8 @@ from qa.results import Passage
 TEXT = (
     "Harbour bridge opens\n"
     "The Portvale harbour bridge opened on March 3 after four years of work. About 5,000 residents "
-    "and 12 officials watched. The bridge was designed by the engineering firm Halvorsen Partners."
+    "and 12 officials watched. The bridge was designed by the engineering firm Halvorsen Partners. "
+    "The town has 14 schools, 3 libraries and nine sports centres. The two officials from the port left early."
 )
 
 
@@ -31,6 +32,14 @@ def read(reader, question):
 def test_how_many_picks_the_number_that_counts_the_asked_noun(reader):
     answers = read(reader, "How many residents watched the bridge opening?")
     assert answers[0].text == "About 5,000"
+
+
+def test_a_number_word_counts_what_it_modifies(reader):
+    assert read(reader, "How many sports centres does the town have?")[0].text == "nine"
+
+
+def test_the_number_counting_the_asked_noun_wins_over_its_neighbours(reader):
+    assert read(reader, "How many libraries does the town have?")[0].text == "3"
 
 
 def test_when_picks_a_date(reader):
