@@ -217,7 +217,7 @@ def _is_name_word(token) -> bool:
     text = token.text
     if token.like_num:  # "Fourteen-year-old" starts no name
         return False
-    return bool(text[:1].isupper() and (text.isalnum() or re.fullmatch(r"[A-Z]\.", text)))
+    return bool(text[:1].isupper() and (text.replace("-", "").isalnum() or re.fullmatch(r"[A-Z]\.", text)))
 
 
 def _joins_name(token, current: list, nxt, next_capital: bool) -> bool:

@@ -213,7 +213,7 @@ class OfflineReader:
         nouns = _question_nouns(asked.doc)
         penalties = {}
         for doc_id, text in texts.items():
-            missing_names = sum(1 for name in names if name not in text)
+            missing_names = sum(1 for name in names if not _mentions(text, name))
             missing_nouns = [noun for noun in nouns if _stem(noun) not in text]
             missing_nouns = self._without_synonyms(missing_nouns, sorted(words[doc_id]))
             # A noun that names the answer's kind ("which company") may not appear in the text,
@@ -341,6 +341,11 @@ def _question_names(question_doc) -> list[str]:
     ]
 
 
+def _mentions(text: str, name: str) -> bool:
+    """Whether lower-cased `text` mentions `name`, allowing for endings ("Asian" → "Asia")."""
+    return name in text or (len(name) > 4 and name.isalpha() and name[:-2] in text)
+
+
 def _question_nouns(question_doc) -> list[str]:
     """Common nouns of the question: what it is about, beyond the wh-phrase."""
     return [
@@ -415,7 +420,7 @@ def _focus_phrase(question_doc, focus: str | None) -> set[str]:
     words = {_stem(focus)}
     for token in question_doc:
         if token.text == focus:
-            words.update(_stem(c.text) for c in token.children if c.dep_ in ("compound", "amod"))
+            words.update(_stem(c.text) for c in token.children if c.dep_ in ("compound", "amod") and not c.is_stop)
     return words
 
 
@@ -448,7 +453,13 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
         if _stem(counted.text) != focus and _stem(_phrase_head(counted).text) != focus:
             return -0.5
         # "the three academicians" refers back to ones already counted
-        return 0.3 if first > 0 and sentence_doc[first - 1].lower_ == "the" else 1.0
+        if first > 0 and sentence_doc[first - 1].lower_ == "the":
+            return 0.3
+        # "how many heavyweight experts": "300 heavyweight experts" over "1000 experts"
+        modifiers = asked.focus_words - {focus}
+        if modifiers and not modifiers & {_stem(c.text) for c in counted.children}:
+            return 0.7
+        return 1.0
     if _stem(tokens[-1].text) == focus and len(tokens) > 1:
         # "Hartwell Foundation" names one; "major journals" only repeats the kind
         names_one = any(t.text[:1].isupper() and t.i > 0 or t.like_num for t in tokens)
