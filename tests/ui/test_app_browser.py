@@ -81,6 +81,14 @@ def ask(page, question: str) -> None:
     page.wait_for_selector("#answer .qa-text, #answer .qa-none", timeout=60_000)
 
 
+def search(page, query: str) -> None:
+    page.get_by_role("tab", name="Search").click()
+    box = page.get_by_label("Find passages")
+    box.fill(query)
+    box.press("Enter")
+    page.wait_for_selector("#hits .qa-hit")
+
+
 def test_ask_shows_the_answer_highlighted_in_its_passage(page, tmp_path):
     ask(page, "Who won the Lindholm Chess Open?")
     assert page.inner_text("#answer .qa-text") == "Mara Quint"
@@ -107,11 +115,7 @@ def test_no_answer_is_said_plainly_with_the_best_passages(page):
 
 
 def test_search_ranks_passages_and_highlights_matching_terms(page):
-    page.get_by_role("tab", name="Search").click()
-    box = page.get_by_label("Find passages")
-    box.fill("apple harvest")
-    box.press("Enter")
-    page.wait_for_selector("#hits .qa-hit")
+    search(page, "apple harvest")
     first = page.locator("#hits .qa-hit").first
     assert "Apple harvest up in the valley" in first.inner_text()
     marks = {m.lower() for m in first.locator("mark").all_inner_texts()}
@@ -120,11 +124,7 @@ def test_search_ranks_passages_and_highlights_matching_terms(page):
 
 
 def test_article_text_is_shown_as_text_and_runs_nothing(page):
-    page.get_by_role("tab", name="Search").click()
-    box = page.get_by_label("Find passages")
-    box.fill("harbour pilots safety notes web page")
-    box.press("Enter")
-    page.wait_for_selector("#hits .qa-hit")
+    search(page, "harbour pilots safety notes web page")
     text = page.inner_text("#hits")
     assert "<script>window.__pwned = 1</script>" in text
     assert 'onerror="window.__pwned = 2"' in text
