@@ -125,7 +125,9 @@ def _markdown(run: EvalRun, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(run: EvalRun, title: str) -> str:
+def html_tables(run: EvalRun, plots: str = "") -> str:
+    """The report's body: metrics, per-type and per-article tables, `plots`, the questions.
+    Every value is escaped."""
     e = html.escape
 
     def table(header: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
@@ -146,8 +148,20 @@ def _html(run: EvalRun, title: str) -> str:
          "" if r["score"] is None else f"{r['score']:.2f}", "yes" if is_correct(r) else "no", r["gold_rank"] or "-"]
         for r in run.rows
     ]
-    plots = "".join(f"<figure><img src='{e(name)}' alt='{e(caption)}'><figcaption>{e(caption)}</figcaption></figure>"
-                    for name, caption in PLOTS.items())
+    return f"""{table(["metric", "value"], [list(row) for row in _metric_rows(run.metrics)])}
+<h2>By answer type</h2>{groups(run.by_answer_type, "answer type")}
+<h2>By article</h2>{groups(run.by_article, "article")}
+{plots}
+<h2>Questions</h2>
+{table(["id", "question", "gold", "prediction", "score", "correct", "gold rank"], question_rows,
+       ["right" if is_correct(r) else "wrong" for r in run.rows])}"""
+
+
+def _html(run: EvalRun, title: str) -> str:
+    e = html.escape
+    plots = "<h2>Plots</h2>" + "".join(
+        f"<figure><img src='{e(name)}' alt='{e(caption)}'><figcaption>{e(caption)}</figcaption></figure>"
+        for name, caption in PLOTS.items())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>
@@ -158,12 +172,6 @@ tr.wrong td {{ background: #fdecea; }} tr.right td {{ background: #edf7ed; }}
 figure {{ display: inline-block; margin: 0.5em; }} img {{ max-width: 480px; }}
 </style></head><body>
 <h1>{e(title)}</h1>
-{table(["metric", "value"], [list(row) for row in _metric_rows(run.metrics)])}
-<h2>By answer type</h2>{groups(run.by_answer_type, "answer type")}
-<h2>By article</h2>{groups(run.by_article, "article")}
-<h2>Plots</h2>{plots}
-<h2>Questions</h2>
-{table(["id", "question", "gold", "prediction", "score", "correct", "gold rank"], question_rows,
-       ["right" if is_correct(r) else "wrong" for r in run.rows])}
+{html_tables(run, plots)}
 </body></html>
 """

@@ -14,9 +14,9 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-def stem_word(word: str) -> str:
-    """The stem BM25 indexes for one word."""
-    return _stemmer().stemWord(word.lower())
+def stem_words(words: Sequence[str]) -> list[str]:
+    """The stems BM25 indexes for these words."""
+    return _stemmer().stemWords([w.lower() for w in words])
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:

@@ -81,11 +81,13 @@ class QAPipeline:
                 part.warm_up()
         self.retriever.retrieve("warm up", 1)
 
-    def with_settings(self, *, retrieval: str | None = None, reader: Reader | None = None) -> "QAPipeline":
-        """The same index with another retrieval mode or reader."""
+    def with_settings(self, *, retrieval: str | None = None, reader: Reader | None = None,
+                      collection: Collection | None = None) -> "QAPipeline":
+        """The same pipeline with another retrieval mode, reader or (re-indexed) collection."""
         config = self.config.with_overrides(retrieval=retrieval)
-        return QAPipeline(config, self.collection, self.embedder,
-                          make_retriever(config.retrieval, self.collection, self.embedder),
+        collection = collection or self.collection
+        return QAPipeline(config, collection, self.embedder,
+                          make_retriever(config.retrieval, collection, self.embedder),
                           reader or self.reader)
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:

@@ -14,7 +14,6 @@ from .pipeline import QAPipeline, index_paths
 from .readers.base import Reader
 from .readers.factory import make_reader
 from .results import Passage, Result
-from .retrieval import make_retriever
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,7 @@ class QAService:
         with self._lock:
             collection, report = index_paths(self.config, paths, embedder=self.pipeline.embedder, add=True,
                                              log=log or self.log)
-            embedder = self.pipeline.embedder
-            self.pipeline = QAPipeline(self.config, collection, embedder,
-                                       make_retriever(self.config.retrieval, collection, embedder),
-                                       self.pipeline.reader)
+            self.pipeline = self.pipeline.with_settings(collection=collection)
             return report
 
     def articles(self) -> list[ArticleInfo]:

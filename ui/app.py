@@ -78,7 +78,7 @@ def build_app(service: QAService):
 
     def show_evaluation(questions_path):
         from eval.questions import load_questions
-        from eval.report import write_report
+        from eval.report import html_tables, write_report
         from eval.runner import evaluate as run_evaluation
         import tempfile
 
@@ -89,16 +89,7 @@ def build_app(service: QAService):
         run = run_evaluation(service.pipeline, questions)
         folder = Path(tempfile.mkdtemp(prefix="qa-report-"))
         written = write_report(run, folder, title=f"Evaluation of {questions_path}")
-        metrics = "".join(f"<tr><td>{render._e(k)}</td><td>{v:.3f}</td></tr>" if isinstance(v, float)
-                          else f"<tr><td>{render._e(k)}</td><td>{v}</td></tr>" for k, v in run.metrics.items())
-        rows = "".join(
-            f"<tr><td>{render._e(r['id'])}</td><td>{render._e(r['question'])}</td>"
-            f"<td>{render._e(' / '.join(r['gold']) or '(unanswerable)')}</td>"
-            f"<td>{render._e(r['prediction'] or '(no answer)')}</td><td>{'yes' if r['exact_match'] == 1 else 'no'}</td>"
-            f"<td>{r['gold_rank'] or '-'}</td></tr>" for r in run.rows)
-        table = (f"<table class='qa-metrics'>{metrics}</table><table><tr><th>id</th><th>question</th><th>gold</th>"
-                 f"<th>prediction</th><th>right</th><th>gold rank</th></tr>{rows}</table>")
-        return table, [str(p) for p in written if p.suffix == ".png"]
+        return html_tables(run), [str(p) for p in written if p.suffix == ".png"]
 
     def ask_json(question: str, top_k: int = 5, retrieval: str = "hybrid", reader: str = "auto") -> dict:
         """The same JSON object as `python -m qa ask --json`."""

@@ -79,9 +79,12 @@ def passage_list(passages: list[Passage], query: str) -> str:
 
 def highlight_terms(text: str, stems: set[str]) -> str:
     """`text` escaped, with every word whose stem is in `stems` wrapped in <mark>."""
+    from index.lexical import stem_words
+
+    matches = list(_WORD.finditer(text))
     out, last = [], 0
-    for match in _WORD.finditer(text):
-        if _stem(match.group()) in stems:
+    for match, stem in zip(matches, stem_words([m.group() for m in matches])):
+        if stem in stems:
             out.append(_e(text[last:match.start()]))
             out.append(f"<mark>{_e(match.group())}</mark>")
             last = match.end()
@@ -93,12 +96,6 @@ def _stems(query: str) -> set[str]:
     from index.lexical import tokenize
 
     return set(tokenize([query])[0])
-
-
-def _stem(word: str) -> str:
-    from index.lexical import stem_word
-
-    return stem_word(word)
 
 
 def _slug(text: str) -> str:
