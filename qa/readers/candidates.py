@@ -125,7 +125,23 @@ def find_candidates(doc) -> list[Candidate]:
     # A tagger's fragment of a longer name ("Anderson Cancer Center" inside "University of
     # Texas MD Anderson Cancer Center") is not an answer of its own.
     names = [(c.start, c.end) for c in found.values() if c.source == "name"]
-    return [c for c in found.values() if c.source != "entity" or not _inside_a_name(text, c, names)]
+    return [_not_a_person_if_modifier(doc, c) for c in found.values()
+            if c.source != "entity" or not _inside_a_name(text, c, names)]
+
+
+def _not_a_person_if_modifier(doc, candidate: Candidate) -> Candidate:
+    """A name that only modifies a common noun names that thing, not a person:
+    "the Varne estuary", "the Northgate tunnel"."""
+    if PERSON not in candidate.types and PERSON not in candidate.weak_types:
+        return candidate
+    last = [t for t in doc if t.idx < candidate.end][-1]
+    head = last.head
+    if not (last.dep_ == "compound" and head.i > last.i and head.pos_ == "NOUN" and head.text.islower()
+            and head.idx >= candidate.end):
+        return candidate
+    types = tuple(t for t in candidate.types if t != PERSON) or (OTHER,)
+    weak = tuple(t for t in candidate.weak_types if t != PERSON)
+    return Candidate(candidate.start, candidate.end, types, candidate.source, weak)
 
 
 def _inside_a_name(text: str, candidate: Candidate, names: list[tuple[int, int]]) -> bool:

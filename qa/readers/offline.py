@@ -200,28 +200,34 @@ class OfflineReader:
         return 1.0 / (1.0 + math.exp(-z))
 
     def _ungrounded_penalties(self, asked: _Question, sentences: list[_Sentence]) -> dict[str, float]:
-        """Per document: the penalty for question names and nouns its retrieved text never
-        mentions. A noun with a close synonym in the text counts as mentioned."""
+        """Per document: the penalty for question names, nouns and the adjectives that narrow
+        them that its retrieved text never mentions. A noun with a close synonym in the text
+        counts as mentioned, and so does an adjective with a close adjective."""
         texts: dict[str, str] = {}
         words: dict[str, set[str]] = {}
+        adjectives: dict[str, set[str]] = {}
         for sentence in sentences:
             doc_id = sentence.passage.doc_id
             texts[doc_id] = texts.get(doc_id, sentence.passage.title.lower()) + " " + sentence.doc.text.lower()
             words.setdefault(doc_id, set()).update(
                 t.lower_ for t in sentence.doc if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and t.is_alpha)
+            adjectives.setdefault(doc_id, set()).update(t.lower_ for t in sentence.doc if t.pos_ == "ADJ")
         names = _question_names(asked.doc)
         nouns = _question_nouns(asked.doc)
+        modifiers = _question_modifiers(asked.doc)
         penalties = {}
         for doc_id, text in texts.items():
             missing_names = sum(1 for name in names if not _mentions(text, name))
-            missing_nouns = [noun for noun in nouns if _stem(noun) not in text]
-            missing_nouns = self._without_synonyms(missing_nouns, sorted(words[doc_id]))
+            missing_nouns = self._without_synonyms(
+                [noun for noun in nouns if not _mentions_word(text, _stem(noun))], sorted(words[doc_id]))
+            missing_modifiers = self._without_synonyms(
+                [word for word in modifiers if not _mentions_word(text, _stem(word))], sorted(adjectives[doc_id]))
             # A noun that names the answer's kind ("which company") may not appear in the text,
             # so its absence weighs half; a noun the answer is about ("the population") weighs full.
             names_a_kind = asked.focus and asked.answer_type.primary != OTHER
             weight = sum(0.5 if names_a_kind and _stem(n) == _stem(asked.focus) else 1.0 for n in missing_nouns)
             penalties[doc_id] = (self.weights.ungrounded_name * missing_names
-                                 + self.weights.ungrounded_noun * weight)
+                                 + self.weights.ungrounded_noun * (weight + len(missing_modifiers)))
         return penalties
 
     def _without_synonyms(self, missing: list[str], vocabulary: list[str]) -> list[str]:
@@ -352,6 +358,20 @@ def _question_nouns(question_doc) -> list[str]:
         t.lower_ for t in question_doc
         if t.pos_ == "NOUN" and not t.is_stop and t.lower_ not in _QUESTION_STOP and len(t.text) > 2
     ]
+
+
+def _question_modifiers(question_doc) -> list[str]:
+    """Lower-case adjectives placed before a noun of the question to narrow it: "the *old* ferry"."""
+    return [
+        t.lower_ for t in question_doc
+        if t.pos_ == "ADJ" and t.dep_ == "amod" and t.head.pos_ == "NOUN" and t.head.i > t.i
+        and t.text.islower() and not t.is_stop and t.lower_ not in _QUESTION_STOP and len(t.text) > 2
+    ]
+
+
+def _mentions_word(text: str, stem: str) -> bool:
+    """Whether a word of lower-cased `text` starts with `stem` ("old" is not in "household")."""
+    return re.search(r"\b" + re.escape(stem), text) is not None
 
 
 def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:

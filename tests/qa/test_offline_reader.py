@@ -65,3 +65,21 @@ def test_a_question_about_something_not_mentioned_gets_no_answer(reader):
 def test_the_answer_does_not_repeat_the_question(reader):
     for answer in read(reader, "What did Halvorsen Partners design?"):
         assert "Halvorsen" not in answer.text
+
+
+def test_an_adjective_the_article_never_uses_lowers_the_answer(reader):
+    plain = read(reader, "How many officials watched the bridge opening?")
+    narrowed = read(reader, "How many officials watched the wooden bridge opening?")
+    assert plain and plain[0].text == "12"
+    assert not narrowed or narrowed[0].score < plain[0].score - 0.1
+
+
+def test_a_name_that_modifies_a_common_noun_is_not_a_person():
+    from qa.readers.answer_types import PERSON
+    from qa.readers.candidates import find_candidates
+    from qa.readers.language import load_english
+
+    doc = load_english()("The tunnel under the Varne estuary was built by Helena Voss.")
+    by_text = {doc.text[c.start:c.end]: c for c in find_candidates(doc)}
+    assert PERSON not in by_text["Varne"].types + by_text["Varne"].weak_types
+    assert PERSON in by_text["Helena Voss"].types + by_text["Helena Voss"].weak_types
