@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PERSON, ORG, PLACE, DATE, TIME, NUMBER, MONEY, PERCENT, QUANTITY, DURATION, ORDINAL, TITLE, OTHER = (
+PERSON, ORG, PLACE, DATE, TIME, NUMBER, MONEY, PERCENT, QUANTITY, DURATION, ORDINAL, TITLE, SCORE, AGE, OTHER = (
     "person", "organization", "place", "date", "time", "number", "money", "percent", "quantity",
-    "duration", "ordinal", "title", "other",
+    "duration", "ordinal", "title", "score", "age", "other",
 )
 
 ORG_NOUNS = {
@@ -18,6 +18,9 @@ ORG_NOUNS = {
     "council", "committee", "association", "federation", "union", "manufacturer", "airline", "brand",
     "operator", "developer", "network", "outlet", "sponsor", "charity", "foundation", "museum", "band",
     "academy", "society", "trust", "fund", "branch", "consortium", "studio", "label", "retailer", "insurer",
+    "orchestra", "choir", "ensemble", "theatre", "theater", "magazine", "channel", "parliament", "church",
+    "army", "police", "regulator", "squad", "maker", "supplier", "contractor", "consultancy", "carrier",
+    "lender", "chain", "utility", "court",
 }
 PLACE_NOUNS = {
     "city", "cities", "country", "countries", "province", "district", "region", "town", "village",
@@ -52,8 +55,8 @@ MONEY_WORDS = {
 }
 _TIME_VERBS = {
     "last", "lasts", "lasted", "take", "takes", "took", "taken", "run", "runs", "ran", "spend", "spent",
-    "wait", "waited", "stay", "stayed", "serve", "served", "been", "ago", "since", "did", "does", "do",
-    "will", "remain", "remained", "work", "worked", "live", "lived", "continue", "continued",
+    "wait", "waited", "stay", "stayed", "serve", "served", "been", "ago", "since",
+    "remain", "remained", "work", "worked", "live", "lived", "continue", "continued",
 }
 PRICE_WORDS = {"price", "cost", "worth", "value", "budget", "salary", "fee", "valuation", "fine"}
 _AUXILIARIES = {
@@ -65,6 +68,8 @@ EVENT_NOUNS = {
     "competition", "race", "games", "championship", "ceremony", "symposium", "exhibition", "week",
 }
 DATE_NOUNS = {"date", "day", "year", "month", "week", "season", "decade", "century", "weekday"}
+# What a match or a vote ends with: "4-2", "31 to 9"
+SCORE_NOUNS = {"score", "scoreline", "result", "tally", "margin"}
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
@@ -112,8 +117,10 @@ def detect_answer_type(question: str) -> AnswerType:
     match = re.search(r"\bhow (far|high|tall|big|large|heavy|deep|wide|fast|old|hot|cold|long)\b", text)
     if match:
         if match.group(1) == "old":
-            return AnswerType((QUANTITY, DURATION, NUMBER), "old", "how old")
+            return AnswerType((AGE, QUANTITY, DURATION, NUMBER), "old", "how old")
         return AnswerType((QUANTITY, NUMBER, DURATION), match.group(1), "how " + match.group(1))
+    if re.search(r"\bhow did\b.*\bvote\b", text):
+        return AnswerType((SCORE, OTHER), None, "how")
     if re.search(r"\bwhat time\b", text):
         return AnswerType((TIME, DATE), None, "what time")
     if words and words[0] == "when" or re.search(r"\b(in )?(what|which) (date|day|year|month|week|season|decade|century|weekday)\b", text) \
@@ -157,6 +164,8 @@ def _singular_noun_class(word: str) -> tuple[str, ...] | None:
         return (PERSON, ORG)
     if word in DATE_NOUNS:
         return (DATE, TIME)
+    if word in SCORE_NOUNS:
+        return (SCORE, NUMBER)
     if word in {"time", "record", "duration"}:
         return (DURATION, TIME, QUANTITY)
     if word in {"edition", "anniversary", "rank", "position", "generation"}:

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from .answer_types import (
-    DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, PLACE, QUANTITY, TIME,
-    TITLE,
+    AGE, DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, PLACE, PLACE_NOUNS,
+    QUANTITY, SCORE, TIME, TITLE,
 )
 
 ENTITY_TYPES = {
@@ -45,9 +45,10 @@ _MONEY_UNITS = r"yuan|dollars?|euros?|pounds?|yen|rupees?|francs?|won|rmb|usd|eu
 _MONEY_AFTER = re.compile(rf"\s*(?:(?:us|u\.s\.|hong kong|singapore|australian|canadian)\s+)?(?:{_MONEY_UNITS})\b", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"\s*(?:%|per ?cent|percentage points?)", re.IGNORECASE)
 _QUANTITY_AFTER = re.compile(
-    r"[\s-]*(?:km|kilomet(?:re|er)s?|met(?:re|er)s?|m|cm|mm|miles?|feet|ft|kg|kilograms?|tonnes?|tons?|"
-    r"grams?|litres?|liters?|hectares?|acres?|square (?:met(?:re|er)s|kilomet(?:re|er)s|miles)|mw|gw|kwh|"
-    r"megawatts?|gigawatts?|seats?|storeys?|floors?|degrees?)\b",
+    r"[\s-]*(?:km|kilomet(?:re|er)s?|met(?:re|er)s?|centimet(?:re|er)s?|millimet(?:re|er)s?|m|cm|mm|miles?|"
+    r"feet|foot|ft|inch(?:es)?|yards?|kg|kilograms?|tonnes?|tons?|grams?|litres?|liters?|hectares?|acres?|"
+    r"square (?:met(?:re|er)s|kilomet(?:re|er)s|miles)|mw|gw|kwh|gwh|(?:kilo|mega|giga)watt(?:-hour)?s?|"
+    r"seats?|storeys?|floors?|degrees?)\b",
     re.IGNORECASE,
 )
 _DURATION_AFTER = re.compile(
@@ -61,6 +62,9 @@ _DURATION_ONLY = re.compile(
 )
 _CLOCK_UNITS = re.compile(r"\b(?:hours?|minutes?|seconds?)\b", re.IGNORECASE)
 _CLOCK_TIME = re.compile(r"\b(?:a\.m|p\.m|am|pm|o'clock|noon|midnight)\b", re.IGNORECASE)
+_SCORE = re.compile(r"(?<![\w.,])\d{1,3} ?(?:-|–|to) ?\d{1,3}(?![\w.,%-])")
+# "Margaret Ashdown, 67, spotted", "aged 41"
+_AGE = re.compile(r"(?:[A-Z][\w'-]+, |\baged )(\d{1,3})\b(?!\.\d)")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,200}?)[\"”]")
 _CURRENCY_BEFORE = re.compile(r"(?:US|HK|A|C|S)?[$€£¥]\s*$")
 
@@ -98,6 +102,10 @@ def find_candidates(doc) -> list[Candidate]:
         add(ent.start_char, ent.end_char, _entity_types(ent), "entity")
     for match in _NUMBER.finditer(text):
         _add_number(text, match.start(), match.end(), add)
+    for match in _AGE.finditer(text):
+        add(match.start(1), match.end(1), (AGE, NUMBER), "number")
+    for match in _SCORE.finditer(text):
+        add(match.start(), match.end(), (SCORE,), "number")
     for start, end in _name_runs(doc):
         types = _name_types(doc, start, end)
         add(start, end, types, "name", () if set(types) & _NOT_NAMES else _NAME_TYPES)
@@ -130,16 +138,21 @@ def find_candidates(doc) -> list[Candidate]:
 
 
 def _not_a_person_if_modifier(doc, candidate: Candidate) -> Candidate:
-    """A name that only modifies a common noun names that thing, not a person:
-    "the Varne estuary", "the Northgate tunnel"."""
+    """A name that only modifies a common noun names that thing, not a person: "the Varne
+    estuary", "the Northgate tunnel"; nor is the name in "the village of Ellerby"."""
     if PERSON not in candidate.types and PERSON not in candidate.weak_types:
         return candidate
     last = [t for t in doc if t.idx < candidate.end][-1]
     head = last.head
-    if not (last.dep_ == "compound" and head.i > last.i and head.pos_ == "NOUN" and head.text.islower()
-            and head.idx >= candidate.end):
+    modifies = (last.dep_ == "compound" and head.i > last.i and head.pos_ == "NOUN" and head.text.islower()
+                and head.idx >= candidate.end)
+    names_a_place = last.dep_ == "pobj" and (
+        head.lower_ == "of" and head.head.lower_ in PLACE_NOUNS and head.head.i < head.i  # "the village of Ellerby"
+        or head.lower_ in ("in", "near") and candidate.source != "noun")  # "a factory in Ravensworth"
+    if not (modifies or names_a_place):
         return candidate
-    types = tuple(t for t in candidate.types if t != PERSON) or (OTHER,)
+    types = tuple(t for t in candidate.types if t != PERSON) + ((PLACE,) if names_a_place else ())
+    types = tuple(dict.fromkeys(types)) or (OTHER,)
     weak = tuple(t for t in candidate.weak_types if t != PERSON)
     return Candidate(candidate.start, candidate.end, types, candidate.source, weak)
 
@@ -158,6 +171,8 @@ def _inside_a_name(text: str, candidate: Candidate, names: list[tuple[int, int]]
 def _entity_types(ent) -> tuple[str, ...]:
     """Answer types of a tagged entity; the tagger's DATE and TIME also cover durations."""
     if ent.label_ == "DATE":
+        if re.fullmatch(r"\d{1,3}", ent.text):
+            return (NUMBER,)  # an age or a count the tagger took for a date: "Ashdown, 67,"
         return (DURATION,) if _DURATION_ONLY.match(ent.text) else (DATE,)
     if ent.label_ == "TIME" and _CLOCK_UNITS.search(ent.text) and not _CLOCK_TIME.search(ent.text):
         return (DURATION, TIME)  # "2 hours 18 minutes and 4 seconds"
@@ -175,7 +190,7 @@ def _add_number(text: str, start: int, end: int, add) -> None:
         unit = pattern.match(text, end)
         if unit:
             if kind == DURATION and text[unit.end() - 3:unit.end()].lower() == "old":
-                add(start, unit.end(), (QUANTITY, DURATION), "number")  # an age: "27-year-old"
+                add(start, unit.end(), (AGE, QUANTITY, DURATION), "number")  # "27-year-old"
                 continue
             add(currency.start() if currency and kind == MONEY else start, unit.end(), (kind,), "number")
             if kind == DURATION:

@@ -1,7 +1,7 @@
 import pytest
 
 from qa.readers.answer_types import (
-    DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PLACE, QUANTITY, TITLE,
+    AGE, DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PLACE, QUANTITY, SCORE, TITLE,
     detect_answer_type,
 )
 
@@ -27,6 +27,12 @@ from qa.readers.answer_types import (
     ("What was the winning women's time in the race?", DURATION),
     ("In which part of the city is the stadium?", PLACE),
     ("Which event does the parade belong to?", TITLE),
+    ("How long will the new cycle route be?", QUANTITY),
+    ("How long did the restoration take?", DURATION),
+    ("What was the score after extra time?", SCORE),
+    ("How did the council vote on the plan?", SCORE),
+    ("How old is the new conductor?", AGE),
+    ("Which orchestra did she lead?", ORG),
 ])
 def test_primary_answer_type(question, expected):
     assert detect_answer_type(question).primary == expected

@@ -1,0 +1,50 @@
+"""Candidate spans and the answer types they can fill."""
+import pytest
+
+from qa.readers.answer_types import AGE, PERSON, PLACE, QUANTITY, SCORE
+from qa.readers.candidates import find_candidates
+from qa.readers.language import load_english
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_english()
+
+
+def candidates(nlp, sentence):
+    doc = nlp(sentence)
+    return {doc.text[c.start:c.end]: c for c in find_candidates(doc)}
+
+
+def all_types(candidate):
+    return candidate.types + candidate.weak_types
+
+
+def test_a_name_that_modifies_a_common_noun_is_not_a_person(nlp):
+    found = candidates(nlp, "The tunnel under the Varne estuary was built by Helena Voss.")
+    assert PERSON not in all_types(found["Varne"])
+    assert PERSON in all_types(found["Helena Voss"])
+
+
+def test_the_name_of_a_village_is_a_place(nlp):
+    found = candidates(nlp, "A retired teacher in the village of Ellerby has found a comet.")
+    assert PERSON not in all_types(found["Ellerby"])
+    assert PLACE in found["Ellerby"].types
+
+
+def test_scores_and_tallies(nlp):
+    found = candidates(nlp, "Rovers beat Athletic 4-2 on penalties after the council voted 31 to 9 in 2019-2020.")
+    assert SCORE in found["4-2"].types
+    assert SCORE in found["31 to 9"].types
+    assert "2019-2020" not in found or SCORE not in found["2019-2020"].types
+
+
+def test_ages(nlp):
+    found = candidates(nlp, "Margaret Ashdown, 67, saw it first; her 12-year-old grandson, aged 12, saw it too.")
+    assert AGE in found["67"].types
+    assert AGE in found["12-year-old"].types
+
+
+def test_lengths_in_centimetres_keep_their_unit(nlp):
+    found = candidates(nlp, "She used a 28-centimetre telescope.")
+    assert QUANTITY in found["28-centimetre"].types
