@@ -219,9 +219,9 @@ class OfflineReader:
         for doc_id, text in texts.items():
             missing_names = sum(1 for name in names if not _mentions(text, name))
             missing_nouns = self._without_synonyms(
-                [noun for noun in nouns if not _mentions_word(text, _stem(noun))], sorted(words[doc_id]))
+                [noun for noun in nouns if not _mentions_word(text, noun)], sorted(words[doc_id]))
             missing_modifiers = self._without_synonyms(
-                [word for word in modifiers if not _mentions_word(text, _stem(word))], sorted(adjectives[doc_id]))
+                [word for word in modifiers if not _mentions_word(text, word)], sorted(adjectives[doc_id]))
             # A noun that names the answer's kind ("which company") may not appear in the text,
             # so its absence weighs half; a noun the answer is about ("the population") weighs full.
             names_a_kind = asked.focus and asked.answer_type.primary != OTHER
@@ -369,9 +369,12 @@ def _question_modifiers(question_doc) -> list[str]:
     ]
 
 
-def _mentions_word(text: str, stem: str) -> bool:
-    """Whether a word of lower-cased `text` starts with `stem` ("old" is not in "household")."""
-    return re.search(r"\b" + re.escape(stem), text) is not None
+def _mentions_word(text: str, word: str) -> bool:
+    """Whether lower-cased `text` has `word`, or a word with its stem: "libraries" for "library",
+    but no "household" for "old" and no "business" for "bus"."""
+    stem = _stem(word)
+    ending = r"(?:e?s)?\b" if len(word) <= 3 else ""
+    return re.search(r"\b" + re.escape(stem) + ending, text) is not None
 
 
 def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:
@@ -387,12 +390,21 @@ def _repeated_fraction(tokens, asked: _Question) -> float:
     "University of Texas MD Anderson Cancer Center"."""
     # spaCy lists number words ("nine") as stop words; here they are content
     content = [t for t in tokens if not t.is_punct and (not t.is_stop or t.like_num)]
-    if not content:
-        return 1.0
-    names_the_focus = _stem(tokens[-1].text) in asked.focus_words
+    if not content or all(_stem(t.text) in asked.focus_words for t in content):
+        return 1.0  # only the kind asked about: "the orchestra" for "which orchestra"
+    names_the_focus = _names_the_focus(tokens, asked)
     repeated = [t for t in content if _key(t) in asked.keys
                 and not (names_the_focus and _stem(t.text) in asked.focus_words)]
     return len(repeated) / len(content)
+
+
+def _names_the_focus(tokens, asked: _Question) -> bool:
+    """Whether the candidate is a name built on the noun asked about: "Hartwell Foundation"
+    or "River Hame" for "which foundation" or "which river"."""
+    if _stem(tokens[-1].text) in asked.focus_words:
+        return True
+    return len(tokens) > 1 and tokens[0].text[:1].isupper() and tokens[1].text[:1].isupper() \
+        and _stem(tokens[0].text) == _stem(asked.focus or "")
 
 
 def _proximity(tokens, sentence_doc, terms: Sequence[_Term]) -> float:
@@ -480,7 +492,7 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
         if modifiers and not modifiers & {_stem(c.text) for c in counted.children}:
             return 0.7
         return 1.0
-    if _stem(tokens[-1].text) == focus and len(tokens) > 1:
+    if len(tokens) > 1 and (_stem(tokens[-1].text) == focus or _names_the_focus(tokens, asked)):
         # "Hartwell Foundation" names one; "major journals" only repeats the kind
         names_one = any(t.text[:1].isupper() and t.i > 0 or t.like_num for t in tokens)
         return 1.0 if names_one else 0.0
@@ -517,6 +529,7 @@ def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:
             if any(inside & {t.i for t in argument.subtree} for argument in arguments):
                 return 1.0
     return 0.0
+
 
 
 def _counted_noun(tokens, sentence_doc):

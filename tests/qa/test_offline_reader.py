@@ -74,12 +74,24 @@ def test_an_adjective_the_article_never_uses_lowers_the_answer(reader):
     assert not narrowed or narrowed[0].score < plain[0].score - 0.1
 
 
-def test_a_name_that_modifies_a_common_noun_is_not_a_person():
-    from qa.readers.answer_types import PERSON
-    from qa.readers.candidates import find_candidates
-    from qa.readers.language import load_english
 
-    doc = load_english()("The tunnel under the Varne estuary was built by Helena Voss.")
-    by_text = {doc.text[c.start:c.end]: c for c in find_candidates(doc)}
-    assert PERSON not in by_text["Varne"].types + by_text["Varne"].weak_types
-    assert PERSON in by_text["Helena Voss"].types + by_text["Helena Voss"].weak_types
+def test_a_name_that_starts_with_the_asked_kind_names_it(reader):
+    text = "The new cycle path runs along the River Hame from the station to the campus."
+    chunk = Chunk("path", 0, len(text), text)
+    answers = reader.read("Which river does the cycle path run along?", [Passage(chunk, "Cycle path", 1.0, 1)])
+    assert answers and answers[0].text == "River Hame"
+
+
+def test_the_asked_kind_alone_is_no_answer(reader):
+    for answer in read(reader, "Which bridge opened on March 3?"):
+        assert answer.text.lower() not in ("bridge", "harbour bridge", "the bridge")
+
+
+
+def test_a_question_word_is_found_by_its_stem_but_not_inside_a_longer_word():
+    from qa.readers.offline import _mentions_word
+
+    text = "local business owners opposed the new lanes near the old libraries."
+    assert _mentions_word(text, "lane") and _mentions_word(text, "library") and _mentions_word(text, "old")
+    assert not _mentions_word(text, "bus") and _mentions_word("two buses", "bus")
+    assert not _mentions_word("the household budget", "old")
