@@ -89,7 +89,7 @@ class AnswerType:
 
 
 def detect_answer_type(question: str) -> AnswerType:
-    words = [w.lower() for w in _WORD.findall(question)]
+    words = [w.lower().removesuffix("'s") for w in _WORD.findall(question.replace("’", "'"))]
     text = " ".join(words)
 
     def after(*phrase: str) -> str | None:

@@ -33,6 +33,7 @@ from qa.readers.answer_types import (
     ("How did the council vote on the plan?", SCORE),
     ("How old is the new conductor?", AGE),
     ("Which orchestra did she lead?", ORG),
+    ("Which group's technology won the prize?", ORG),
 ])
 def test_primary_answer_type(question, expected):
     assert detect_answer_type(question).primary == expected
