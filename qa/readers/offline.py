@@ -24,7 +24,7 @@ from index.embedder import Embedder
 from index.sentences import split_sentences
 
 from ..results import Answer, Passage
-from .answer_types import ORG, OTHER, PERSON, AnswerType, detect_answer_type
+from .answer_types import ORG, OTHER, PERSON, PERSON_NOUNS, AnswerType, detect_answer_type
 from .candidates import Candidate, find_candidates
 from .language import load_english
 
@@ -132,9 +132,9 @@ class OfflineReader:
 
         answers: dict[str, Answer] = {}
         for index in best_sentences:
-            for source, candidate, discount in self._candidates(sentences, int(index), asked):
+            for source, candidate, discount, stand_in in self._candidates(sentences, int(index), asked):
                 score = self._score(candidate, source, asked, sentence_scores[index] - discount,
-                                    ungrounded[source.passage.doc_id])
+                                    ungrounded[source.passage.doc_id], stand_in)
                 if score is None or score < self.threshold:
                     continue
                 answer = self._answer(candidate, source, score, asked.answer_type)
@@ -160,21 +160,31 @@ class OfflineReader:
         )
 
     def _candidates(self, sentences: list[_Sentence], index: int, asked: _Question):
-        """Candidates of sentence `index`; when it speaks of someone only as "he" or "she",
-        also the people named in the sentence before, at a small discount."""
+        """Candidates of sentence `index` as (source sentence, candidate, discount, stand-in).
+        For "who" questions also the people a sentence names elsewhere: those named in the
+        sentence before when this one says only "he" or "she", and those named in the sentence
+        after when this one says only "a retired teacher" (a news story's opening line). The
+        pronoun or description is the stand-in: it plays the candidate's part in this sentence."""
         sentence = sentences[index]
         for candidate in find_candidates(sentence.doc):
-            yield sentence, candidate, 0.0
-        wants_agent = asked.answer_type.primary in (PERSON, ORG)
-        if wants_agent and index > 0 and sentences[index - 1].passage is sentence.passage \
-                and any(t.lower_ in _PRONOUNS for t in sentence.doc):
+            yield sentence, candidate, 0.0, None
+        if asked.answer_type.primary not in (PERSON, ORG):
+            return
+        pronouns = [t for t in sentence.doc if t.lower_ in _PRONOUNS]
+        if pronouns and index > 0 and sentences[index - 1].passage is sentence.passage:
             previous = sentences[index - 1]
             for candidate in find_candidates(previous.doc):
                 if set(candidate.types) & {PERSON, ORG}:
-                    yield previous, candidate, 1.0
+                    yield previous, candidate, 1.0, pronouns
+        descriptions = _unnamed_people(sentence.doc)
+        if descriptions and index + 1 < len(sentences) and sentences[index + 1].passage is sentence.passage:
+            following = sentences[index + 1]
+            for candidate in find_candidates(following.doc):
+                if PERSON in candidate.types:
+                    yield following, candidate, 1.0, descriptions
 
     def _score(self, candidate: Candidate, sentence: _Sentence, asked: _Question, sentence_score: float,
-               ungrounded: float) -> float | None:
+               ungrounded: float, stand_in: list | None = None) -> float | None:
         tokens = [t for t in sentence.doc if t.idx >= candidate.start and t.idx + len(t) <= candidate.end]
         if not tokens or len(tokens) > _MAX_ANSWER_TOKENS:
             return None
@@ -190,9 +200,11 @@ class OfflineReader:
         z = (
             sentence_score
             + w.type_match * type_score
-            + w.proximity * _proximity(tokens, sentence.doc, asked.terms)
+            + w.proximity * max(_proximity(tokens, sentence.doc, asked.terms),
+                                _proximity(stand_in, stand_in[0].doc, asked.terms) if stand_in else 0.0)
             + w.focus * _focus_match(tokens, sentence.doc, asked)
-            + w.role * _plays_a_role(tokens, sentence.doc, asked)
+            + w.role * max(_plays_a_role(tokens, sentence.doc, asked),
+                           _plays_a_role(stand_in, stand_in[0].doc, asked) if stand_in else 0.0)
             - w.repeat_penalty * repeated
             - ungrounded
             + w.bias
@@ -543,6 +555,23 @@ def _counted_noun(tokens, sentence_doc):
         if token.pos_ not in ("ADJ", "PUNCT", "ADV") and token.text != "-":
             return None
     return None
+
+
+def _unnamed_people(sentence_doc) -> list:
+    """The tokens of "a retired schoolteacher" or "an engineer": a person described, not named."""
+    for chunk in _noun_chunks(sentence_doc):
+        root = chunk.root.lower_
+        if chunk[0].lower_ in ("a", "an") and (
+                root in PERSON_NOUNS or any(root.endswith(n) for n in PERSON_NOUNS if len(n) >= 5)):
+            return list(chunk)
+    return []
+
+
+def _noun_chunks(doc) -> list:
+    try:
+        return list(doc.noun_chunks)
+    except ValueError:  # no parser in the pipeline
+        return []
 
 
 def _drop_nested(answers: list[Answer]) -> list[Answer]:

@@ -95,3 +95,11 @@ def test_a_question_word_is_found_by_its_stem_but_not_inside_a_longer_word():
     assert _mentions_word(text, "lane") and _mentions_word(text, "library") and _mentions_word(text, "old")
     assert not _mentions_word(text, "bus") and _mentions_word("two buses", "bus")
     assert not _mentions_word("the household budget", "old")
+
+
+def test_a_person_described_in_one_sentence_and_named_in_the_next(reader):
+    text = ("A retired schoolteacher in the village of Ellerby has discovered a new comet. "
+            "Margaret Ashdown, 67, spotted the faint object on 3 March with a telescope she built.")
+    chunk = Chunk("comet", 0, len(text), text)
+    answers = reader.read("Who discovered the new comet?", [Passage(chunk, "Amateur finds comet", 1.0, 1)])
+    assert answers and answers[0].text == "Margaret Ashdown"
