@@ -71,6 +71,7 @@ DATE_NOUNS = {"date", "day", "year", "month", "week", "season", "decade", "centu
 # What a match or a vote ends with: "4-2", "31 to 9"
 SCORE_NOUNS = {"score", "scoreline", "result", "tally", "margin"}
 
+_WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
 
@@ -89,8 +90,11 @@ class AnswerType:
 
 
 def detect_answer_type(question: str) -> AnswerType:
-    words = [w.lower().removesuffix("'s") for w in _WORD.findall(question.replace("’", "'"))]
+    words = [w.lower() for w in _WORD.findall(question.replace("’", "'"))]
+    # "which group's technology" asks for a group; "what is the council's budget" for a budget
+    words = [w.removesuffix("'s") if i > 0 and words[i - 1] in ("which", "what") else w for i, w in enumerate(words)]
     text = " ".join(words)
+    first_wh = next((w for w in words if w in _WH_WORDS), None)
 
     def after(*phrase: str) -> str | None:
         n = len(phrase)
@@ -123,10 +127,10 @@ def detect_answer_type(question: str) -> AnswerType:
         return AnswerType((SCORE, OTHER), None, "how")
     if re.search(r"\bwhat time\b", text):
         return AnswerType((TIME, DATE), None, "what time")
-    if words and words[0] == "when" or re.search(r"\b(in )?(what|which) (date|day|year|month|week|season|decade|century|weekday)\b", text) \
-            or re.search(r"\bwhen\b", text):
+    # the question's own wh-word, not one in a clause of it: "where was it sailing *when* it sank"
+    if first_wh == "when" or re.search(r"\b(in )?(what|which) (date|day|year|month|week|season|decade|century|weekday)\b", text):
         return AnswerType((DATE, TIME), None, "when")
-    if re.search(r"\bwhere\b", text):
+    if first_wh == "where":
         return AnswerType((PLACE, ORG), None, "where")
     if re.search(r"\bwho(m|se)?\b", text):
         if re.search(r"\bwho (hosted|co-hosted|cohosted|organized|organised|sponsored|funded|owns|owned|runs|ran|published|built|made|manufactured|developed|operates|operated|employs|backed)\b", text):

@@ -34,6 +34,9 @@ from qa.readers.answer_types import (
     ("How old is the new conductor?", AGE),
     ("Which orchestra did she lead?", ORG),
     ("Which group's technology won the prize?", ORG),
+    ("What is the council's annual budget?", MONEY),
+    ("Where was the ship sailing to when it sank?", PLACE),
+    ("Who was the mayor when the bridge opened?", PERSON),
 ])
 def test_primary_answer_type(question, expected):
     assert detect_answer_type(question).primary == expected
