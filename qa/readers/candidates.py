@@ -301,8 +301,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:.\"'“”‘’)]"):
         end -= 1
-    if text[start:end].lower().startswith("the "):
-        start += 4
+    for word in ("the ", "between ", "of "):  # the tagger's "between 42"
+        if text[start:end].lower().startswith(word):
+            start += len(word)
     # Taggers sometimes run an entity into the next word: "March 3 after".
     while True:
         head, _, last = text[start:end].rpartition(" ")

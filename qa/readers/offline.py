@@ -24,7 +24,9 @@ from index.embedder import Embedder
 from index.sentences import split_sentences
 
 from ..results import Answer, Passage
-from .answer_types import ORG, OTHER, PERSON, PERSON_NOUNS, AnswerType, detect_answer_type
+from .answer_types import (
+    DURATION, MONEY, NUMBER, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, QUANTITY, AnswerType, detect_answer_type,
+)
 from .candidates import Candidate, find_candidates
 from .language import load_english
 
@@ -56,6 +58,7 @@ class ReaderWeights:
     proximity: float = 1.2
     focus: float = 2.0
     role: float = 1.0
+    direction: float = 1.0
     repeat_penalty: float = 3.0
     ungrounded_name: float = 3.0
     ungrounded_noun: float = 1.5
@@ -81,6 +84,8 @@ class _Question:
     focus_words: frozenset[str]
     verb_keys: frozenset[str]
     keys: frozenset[str]
+    stranded: str | None  # "to" in "where was it sailing to?"
+    asks_before: bool  # "how many seats did they hold before?"
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,8 @@ class OfflineReader:
             focus_words=frozenset(_focus_phrase(doc, focus)),
             verb_keys=frozenset(_key(t) for t in doc if t.pos_ == "VERB" and t.lemma_.lower() not in _QUESTION_STOP),
             keys=frozenset(_key(t) for t in doc if not t.is_stop and not t.is_punct),
+            stranded=_stranded_preposition(doc),
+            asks_before=bool(_BEFORE.search(question)),
         )
 
     def _candidates(self, sentences: list[_Sentence], index: int, asked: _Question):
@@ -203,6 +210,7 @@ class OfflineReader:
             + w.proximity * max(_proximity(tokens, sentence.doc, asked.terms),
                                 _proximity(stand_in, stand_in[0].doc, asked.terms) if stand_in else 0.0)
             + w.focus * _focus_match(tokens, sentence.doc, asked)
+            + w.direction * _direction(tokens, sentence.doc, asked)
             + w.role * max(_plays_a_role(tokens, sentence.doc, asked),
                            _plays_a_role(stand_in, stand_in[0].doc, asked) if stand_in else 0.0)
             - w.repeat_penalty * repeated
@@ -483,7 +491,8 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
     answer_type = asked.answer_type
     first, last = tokens[0].i, tokens[-1].i
     if answer_type.wh == "where":
-        return 0.6 if first > 0 and sentence_doc[first - 1].lower_ in ("in", "at", "near", "from") else 0.0
+        places = (asked.stranded,) if asked.stranded else ("in", "at", "near", "from")
+        return 0.6 if first > 0 and sentence_doc[first - 1].lower_ in places else 0.0
     if not asked.focus:
         return 0.0
     focus = _stem(asked.focus)
@@ -499,6 +508,10 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
         # "the three academicians" refers back to ones already counted
         if first > 0 and sentence_doc[first - 1].lower_ == "the":
             return 0.3
+        # "how many of the crew": "23 of its 31 crew", not the 31
+        if re.search(r"\bhow (many|much) of\b", asked.text.lower()) and \
+                not (last + 1 < len(sentence_doc) and sentence_doc[last + 1].lower_ == "of"):
+            return 0.5
         # "how many heavyweight experts": "300 heavyweight experts" over "1000 experts"
         modifiers = asked.focus_words - {focus}
         if modifiers and not modifiers & {_stem(c.text) for c in counted.children}:
@@ -545,15 +558,32 @@ def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:
 
 
 def _counted_noun(tokens, sentence_doc):
-    """The noun a number counts: its syntactic head ("27 academicians"), else the next noun."""
+    """The noun a number counts: its syntactic head ("27 academicians"), else the next noun;
+    in "23 of its 31 crew", the crew; in "from 19 seats to 9", the seats."""
     last = tokens[-1]
     if last.dep_ == "nummod" and last.head.pos_ in ("NOUN", "PROPN") and last.head.i > last.i:
         return last.head
-    for token in sentence_doc[last.i + 1: last.i + 5]:
+    following = sentence_doc[last.i + 1: last.i + 5]
+    if len(following) and following[0].lower_ == "of":  # a part of a counted whole
+        following = following[1:]
+    for token in following:
         if token.pos_ in ("NOUN", "PROPN"):
             return token
-        if token.pos_ not in ("ADJ", "PUNCT", "ADV") and token.text != "-":
-            return None
+        if token.pos_ not in ("ADJ", "PUNCT", "ADV", "DET", "NUM", "PRON") and token.text != "-":
+            break
+    return _noun_of_the_starting_value(tokens, sentence_doc)
+
+
+def _noun_of_the_starting_value(tokens, sentence_doc):
+    """For the "9" of "from 19 seats to 9": the noun of the value it changed from."""
+    first = tokens[0].i
+    if first < 2 or sentence_doc[first - 1].lower_ != "to":
+        return None
+    for token in reversed(sentence_doc[max(0, first - 6): first - 1]):
+        if token.lower_ == "from":
+            break
+        if token.pos_ in ("NOUN", "PROPN") and any(c.like_num for c in token.children):
+            return token
     return None
 
 
@@ -572,6 +602,39 @@ def _noun_chunks(doc) -> list:
         return list(doc.noun_chunks)
     except ValueError:  # no parser in the pipeline
         return []
+
+
+_BEFORE = re.compile(r"\b(before|previously|originally|formerly|used to|at first|until)\b", re.IGNORECASE)
+_AMOUNTS = {NUMBER, QUANTITY, MONEY, PERCENT, DURATION}
+_STRANDABLE = {"to", "from", "for", "with", "by", "into", "on", "at", "in", "about", "of"}
+
+
+def _stranded_preposition(question_doc) -> str | None:
+    """The preposition the question leaves without its object, which the answer completes:
+    "where was the ship sailing *to*", "who was the land bought *from*"."""
+    for token in question_doc:
+        if token.lower_ in _STRANDABLE and token.dep_ in ("prep", "dative", "agent") \
+                and not any(c.dep_ in ("pobj", "pcomp") for c in token.children):
+            return token.lower_
+    return None
+
+
+def _direction(tokens, sentence_doc, asked: _Question) -> float:
+    """Which end of "from A to B" the question wants: the preposition it leaves open
+    ("sailing to" -> B), else the new value B unless it asks about before."""
+    first = tokens[0].i
+    before = sentence_doc[first - 1].lower_ if first > 0 else ""
+    if asked.stranded:
+        return 1.0 if before == asked.stranded else 0.0
+    if asked.answer_type.primary not in _AMOUNTS:
+        return 0.0
+    window_before = {t.lower_ for t in sentence_doc[max(0, first - 8): first - 1]}
+    window_after = {t.lower_ for t in sentence_doc[tokens[-1].i + 1: tokens[-1].i + 6]}
+    if before == "to" and "from" in window_before:
+        return -0.5 if asked.asks_before else 0.5
+    if before == "from" and "to" in window_after:
+        return 0.5 if asked.asks_before else -0.5
+    return 0.0
 
 
 def _drop_nested(answers: list[Answer]) -> list[Answer]:

@@ -48,3 +48,8 @@ def test_ages(nlp):
 def test_lengths_in_centimetres_keep_their_unit(nlp):
     found = candidates(nlp, "She used a 28-centimetre telescope.")
     assert QUANTITY in found["28-centimetre"].types
+
+
+def test_a_preposition_the_tagger_ran_into_a_number_is_trimmed(nlp):
+    found = candidates(nlp, "Its tools translate documents between 42 languages.")
+    assert "42" in found and "between 42" not in found

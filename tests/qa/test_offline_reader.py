@@ -103,3 +103,25 @@ def test_a_person_described_in_one_sentence_and_named_in_the_next(reader):
     chunk = Chunk("comet", 0, len(text), text)
     answers = reader.read("Who discovered the new comet?", [Passage(chunk, "Amateur finds comet", 1.0, 1)])
     assert answers and answers[0].text == "Margaret Ashdown"
+
+
+def read_text(reader, question, text):
+    chunk = Chunk("doc", 0, len(text), text)
+    return reader.read(question, [Passage(chunk, "Report", 1.0, 1)])
+
+
+def test_how_many_of_picks_the_part_not_the_whole(reader):
+    text = "The ship sank in a storm in 1764. Records show that 23 of its 31 crew drowned."
+    assert read_text(reader, "How many of the crew drowned?", text)[0].text == "23"
+
+
+def test_from_a_to_b_the_new_value_unless_the_question_asks_about_before(reader):
+    text = "The new line cuts the journey between the two towns from 55 minutes to 18 minutes."
+    assert read_text(reader, "How many minutes does the journey take now?", text)[0].text.startswith("18")
+    assert read_text(reader, "How many minutes did the journey take before?", text)[0].text.startswith("55")
+
+
+def test_a_preposition_the_question_leaves_open_picks_that_end(reader):
+    text = "The Good Intent sank in January 1764 while carrying wine from Bordeaux to Dublin."
+    assert read_text(reader, "Where was the Good Intent sailing to when it sank?", text)[0].text == "Dublin"
+    assert read_text(reader, "Where was the Good Intent sailing from when it sank?", text)[0].text == "Bordeaux"
