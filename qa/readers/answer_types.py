@@ -8,6 +8,9 @@ PERSON, ORG, PLACE, DATE, TIME, NUMBER, MONEY, PERCENT, QUANTITY, DURATION, ORDI
     "person", "organization", "place", "date", "time", "number", "money", "percent", "quantity",
     "duration", "ordinal", "title", "score", "age", "other",
 )
+# "What is the name of the ship?": a proper name of whatever kind
+NAME = "name"
+NAME_TYPES = {PERSON, ORG, PLACE, TITLE}
 
 ORG_NOUNS = {
     "company", "companies", "organization", "organisation", "organizations", "organisations",
@@ -142,7 +145,10 @@ def detect_answer_type(question: str) -> AnswerType:
         # "what did X do": the answer is whatever X did, not a noun named here.
         asks_about_action = following[0] in {"did", "does", "do", "will", "can", "could", "would", "should"}
         nouns = [w for w in following if w not in _AUXILIARIES][:3]
-        for word in [] if asks_about_action else nouns:
+        for i, word in enumerate([] if asks_about_action else nouns):
+            if word == "name":
+                named = nouns[i + 1] if i + 1 < len(nouns) else None
+                return AnswerType(_noun_class(named) or (NAME, OTHER), "name", "which")
             expected = _noun_class(word)
             if expected:
                 return AnswerType(expected, word, "which")

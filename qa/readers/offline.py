@@ -25,7 +25,8 @@ from index.sentences import split_sentences
 
 from ..results import Answer, Passage
 from .answer_types import (
-    DURATION, MONEY, NUMBER, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, QUANTITY, AnswerType, detect_answer_type,
+    DURATION, MONEY, NAME, NAME_TYPES, NUMBER, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, QUANTITY, AnswerType,
+    detect_answer_type,
 )
 from .candidates import Candidate, find_candidates
 from .language import load_english
@@ -38,7 +39,7 @@ _QUESTION_STOP = {
     "according", "article", "report", "mentioned", "named", "called",
     # words that only restate the measure asked for ("how large an area", "how much prize money")
     "area", "size", "length", "distance", "height", "width", "depth", "weight", "amount", "sum", "total",
-    "number", "money", "figure",
+    "number", "money", "figure", "place",
 }
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV", "X"}
 _ARGUMENT_DEPS = {"nsubj", "nsubjpass", "dobj", "attr", "agent", "pobj", "dative", "oprd", "appos", "npadvmod"}
@@ -399,7 +400,7 @@ def _mentions_word(text: str, word: str) -> bool:
 
 def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:
     for rank, wanted in enumerate(answer_type.expected):
-        if wanted in types:
+        if wanted in types or wanted == NAME and NAME_TYPES & set(types):
             return 1.0 if rank == 0 else 0.4 if rank == 1 else 0.2
     return 0.0
 
@@ -525,7 +526,26 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
     after = sentence_doc[last + 1: last + 4]
     if any(_stem(t.text) == focus for t in list(before) + list(after)):
         return 0.8
+    if _is_said_to_be(tokens, focus):
+        return 0.8
     return 0.0
+
+
+def _is_said_to_be(tokens, focus_stem: str) -> bool:
+    """Whether the sentence says the focus noun is the candidate: "the ship is believed to be
+    the Good Intent", "the winner was Grace Wanjiru"."""
+    inside = {t.i for t in tokens}
+    roots = [t for t in tokens if t.head.i not in inside or t.head is t]
+    if len(roots) != 1 or roots[0].dep_ not in ("attr", "oprd"):
+        return False
+    verb = roots[0].head
+    for _ in range(3):
+        if any(c.dep_ in ("nsubj", "nsubjpass") and _stem(c.text) == focus_stem for c in verb.children):
+            return True
+        if verb.dep_ not in ("xcomp", "ccomp") or verb.head is verb:
+            return False
+        verb = verb.head
+    return False
 
 
 def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:

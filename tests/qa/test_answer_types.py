@@ -1,7 +1,7 @@
 import pytest
 
 from qa.readers.answer_types import (
-    AGE, DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PLACE, QUANTITY, SCORE, TITLE,
+    AGE, NAME, DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PLACE, QUANTITY, SCORE, TITLE,
     detect_answer_type,
 )
 
@@ -35,6 +35,8 @@ from qa.readers.answer_types import (
     ("Which orchestra did she lead?", ORG),
     ("Which group's technology won the prize?", ORG),
     ("What is the council's annual budget?", MONEY),
+    ("What is the name of the ship that sank?", NAME),
+    ("What is the name of the company that built it?", ORG),
     ("Where was the ship sailing to when it sank?", PLACE),
     ("Who was the mayor when the bridge opened?", PERSON),
 ])

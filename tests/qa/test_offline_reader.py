@@ -125,3 +125,9 @@ def test_a_preposition_the_question_leaves_open_picks_that_end(reader):
     text = "The Good Intent sank in January 1764 while carrying wine from Bordeaux to Dublin."
     assert read_text(reader, "Where was the Good Intent sailing to when it sank?", text)[0].text == "Dublin"
     assert read_text(reader, "Where was the Good Intent sailing from when it sank?", text)[0].text == "Bordeaux"
+
+
+def test_the_name_of_something_is_the_name_the_text_says_it_is(reader):
+    text = ("Divers have found the wreck of a merchant ship off the coast near Carrow. "
+            "The ship is believed to be the Good Intent, which sank in a storm in 1764.")
+    assert read_text(reader, "What is the name of the ship?", text)[0].text == "Good Intent"
