@@ -61,8 +61,9 @@ class ReaderWeights:
     role: float = 1.0
     direction: float = 1.0
     repeat_penalty: float = 3.0
-    ungrounded_name: float = 3.0
+    ungrounded_name: float = 4.0
     ungrounded_noun: float = 1.5
+    other_time: float = 2.0
     bias: float = -6.5
 
 
@@ -215,6 +216,7 @@ class OfflineReader:
             + w.role * max(_plays_a_role(tokens, sentence.doc, asked),
                            _plays_a_role(stand_in, stand_in[0].doc, asked) if stand_in else 0.0)
             - w.repeat_penalty * repeated
+            - w.other_time * _speaks_of_another_time(asked.text, sentence.doc.text)
             - ungrounded
             + w.bias
         )
@@ -654,6 +656,25 @@ def _direction(tokens, sentence_doc, asked: _Question) -> float:
         return -0.5 if asked.asks_before else 0.5
     if before == "from" and "to" in window_after:
         return 0.5 if asked.asks_before else -0.5
+    return 0.0
+
+
+_TIME_KINDS = (
+    re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE),
+    re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\b",
+               re.IGNORECASE),
+    re.compile(r"\b(?:1[5-9]|20)\d\d\b"),
+)
+
+
+def _speaks_of_another_time(question: str, sentence: str) -> float:
+    """1 when the question names a day, month or year and the sentence names only other
+    ones of that kind: "cancelled on Saturday" against "cancelled on Friday"."""
+    for pattern in _TIME_KINDS:
+        asked = {m.lower() for m in pattern.findall(question)}
+        said = {m.lower() for m in pattern.findall(sentence)}
+        if asked and said and not asked & said:
+            return 1.0
     return 0.0
 
 

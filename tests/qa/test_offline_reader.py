@@ -131,3 +131,11 @@ def test_the_name_of_something_is_the_name_the_text_says_it_is(reader):
     text = ("Divers have found the wreck of a merchant ship off the coast near Carrow. "
             "The ship is believed to be the Good Intent, which sank in a storm in 1764.")
     assert read_text(reader, "What is the name of the ship?", text)[0].text == "Good Intent"
+
+
+def test_a_question_about_another_day_than_the_sentence_scores_lower(reader):
+    text = "More than 400 flights were cancelled at Portmere Airport on Friday as controllers began a strike."
+    same_day = read_text(reader, "How many flights were cancelled at Portmere Airport on Friday?", text)
+    other_day = read_text(reader, "How many flights were cancelled at Portmere Airport on Saturday?", text)
+    assert same_day and same_day[0].text == "More than 400"
+    assert not other_day or other_day[0].score < same_day[0].score - 0.3
