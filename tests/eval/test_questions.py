@@ -1,4 +1,4 @@
-"""The bundled question set: well-formed, and every gold answer really is in its article."""
+"""The question sets: well-formed, and every gold answer really is in its article."""
 from pathlib import Path
 
 import pytest
@@ -7,9 +7,9 @@ from eval.metrics import normalize_answer
 from eval.questions import QuestionFileError, load_questions
 
 REPO = Path(__file__).resolve().parents[2]
-SETS = [
-    (REPO / "eval" / "questions.jsonl", REPO / "data" / "articles"),
-    (REPO / "eval" / "corpora" / "general" / "questions.jsonl", REPO / "eval" / "corpora" / "general" / "articles"),
+SETS = [(REPO / "eval" / "questions.jsonl", REPO / "data" / "articles")] + [
+    (REPO / "eval" / "corpora" / name / "questions.jsonl", REPO / "eval" / "corpora" / name / "articles")
+    for name in ("general", "town", "events")
 ]
 
 
