@@ -342,6 +342,19 @@ def _key(token) -> str:
     return lemma[:6] if lemma.isalpha() else lemma
 
 
+def _keys(token) -> tuple[str, ...]:
+    """The token's key, and for a noun naming who does something ("owner", "winner",
+    "operator") the key of what they do, so it meets the question's verb ("who owns")."""
+    key = _key(token)
+    lemma = token.lemma_.lower()
+    if token.pos_ != "NOUN" or len(lemma) < 5 or not lemma.endswith(("er", "or")) or not lemma.isalpha():
+        return (key,)
+    root = lemma[:-2]
+    if len(root) > 3 and root[-1] == root[-2]:
+        root = root[:-1]  # "winner" -> "win"
+    return key, root[:6]
+
+
 def _stem(word: str) -> str:
     word = word.lower()
     return word[:5] if len(word) > 3 else word
@@ -351,11 +364,11 @@ def _coverage(terms: Sequence[_Term], sentences: list[_Sentence], index: int) ->
     """Weighted share of question terms in sentence `index`; its neighbours in the same
     passage and the article title count half."""
     sentence = sentences[index]
-    own = {_key(t) for t in sentence.doc}
+    own = {k for t in sentence.doc for k in _keys(t)}
     nearby: set[str] = {w.lower()[:6] for w in sentence.passage.title.split()}
     for other in (index - 1, index + 1):
         if 0 <= other < len(sentences) and sentences[other].passage is sentence.passage:
-            nearby.update(_key(t) for t in sentences[other].doc)
+            nearby.update(k for t in sentences[other].doc for k in _keys(t))
     total = sum(t.weight for t in terms)
     found = sum(t.weight if t.key in own else 0.5 * t.weight if t.key in nearby else 0.0 for t in terms)
     return found / total if total else 0.0
@@ -437,7 +450,7 @@ def _proximity(tokens, sentence_doc, terms: Sequence[_Term]) -> float:
     distances = [
         min(abs(t.i - first), abs(t.i - last))
         for t in sentence_doc
-        if _key(t) in term_keys and not (first <= t.i <= last)
+        if not term_keys.isdisjoint(_keys(t)) and not (first <= t.i <= last)
     ]
     if not distances:
         return 0.0
@@ -560,10 +573,10 @@ def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:
     for token in tokens:
         head = token.head
         if head.i not in inside and token.dep_ in ("nummod", "amod", "compound", "npadvmod", "appos", "poss") \
-                and _key(head) in term_keys:
+                and not term_keys.isdisjoint(_keys(head)):
             return 0.7
     following = sentence_doc[tokens[-1].i + 1] if tokens[-1].i + 1 < len(sentence_doc) else None
-    if following is not None and following.pos_ in ("NOUN", "PROPN") and _key(following) in term_keys:
+    if following is not None and following.pos_ in ("NOUN", "PROPN") and not term_keys.isdisjoint(_keys(following)):
         return 0.7  # "6.2-kilometre tunnel", even where the parse attaches it elsewhere
     if not verb_keys:
         return 0.0

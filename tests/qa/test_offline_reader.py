@@ -139,3 +139,9 @@ def test_a_question_about_another_day_than_the_sentence_scores_lower(reader):
     other_day = read_text(reader, "How many flights were cancelled at Portmere Airport on Saturday?", text)
     assert same_day and same_day[0].text == "More than 400"
     assert not other_day or other_day[0].score < same_day[0].score - 0.3
+
+
+def test_a_noun_for_who_does_it_meets_the_question_verb(reader):
+    text = ("The budget airline SkyHop, which has its largest base at Portmere Airport, cancelled all of its "
+            "departures. The airport's owner, Harbour Infrastructure Group, called the strike disappointing.")
+    assert read_text(reader, "Who owns Portmere Airport?", text)[0].text == "Harbour Infrastructure Group"
