@@ -327,7 +327,7 @@ def _question_terms(question_doc) -> list[_Term]:
         lower = token.text.lower()
         if token.is_punct or token.is_space or lower in _QUESTION_STOP or token.is_stop:
             continue
-        if token.pos_ not in _CONTENT_POS:
+        if token.pos_ not in _CONTENT_POS or _only_frames_the_question(token):
             continue
         named = token.pos_ in ("PROPN", "NUM") or token.text[:1].isupper() or any(ch.isdigit() for ch in token.text)
         weight = 1.5 if named else 1.0
@@ -336,9 +336,21 @@ def _question_terms(question_doc) -> list[_Term]:
     return [_Term(k, w, word) for k, (w, word) in terms.items()]
 
 
+def _only_frames_the_question(token) -> bool:
+    """The measure of "how *large* an area" and the "take" of "take place" say what kind of
+    answer is wanted, not what the answer's sentence must contain."""
+    previous = token.doc[token.i - 1] if token.i > 0 else None
+    following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    if previous is not None and previous.lower_ == "how":
+        return True
+    return token.lemma_.lower() == "take" and following is not None and following.lower_ == "place"
+
+
 def _key(token) -> str:
     """A crude stem: the lemma's first six letters, so "hosted", "hosts" and "host" meet."""
     lemma = (token.lemma_ or token.text).lower()
+    if lemma.endswith("ing") and len(lemma) >= 7:
+        lemma = lemma[:-3]  # the tagger lemmatises "counting" to "count" as a verb, not as a noun
     return lemma[:6] if lemma.isalpha() else lemma
 
 
