@@ -201,8 +201,9 @@ class OfflineReader:
         if repeated >= 1.0:
             return None
         answer_type = asked.answer_type
-        type_score = max(_type_score(candidate.types, answer_type),
-                         0.5 * _type_score(candidate.weak_types, answer_type))
+        type_score = _type_score(candidate.types, answer_type)
+        if not _describes_something_else(tokens, asked):
+            type_score = max(type_score, 0.5 * _type_score(candidate.weak_types, answer_type))
         if type_score == 0:
             return None
         w = self.weights
@@ -423,6 +424,14 @@ def _mentions_word(text: str, word: str) -> bool:
     stem = _stem(word)
     ending = r"(?:e?s)?\b" if len(word) <= 3 else ""
     return re.search(r"\b" + re.escape(stem) + ending, text) is not None
+
+
+def _describes_something_else(tokens, asked: _Question) -> bool:
+    """A capitalised adjective ("the *Italian* conductor") names no organisation or person,
+    unless it picks out the very thing asked about ("the *Fengxian* district" for "which district")."""
+    if len(tokens) != 1 or tokens[0].pos_ != "ADJ" or tokens[0].dep_ != "amod":
+        return False
+    return _stem(tokens[0].head.text) not in asked.focus_words
 
 
 def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:

@@ -163,3 +163,8 @@ def test_the_measure_asked_about_is_not_a_word_to_look_for(reader):
 def test_take_place_asks_only_where(reader):
     text = "Votes were cast on Thursday. Counting at the Linton Leisure Centre went on until 4 a.m."
     assert read_text(reader, "Where did the counting take place?", text)[0].text == "Linton Leisure Centre"
+
+
+def test_a_nationality_is_no_organisation(reader):
+    text = "She succeeds the Italian conductor Paolo Benedetti, who has led the ensemble since 2011."
+    assert all(a.text != "Italian" for a in read_text(reader, "Which orchestra did Paolo Benedetti lead?", text))
