@@ -25,8 +25,8 @@ from index.sentences import split_sentences
 
 from ..results import Answer, Passage
 from .answer_types import (
-    DURATION, MONEY, NAME, NAME_TYPES, NUMBER, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, QUANTITY, AnswerType,
-    detect_answer_type,
+    DATE, DATE_NOUNS, DURATION, MONEY, NAME, NAME_TYPES, NUMBER, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, QUANTITY,
+    TIME, AnswerType, detect_answer_type,
 )
 from .candidates import Candidate, find_candidates
 from .language import load_english
@@ -249,7 +249,8 @@ class OfflineReader:
             # A noun that names the answer's kind ("which company") may not appear in the text,
             # so its absence weighs half; a noun the answer is about ("the population") weighs full.
             names_a_kind = asked.focus and asked.answer_type.primary != OTHER
-            weight = sum(0.5 if names_a_kind and _stem(n) == _stem(asked.focus) else 1.0 for n in missing_nouns)
+            weight = sum(0.0 if _names_a_time(n, asked) else
+                         0.5 if names_a_kind and _stem(n) == _stem(asked.focus) else 1.0 for n in missing_nouns)
             penalties[doc_id] = (self.weights.ungrounded_name * missing_names
                                  + self.weights.ungrounded_noun * (weight + len(missing_modifiers)))
         return penalties
@@ -338,11 +339,12 @@ def _question_terms(question_doc) -> list[_Term]:
 
 
 def _only_frames_the_question(token) -> bool:
-    """The measure of "how *large* an area" and the "take" of "take place" say what kind of
-    answer is wanted, not what the answer's sentence must contain."""
+    """The measure of "how *large* an area", the "date" of "which date" and the "take" of
+    "take place" say what kind of answer is wanted, not what its sentence must contain."""
     previous = token.doc[token.i - 1] if token.i > 0 else None
     following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-    if previous is not None and previous.lower_ == "how":
+    if previous is not None and (previous.lower_ == "how" or
+                                 previous.lower_ in ("which", "what") and token.lower_ in DATE_NOUNS):
         return True
     return token.lemma_.lower() == "take" and following is not None and following.lower_ == "place"
 
@@ -432,6 +434,11 @@ def _describes_something_else(tokens, asked: _Question) -> bool:
     if len(tokens) != 1 or tokens[0].pos_ != "ADJ" or tokens[0].dep_ != "amod":
         return False
     return _stem(tokens[0].head.text) not in asked.focus_words
+
+
+def _names_a_time(noun: str, asked: _Question) -> bool:
+    """ "On which *date*", "in what *year*": an article gives the date, not the word."""
+    return asked.answer_type.primary in (DATE, TIME) and noun in DATE_NOUNS
 
 
 def _type_score(types: tuple[str, ...], answer_type: AnswerType) -> float:

@@ -168,3 +168,11 @@ def test_take_place_asks_only_where(reader):
 def test_a_nationality_is_no_organisation(reader):
     text = "She succeeds the Italian conductor Paolo Benedetti, who has led the ensemble since 2011."
     assert all(a.text != "Italian" for a in read_text(reader, "Which orchestra did Paolo Benedetti lead?", text))
+
+
+def test_the_word_date_need_not_be_in_the_article(reader):
+    text = "On September 12, a gathering of 200 experts took place in Shanghai. The symposium was the fifth."
+    when = read_text(reader, "When did the gathering of experts take place?", text)[0]
+    which_date = read_text(reader, "On which date did the gathering of experts take place?", text)[0]
+    assert when.text == which_date.text == "September 12"
+    assert abs(logit(which_date.score) - logit(when.score)) < 1.0
