@@ -338,12 +338,16 @@ def _question_terms(question_doc) -> list[_Term]:
     return [_Term(k, w, word) for k, (w, word) in terms.items()]
 
 
+# "how large" is rarely answered with "large"; "how long" and "how tall" often are ("1.8 kilometres long")
+_UNSAID_MEASURES = {"large", "big", "far", "many", "much", "often", "soon"}
+
+
 def _only_frames_the_question(token) -> bool:
     """The measure of "how *large* an area", the "date" of "which date" and the "take" of
     "take place" say what kind of answer is wanted, not what its sentence must contain."""
     previous = token.doc[token.i - 1] if token.i > 0 else None
     following = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-    if previous is not None and (previous.lower_ == "how" or
+    if previous is not None and (previous.lower_ == "how" and token.lower_ in _UNSAID_MEASURES or
                                  previous.lower_ in ("which", "what") and token.lower_ in DATE_NOUNS):
         return True
     return token.lemma_.lower() == "take" and following is not None and following.lower_ == "place"
