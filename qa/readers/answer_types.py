@@ -71,6 +71,8 @@ EVENT_NOUNS = {
     "competition", "race", "games", "championship", "ceremony", "symposium", "exhibition", "week",
 }
 DATE_NOUNS = {"date", "day", "year", "month", "week", "season", "decade", "century", "weekday"}
+# "What height did the river reach?": a number with its unit
+MEASURE_NOUNS = {"height", "length", "depth", "width", "weight", "distance", "speed", "temperature", "altitude"}
 # What a match or a vote ends with: "4-2", "31 to 9"
 SCORE_NOUNS = {"score", "scoreline", "result", "tally", "margin"}
 
@@ -176,6 +178,8 @@ def _singular_noun_class(word: str) -> tuple[str, ...] | None:
         return (DATE, TIME)
     if word in SCORE_NOUNS:
         return (SCORE, NUMBER)
+    if word in MEASURE_NOUNS:
+        return (QUANTITY, NUMBER)
     if word in {"time", "record", "duration"}:
         return (DURATION, TIME, QUANTITY)
     if word in {"edition", "anniversary", "rank", "position", "generation"}:

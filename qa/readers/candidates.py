@@ -94,7 +94,9 @@ def find_candidates(doc) -> list[Candidate]:
             old = found[key]
             merged = tuple(dict.fromkeys(old.types + types))
             weak = tuple(t for t in dict.fromkeys(old.weak_types + weak) if t not in merged)
-            found[key] = Candidate(start, end, merged, old.source, weak)
+            # a name run (or its title-less tail) is never dropped as a fragment of a longer name
+            kept_source = "name" if "name" in (old.source, source) else old.source
+            found[key] = Candidate(start, end, merged, kept_source, weak)
         else:
             found[key] = Candidate(start, end, types, source, tuple(t for t in weak if t not in types))
 
@@ -133,8 +135,20 @@ def find_candidates(doc) -> list[Candidate]:
     # A tagger's fragment of a longer name ("Anderson Cancer Center" inside "University of
     # Texas MD Anderson Cancer Center") is not an answer of its own.
     names = [(c.start, c.end) for c in found.values() if c.source == "name"]
-    return [_not_a_person_if_modifier(doc, c) for c in found.values()
+    quotes = [(m.start(1), m.end(1)) for m in _QUOTED.finditer(text)]
+    return [_not_a_person_inside_a_title(_not_a_person_if_modifier(doc, c), quotes) for c in found.values()
             if c.source != "entity" or not _inside_a_name(text, c, names)]
+
+
+def _not_a_person_inside_a_title(candidate: Candidate, quotes: list[tuple[int, int]]) -> Candidate:
+    """A name inside a quoted title ("Harbour" in "Harbour at Dusk") is part of the title."""
+    inside = any(start <= candidate.start and candidate.end <= end and (start, end) != (candidate.start, candidate.end)
+                 for start, end in quotes)
+    if not inside or PERSON not in candidate.types + candidate.weak_types:
+        return candidate
+    types = tuple(t for t in candidate.types if t != PERSON) or (OTHER,)
+    return Candidate(candidate.start, candidate.end, types, candidate.source,
+                     tuple(t for t in candidate.weak_types if t != PERSON))
 
 
 def _not_a_person_if_modifier(doc, candidate: Candidate) -> Candidate:
@@ -148,7 +162,7 @@ def _not_a_person_if_modifier(doc, candidate: Candidate) -> Candidate:
                 and head.idx >= candidate.end)
     names_a_place = last.dep_ == "pobj" and (
         head.lower_ == "of" and head.head.lower_ in PLACE_NOUNS and head.head.i < head.i  # "the village of Ellerby"
-        or head.lower_ in ("in", "near") and candidate.source != "noun")  # "a factory in Ravensworth"
+        or head.lower_ in ("in", "near", "on") and candidate.source != "noun")  # "a factory in Ravensworth"
     if not (modifies or names_a_place):
         return candidate
     types = tuple(t for t in candidate.types if t != PERSON) + ((PLACE,) if names_a_place else ())
@@ -264,7 +278,9 @@ def _joins_name(token, current: list, nxt, next_capital: bool) -> bool:
     lower = token.lower_
     if lower in ("of", "for"):
         return current[-1].lower_ in _OF_HEADS  # "Academy of Sciences", not "Wanjiru of Kenya"
-    if lower in ("and", "&"):
+    if lower == "&":
+        return True  # "Holm & Price"
+    if lower == "and":
         return any(t.lower_ in ("of", "for") for t in current)  # "Commission of Economy and Informatization"
     if lower in _CONNECTORS:
         return True

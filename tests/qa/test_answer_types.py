@@ -36,6 +36,7 @@ from qa.readers.answer_types import (
     ("Which group's technology won the prize?", ORG),
     ("What is the council's annual budget?", MONEY),
     ("What is the name of the ship that sank?", NAME),
+    ("What height did the river reach at the bridge?", QUANTITY),
     ("What is the name of the company that built it?", ORG),
     ("Where was the ship sailing to when it sank?", PLACE),
     ("Who was the mayor when the bridge opened?", PERSON),

@@ -53,3 +53,22 @@ def test_lengths_in_centimetres_keep_their_unit(nlp):
 def test_a_preposition_the_tagger_ran_into_a_number_is_trimmed(nlp):
     found = candidates(nlp, "Its tools translate documents between 42 languages.")
     assert "42" in found and "between 42" not in found
+
+
+def test_an_ampersand_joins_a_name(nlp):
+    assert "Holm & Price" in candidates(nlp, "The building was designed by the architects Holm & Price.")
+
+
+def test_a_name_keeps_its_form_without_the_title_before_it(nlp):
+    found = candidates(nlp, "Chief executive Dr Amrita Bose said the hospital would open in May.")
+    assert "Amrita Bose" in found and PERSON in all_types(found["Amrita Bose"])
+
+
+def test_a_word_of_a_quoted_title_is_no_person(nlp):
+    found = candidates(nlp, 'The stolen works are "Harbour at Dusk", painted in 1871, and a portrait.')
+    assert all(PERSON not in all_types(c) for text, c in found.items() if text == "Harbour")
+
+
+def test_a_name_after_on_is_a_place(nlp):
+    found = candidates(nlp, "A man was rescued from his car by firefighters on Mill Road.")
+    assert PERSON not in all_types(found["Mill Road"])
