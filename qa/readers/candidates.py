@@ -121,7 +121,7 @@ def find_candidates(doc) -> list[Candidate]:
             add(end - len(rest), end, types, "name", () if set(types) & _NOT_NAMES else _NAME_TYPES)
     for match in _QUOTED.finditer(text):
         add(match.start(1), match.end(1), (TITLE, OTHER), "quote")
-    for chunk in _noun_chunks(doc):
+    for chunk in noun_chunks(doc):
         if chunk.root.pos_ == "PRON":
             continue
         # a phrase ending in a name takes the name's type: "north Shanghai" is a place
@@ -144,11 +144,7 @@ def _not_a_person_inside_a_title(candidate: Candidate, quotes: list[tuple[int, i
     """A name inside a quoted title ("Harbour" in "Harbour at Dusk") is part of the title."""
     inside = any(start <= candidate.start and candidate.end <= end and (start, end) != (candidate.start, candidate.end)
                  for start, end in quotes)
-    if not inside or PERSON not in candidate.types + candidate.weak_types:
-        return candidate
-    types = tuple(t for t in candidate.types if t != PERSON) or (OTHER,)
-    return Candidate(candidate.start, candidate.end, types, candidate.source,
-                     tuple(t for t in candidate.weak_types if t != PERSON))
+    return _without_person(candidate) if inside else candidate
 
 
 def _not_a_person_if_modifier(doc, candidate: Candidate) -> Candidate:
@@ -165,9 +161,15 @@ def _not_a_person_if_modifier(doc, candidate: Candidate) -> Candidate:
         or head.lower_ in ("in", "near", "on") and candidate.source != "noun")  # "a factory in Ravensworth"
     if not (modifies or names_a_place):
         return candidate
-    types = tuple(t for t in candidate.types if t != PERSON) + ((PLACE,) if names_a_place else ())
-    types = tuple(dict.fromkeys(types)) or (OTHER,)
-    weak = tuple(t for t in candidate.weak_types if t != PERSON)
+    return _without_person(candidate, (PLACE,) if names_a_place else ())
+
+
+def _without_person(candidate: Candidate, also: tuple[str, ...] = ()) -> Candidate:
+    """The candidate with PERSON taken from its types (and `also` added to them)."""
+    if PERSON not in candidate.types + candidate.weak_types and not also:
+        return candidate
+    types = tuple(dict.fromkeys(t for t in candidate.types + also if t != PERSON)) or (OTHER,)
+    weak = tuple(t for t in candidate.weak_types if t != PERSON and t not in types)
     return Candidate(candidate.start, candidate.end, types, candidate.source, weak)
 
 
@@ -300,7 +302,8 @@ def _name_types(doc, start: int, end: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(types + [OTHER])) if types else (OTHER,)
 
 
-def _noun_chunks(doc):
+def noun_chunks(doc) -> list:
+    """The Doc's noun phrases; none where the pipeline has no parser."""
     try:
         return list(doc.noun_chunks)
     except ValueError:  # no parser in the pipeline

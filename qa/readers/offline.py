@@ -28,7 +28,7 @@ from .answer_types import (
     DATE, DATE_NOUNS, DURATION, MONEY, NAME, NAME_TYPES, NUMBER, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, QUANTITY,
     TIME, AnswerType, detect_answer_type,
 )
-from .candidates import Candidate, find_candidates
+from .candidates import Candidate, find_candidates, noun_chunks
 from .language import load_english
 
 _QUESTION_STOP = {
@@ -656,19 +656,12 @@ def _noun_of_the_starting_value(tokens, sentence_doc):
 
 def _unnamed_people(sentence_doc) -> list:
     """The tokens of "a retired schoolteacher" or "an engineer": a person described, not named."""
-    for chunk in _noun_chunks(sentence_doc):
+    for chunk in noun_chunks(sentence_doc):
         root = chunk.root.lower_
         if chunk[0].lower_ in ("a", "an") and (
                 root in PERSON_NOUNS or any(root.endswith(n) for n in PERSON_NOUNS if len(n) >= 5)):
             return list(chunk)
     return []
-
-
-def _noun_chunks(doc) -> list:
-    try:
-        return list(doc.noun_chunks)
-    except ValueError:  # no parser in the pipeline
-        return []
 
 
 _BEFORE = re.compile(r"\b(before|previously|originally|formerly|used to|at first|until)\b", re.IGNORECASE)
