@@ -23,7 +23,7 @@ ORG_NOUNS = {
     "academy", "society", "trust", "fund", "branch", "consortium", "studio", "label", "retailer", "insurer",
     "orchestra", "choir", "ensemble", "theatre", "theater", "magazine", "channel", "parliament", "church",
     "army", "police", "regulator", "squad", "maker", "supplier", "contractor", "consultancy", "carrier",
-    "lender", "chain", "utility", "court",
+    "lender", "chain", "utility", "court", "broker", "restaurant", "shop",
 }
 PLACE_NOUNS = {
     "city", "cities", "country", "countries", "province", "district", "region", "town", "village",
@@ -44,6 +44,8 @@ PERSON_NOUNS = {
     "investor", "donor", "presenter", "guest", "member", "farmer", "chemist", "physicist", "economist",
     "analyst", "historian", "novelist", "dancer", "musician", "pianist", "footballer", "striker",
     "goalkeeper", "champion", "librarian", "astronaut", "entrepreneur", "diplomat", "ambassador", "envoy",
+    "officer", "nurse", "surgeon", "coroner", "detective",
+    "victim", "suspect", "witness", "finder", "landowner", "passenger", "resident", "volunteer",
 }
 TITLE_NOUNS = {
     "theme", "title", "slogan", "motto", "name", "report", "book", "film", "movie", "song", "album",
@@ -62,6 +64,16 @@ _TIME_VERBS = {
     "remain", "remained", "work", "worked", "live", "lived", "continue", "continued",
 }
 PRICE_WORDS = {"price", "cost", "worth", "value", "budget", "salary", "fee", "valuation", "fine"}
+# Nouns whose value is a sum of money: "what was the company's *profit*"
+MONEY_NOUNS = PRICE_WORDS | {
+    "profit", "revenue", "sales", "turnover", "income", "earnings", "loss", "wage", "debt", "investment",
+    "funding", "grant", "loan", "reward", "bonus", "takings", "compensation", "bill", "deficit", "surplus",
+}
+# Nouns whose value is a change or a share, most often in percent: "what pay *rise*", "the *turnout*"
+CHANGE_NOUNS = {
+    "rise", "increase", "fall", "drop", "growth", "decline", "gain", "reduction", "cut", "turnout",
+    "share", "proportion", "rate", "inflation", "swing",
+}
 _AUXILIARIES = {
     "is", "was", "are", "were", "the", "a", "an", "of", "did", "does", "do", "has", "have", "had",
     "will", "would", "can", "could", "kind", "type", "sort", "two", "three", "other", "main",
@@ -160,6 +172,14 @@ def detect_answer_type(question: str) -> AnswerType:
     return AnswerType((OTHER,), None, words[0] if words else "")
 
 
+def noun_answer_type(noun: str, answer_type: AnswerType) -> AnswerType:
+    """The answer type for a question found by parsing to ask about `noun` ("which *broker*",
+    "what was the *profit*"); `answer_type`, from the wording alone, when the noun names no
+    known kind."""
+    expected = _noun_class(noun.lower())
+    return AnswerType(expected, noun, "which") if expected else answer_type
+
+
 def _noun_class(word: str) -> tuple[str, ...] | None:
     found = _singular_noun_class(word)
     if found is None and word.endswith("s"):
@@ -184,8 +204,10 @@ def _singular_noun_class(word: str) -> tuple[str, ...] | None:
         return (DURATION, TIME, QUANTITY)
     if word in {"edition", "anniversary", "rank", "position", "generation"}:
         return (ORDINAL, NUMBER)
-    if word in PRICE_WORDS:
+    if word in MONEY_NOUNS:
         return (MONEY, NUMBER)
+    if word in CHANGE_NOUNS:
+        return (PERCENT, NUMBER, MONEY, QUANTITY)
     if word in TITLE_NOUNS or word in EVENT_NOUNS:
         return (TITLE, OTHER)
     return None

@@ -67,6 +67,15 @@ _SCORE = re.compile(r"(?<![\w.,])\d{1,3} ?(?:-|–|to) ?\d{1,3}(?![\w.,%-])")
 _AGE = re.compile(r"(?:[A-Z][\w'-]+, |\baged )(\d{1,3})\b(?!\.\d)")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,200}?)[\"”]")
 _CURRENCY_BEFORE = re.compile(r"(?:US|HK|A|C|S)?[$€£¥]\s*$")
+# "8.30am", "6 p.m.", "10:45pm": the tagger often misses these or calls them organisations
+_CLOCK = re.compile(r"(?<![\w.])\d{1,2}(?:[.:]\d{2})? ?(?:am|pm|a\.m\.|p\.m\.)(?![\w])", re.IGNORECASE)
+# "AD 350", "350 BC", "the 3rd century BC"
+_ERA = re.compile(r"(?<![\w])(?:(?:around|about|in|c\.) )?(?:AD \d{1,4}|\d{1,4} (?:AD|BC|BCE|CE))(?![\w])")
+# "in the autumn", "next spring", "last winter"
+_SEASON = re.compile(r"\b(?:in the|this|next|last|early|late|in|by the) (?:spring|summer|autumn|winter)\b",
+                     re.IGNORECASE)
+# "a one-day walkout", "a three-year deal": how long, never when
+_DURATION_MODIFIER = re.compile(r"^[\w.]+-(?:year|month|week|day|hour|minute)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -103,11 +112,17 @@ def find_candidates(doc) -> list[Candidate]:
     for ent in doc.ents:
         add(ent.start_char, ent.end_char, _entity_types(ent), "entity")
     for match in _NUMBER.finditer(text):
-        _add_number(text, match.start(), match.end(), add)
+        if not _CLOCK.match(text, match.start()):
+            _add_number(text, match.start(), match.end(), add)
     for match in _AGE.finditer(text):
         add(match.start(1), match.end(1), (AGE, NUMBER), "number")
     for match in _SCORE.finditer(text):
         add(match.start(), match.end(), (SCORE,), "number")
+    for match in _CLOCK.finditer(text):
+        add(match.start(), match.end(), (TIME,), "number")
+    for pattern in (_ERA, _SEASON):
+        for match in pattern.finditer(text):
+            add(match.start(), match.end(), (DATE,), "number")
     for start, end in _name_runs(doc):
         types = _name_types(doc, start, end)
         add(start, end, types, "name", () if set(types) & _NOT_NAMES else _NAME_TYPES)
@@ -186,9 +201,13 @@ def _inside_a_name(text: str, candidate: Candidate, names: list[tuple[int, int]]
 
 def _entity_types(ent) -> tuple[str, ...]:
     """Answer types of a tagged entity; the tagger's DATE and TIME also cover durations."""
+    if _CLOCK.fullmatch(ent.text):
+        return (TIME,)
     if ent.label_ == "DATE":
         if re.fullmatch(r"\d{1,3}", ent.text):
             return (NUMBER,)  # an age or a count the tagger took for a date: "Ashdown, 67,"
+        if _DURATION_MODIFIER.match(ent.text):
+            return (DURATION,)
         return (DURATION,) if _DURATION_ONLY.match(ent.text) else (DATE,)
     if ent.label_ == "TIME" and _CLOCK_UNITS.search(ent.text) and not _CLOCK_TIME.search(ent.text):
         return (DURATION, TIME)  # "2 hours 18 minutes and 4 seconds"
@@ -196,9 +215,11 @@ def _entity_types(ent) -> tuple[str, ...]:
 
 
 def _add_number(text: str, start: int, end: int, add) -> None:
-    """A number, and the number widened by its unit or currency."""
-    add(start, end, (NUMBER,), "number")
+    """A number, and the number widened by its unit or currency. The "4" of "4 percent" or
+    "£4" is no count of its own."""
     currency = _CURRENCY_BEFORE.search(text, 0, start)
+    if not currency and not _PERCENT_AFTER.match(text, end):
+        add(start, end, (NUMBER,), "number")
     if currency:
         add(currency.start(), end, (MONEY,), "number")
     for pattern, kind in ((_MONEY_AFTER, MONEY), (_PERCENT_AFTER, PERCENT), (_QUANTITY_AFTER, QUANTITY),
@@ -209,7 +230,7 @@ def _add_number(text: str, start: int, end: int, add) -> None:
                 add(start, unit.end(), (AGE, QUANTITY, DURATION), "number")  # "27-year-old"
                 continue
             add(currency.start() if currency and kind == MONEY else start, unit.end(), (kind,), "number")
-            if kind == DURATION:
+            if kind == DURATION and not text[end:unit.end()].startswith("-"):
                 add(start, unit.end(), (DATE,), "number")
 
 
@@ -275,8 +296,8 @@ def _joins_name(token, current: list, nxt, next_capital: bool) -> bool:
         return True  # "El-Naggar", "Re-store"
     if token.text.isdigit():
         return True  # "Fortune 500", "Class 1"
-    if not next_capital:
-        return False
+    if not next_capital or nxt.lower_ in ("the", "a", "an"):
+        return False  # "the Iranian film The Salt Road" is two names
     lower = token.lower_
     if lower in ("of", "for"):
         return current[-1].lower_ in _OF_HEADS  # "Academy of Sciences", not "Wanjiru of Kenya"

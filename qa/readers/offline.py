@@ -26,7 +26,7 @@ from index.sentences import split_sentences
 from ..results import Answer, Passage
 from .answer_types import (
     DATE, DATE_NOUNS, DURATION, MONEY, NAME, NAME_TYPES, NUMBER, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, QUANTITY,
-    TIME, AnswerType, detect_answer_type,
+    TIME, AnswerType, detect_answer_type, noun_answer_type,
 )
 from .candidates import Candidate, find_candidates, noun_chunks
 from .language import load_english
@@ -114,7 +114,7 @@ class OfflineReader:
         self.weights = weights
         self._load_nlp = load_nlp
         self._nlp = None
-        self._cache: OrderedDict[tuple[str, int, int], object] = OrderedDict()
+        self._cache: OrderedDict[str, object] = OrderedDict()
         self._cache_size = cache_size
         self._word_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -154,6 +154,11 @@ class OfflineReader:
     def _analyze(self, question: str) -> _Question:
         doc = self._nlp(question)
         answer_type = detect_answer_type(question)
+        asked_noun = _asked_noun(doc)
+        if asked_noun is not None and answer_type.wh in _OPEN_WH and asked_noun.lower_ != "name":
+            # the parse knows which noun "which" or "what" governs; the wording alone can pick a
+            # later one ("what pay rise is the *union* asking for")
+            answer_type = noun_answer_type(asked_noun.text, answer_type)
         focus = _focus_word(doc, answer_type)
         return _Question(
             text=question,
@@ -300,21 +305,22 @@ class OfflineReader:
                     continue
                 seen.add(key)
                 pending.append((passage, key[1], key[2], chunk.text[start:end]))
-        docs = self._parse([(p.doc_id, s, e, text) for p, s, e, text in pending])
+        docs = self._parse([text for *_, text in pending])
         return [_Sentence(p, s, e, doc) for (p, s, e, _), doc in zip(pending, docs)]
 
-    def _parse(self, items: list[tuple[str, int, int, str]]) -> list[object]:
-        """spaCy Docs for sentences, cached by their place in the collection."""
-        missing = [(key, text) for *key, text in items if tuple(key) not in self._cache]
-        for (key, _), doc in zip(missing, self._nlp.pipe([text for _, text in missing])):
-            self._cache[tuple(key)] = doc
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        docs = []
-        for *key, _ in items:
-            self._cache.move_to_end(tuple(key))
-            docs.append(self._cache[tuple(key)])
-        return docs
+    def _parse(self, texts: list[str]) -> list[object]:
+        """spaCy Docs for sentences, cached by their text: a document re-indexed under the
+        same id with other words must not get the old parse."""
+        parsed = {text: self._cache[text] for text in texts if text in self._cache}
+        missing = [text for text in dict.fromkeys(texts) if text not in parsed]
+        for text, doc in zip(missing, self._nlp.pipe(missing)):
+            parsed[text] = doc
+        for text, doc in parsed.items():
+            self._cache[text] = doc
+            self._cache.move_to_end(text)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return [parsed[text] for text in texts]
 
     def _similarity(self, question: str, sentences: list[_Sentence]) -> list[float]:
         if self.embedder is None:
@@ -489,19 +495,33 @@ def _proximity(tokens, sentence_doc, terms: Sequence[_Term]) -> float:
     return 1.0 / (1.0 + min(distances) / 4.0)
 
 
+_OPEN_WH = {"which", "what"}
+
+
+def _asked_noun(question_doc):
+    """The noun a which/what question asks about: "which *broker* cut", "what kind of
+    *medicine*", "what was the company's *profit*"; None when there is none."""
+    for token in question_doc:
+        if token.lower_ in ("which", "what") and token.dep_ == "det" and token.head.pos_ == "NOUN":
+            head = _phrase_head(token.head)
+            if head.lemma_ in ("kind", "type", "sort", "form"):
+                objects = [g for c in head.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+                return _phrase_head(objects[0]) if objects else None
+            return head
+    for token in question_doc:
+        if token.lower_ == "what" and token.dep_ in ("attr", "nsubj") and token.head.lemma_ == "be":
+            for other in token.head.children:
+                if other is not token and other.dep_ in ("nsubj", "attr") and other.pos_ == "NOUN":
+                    return _phrase_head(other)
+    return None
+
+
 def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
     """The noun the question asks about: what "how many" counts, the X of "which X",
     or of "the name of the X"."""
     for token in question_doc:
         if token.lower_ in ("many", "much") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
             return _phrase_head(token.head).text
-        if token.lower_ in ("which", "what") and token.head.pos_ == "NOUN" and token.dep_ == "det":
-            head = _phrase_head(token.head)
-            if head.lemma_ in ("kind", "type", "sort", "form"):  # "what kind of medicine"
-                objects = [g for c in head.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
-                if objects:
-                    return _phrase_head(objects[0]).text
-            return head.text
     if answer_type.focus == "name":
         for token in question_doc:
             if token.lower_ == "name":
@@ -510,6 +530,9 @@ def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
                         objects = [c for c in child.children if c.dep_ == "pobj"]
                         if objects:
                             return objects[0].text
+    asked_noun = _asked_noun(question_doc)
+    if asked_noun is not None and asked_noun.lower_ != "name":
+        return asked_noun.text
     return answer_type.focus
 
 

@@ -2,7 +2,7 @@ import pytest
 
 from qa.readers.answer_types import (
     AGE, NAME, DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PLACE, QUANTITY, SCORE, TITLE,
-    detect_answer_type,
+    AnswerType, detect_answer_type, noun_answer_type,
 )
 
 
@@ -47,3 +47,14 @@ def test_primary_answer_type(question, expected):
 
 def test_focus_noun_of_how_many():
     assert detect_answer_type("How many academicians attended?").focus == "academicians"
+
+
+@pytest.mark.parametrize("noun,expected", [
+    ("broker", ORG), ("profit", MONEY), ("revenues", MONEY), ("rise", PERCENT), ("turnout", PERCENT),
+    ("coroner", PERSON), ("xylophone", OTHER),
+])
+def test_the_noun_a_question_asks_about_gives_its_type(noun, expected):
+    from_wording = AnswerType((OTHER,), None, "what")
+    found = noun_answer_type(noun, from_wording)
+    assert found.primary == expected
+    assert found.focus == (noun if expected != OTHER else None)

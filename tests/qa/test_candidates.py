@@ -1,7 +1,7 @@
 """Candidate spans and the answer types they can fill."""
 import pytest
 
-from qa.readers.answer_types import AGE, PERSON, PLACE, QUANTITY, SCORE
+from qa.readers.answer_types import AGE, DATE, DURATION, NUMBER, PERSON, PLACE, QUANTITY, SCORE, TIME
 from qa.readers.candidates import find_candidates
 from qa.readers.language import load_english
 
@@ -72,3 +72,28 @@ def test_a_word_of_a_quoted_title_is_no_person(nlp):
 def test_a_name_after_on_is_a_place(nlp):
     found = candidates(nlp, "A man was rescued from his car by firefighters on Mill Road.")
     assert PERSON not in all_types(found["Mill Road"])
+
+
+def test_clock_times_eras_and_seasons(nlp):
+    found = candidates(nlp, "The fort, abandoned around AD 410, will reopen in the autumn; doors open at 9.30am.")
+    assert TIME in found["9.30am"].types
+    assert "9" not in found  # the hour alone is no number
+    assert DATE in found["around AD 410"].types
+    assert DATE in found["in the autumn"].types
+
+
+def test_a_hyphenated_length_of_time_is_a_duration_not_a_date(nlp):
+    found = candidates(nlp, "It was the first strike since a two-day stoppage in May 2019.")
+    assert DURATION in found["two-day"].types and DATE not in found["two-day"].types
+
+
+def test_the_number_of_a_percentage_or_a_sum_is_no_count(nlp):
+    found = candidates(nlp, "Revenue rose 4 percent to £1.2 billion, with 300 new staff.")
+    assert "4" not in found and "1.2 billion" not in found
+    assert NUMBER in found["300"].types
+
+
+def test_a_name_after_its_kind_is_a_name_of_its_own(nlp):
+    found = candidates(nlp, "The Welsh novel The Quiet Harbour won the Marlow Prize.")
+    assert "Quiet Harbour" in found
+    assert not any("novel" in text and "Quiet" in text for text in found if found[text].source == "name")

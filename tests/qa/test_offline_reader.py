@@ -138,6 +138,13 @@ def test_the_word_date_need_not_be_in_the_article(reader):
     assert abs(logit(which_date.score) - logit(when.score)) < 1.0
 
 
+def test_a_document_changed_under_the_same_id_is_read_anew(reader):
+    before = "The bridge was designed by Anna Holt."
+    after = "The bridge was designed by Ravi Shah."
+    assert read_text(reader, "Who designed the bridge?", before)[0].text == "Anna Holt"
+    assert read_text(reader, "Who designed the bridge?", after)[0].text == "Ravi Shah"
+
+
 # question, article text, the answer: each pins one rule of the reader
 CASES = {
     "a name that starts with the kind asked about": (
@@ -172,6 +179,38 @@ CASES = {
         "Where did the counting take place?",
         "Votes were cast on Thursday. Counting at the Linton Leisure Centre went on until 4 a.m.",
         "Linton Leisure Centre"),
+    "the noun 'what' governs decides the type, not a later one": (
+        "What pay rise is the union asking for?",
+        "The union is asking for a rise of 7 percent, and the hospital trust has offered 2 percent.",
+        "7 percent"),
+    "a profit is a sum of money": (
+        "What was the bakery's profit last year?",
+        "Crust Bakeries, which employs 300 people in 12 towns, made a profit of £4.2 million last year.",
+        "£4.2 million"),
+    "the number of a percentage is no sum of its own": (
+        "What was the company's revenue?",
+        "The company's revenue rose 4 percent to £1.2 billion.",
+        "£1.2 billion"),
+    "a clock time": (
+        "What time did the ferry leave?",
+        "The ferry left Carrow harbour at 6.45pm with 112 passengers on board.",
+        "6.45pm"),
+    "a season is a date": (
+        "When will the museum reopen?",
+        "The museum has closed for repairs to its roof and will reopen in the spring, its director said.",
+        "in the spring"),
+    "a date of the Roman era": (
+        "When was the fort abandoned?",
+        "Archaeologists think the fort was abandoned around AD 410, when Roman rule ended.",
+        "around AD 410"),
+    "a hyphenated length of time is no date": (
+        "When was the last strike at the plant?",
+        "It is the first strike at the plant since a two-day stoppage in May 2019.",
+        "May 2019"),
+    "a title named right after its kind": (
+        "Which novel won the prize?",
+        "The Welsh novel The Quiet Harbour won the Marlow Prize on Friday.",
+        "Quiet Harbour"),
 }
 
 
