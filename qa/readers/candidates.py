@@ -112,7 +112,7 @@ def find_candidates(doc) -> list[Candidate]:
     for ent in doc.ents:
         add(ent.start_char, ent.end_char, _entity_types(ent), "entity")
     for match in _NUMBER.finditer(text):
-        if not _CLOCK.match(text, match.start()):
+        if not _CLOCK.match(text, match.start()) and not _inside(match, _ERA, text):
             _add_number(text, match.start(), match.end(), add)
     for match in _AGE.finditer(text):
         add(match.start(1), match.end(1), (AGE, NUMBER), "number")
@@ -153,6 +153,11 @@ def find_candidates(doc) -> list[Candidate]:
     quotes = [(m.start(1), m.end(1)) for m in _QUOTED.finditer(text)]
     return [_not_a_person_inside_a_title(_not_a_person_if_modifier(doc, c), quotes) for c in found.values()
             if c.source != "entity" or not _inside_a_name(text, c, names)]
+
+
+def _inside(match, pattern, text: str) -> bool:
+    """Whether `match` lies inside a match of `pattern`: the "350" of "AD 350" is a year."""
+    return any(m.start() <= match.start() < m.end() for m in pattern.finditer(text))
 
 
 def _not_a_person_inside_a_title(candidate: Candidate, quotes: list[tuple[int, int]]) -> Candidate:

@@ -477,7 +477,9 @@ def _names_the_focus(tokens, asked: _Question) -> bool:
     or "River Hame" for "which foundation" or "which river"."""
     if _stem(tokens[-1].text) in asked.focus_words:
         return True
-    return len(tokens) > 1 and tokens[0].text[:1].isupper() and tokens[1].text[:1].isupper() \
+    # "River Hame", "Museum of Somerset"
+    named = [t for t in tokens[1:] if t.lower_ not in ("of", "for")]
+    return len(named) > 0 and tokens[0].text[:1].isupper() and named[0].text[:1].isupper() \
         and _stem(tokens[0].text) == _stem(asked.focus or "")
 
 
@@ -596,9 +598,26 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
     after = sentence_doc[last + 1: last + 4]
     if any(_stem(t.text) == focus for t in list(before) + list(after)):
         return 0.8
-    if _is_said_to_be(tokens, focus):
+    if _is_said_to_be(tokens, focus) or _governed_by(tokens, focus):
         return 0.8
     return 0.0
+
+
+def _governed_by(tokens, focus_stem: str, steps: int = 4) -> bool:
+    """Whether the focus noun governs the candidate a few steps up the parse: "revenue that
+    rose 4 percent to *£1.2 billion*"."""
+    inside = {t.i for t in tokens}
+    roots = [t for t in tokens if t.head.i not in inside or t.head is t]
+    if len(roots) != 1:
+        return False
+    token = roots[0]
+    for _ in range(steps):
+        if token.head is token:
+            return False
+        token = token.head
+        if token.pos_ == "NOUN" and _stem(token.text) == focus_stem:
+            return True
+    return False
 
 
 def _is_said_to_be(tokens, focus_stem: str) -> bool:

@@ -211,6 +211,14 @@ CASES = {
         "Which novel won the prize?",
         "The Welsh novel The Quiet Harbour won the Marlow Prize on Friday.",
         "Quiet Harbour"),
+    "a name built on the kind asked about, joined by 'of'": (
+        "Which museum hopes to buy the hoard?",
+        "If the find is declared treasure, the Museum of Wessex in Dorchester hopes to buy it.",
+        "Museum of Wessex"),
+    "the noun asked about governs the amount": (
+        "What was the company's revenue?",
+        "Profit was £91 million last year, on revenue that rose 4 percent to £1.2 billion.",
+        "£1.2 billion"),
 }
 
 
