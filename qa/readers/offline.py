@@ -594,6 +594,8 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
         # "Hartwell Foundation" names one; "major journals" only repeats the kind
         names_one = any(t.text[:1].isupper() and t.i > 0 or t.like_num for t in tokens)
         return 1.0 if names_one else 0.0
+    if first > 0 and _stem(sentence_doc[first - 1].text) == focus and sentence_doc[first - 1].pos_ == "NOUN":
+        return 1.0  # named right after its kind: "the pesticide thiacloprid", "the journal Animal Behaviour"
     before = sentence_doc[max(0, first - 4): first]
     after = sentence_doc[last + 1: last + 4]
     if any(_stem(t.text) == focus for t in list(before) + list(after)):
@@ -649,6 +651,9 @@ def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:
         if head.i not in inside and token.dep_ in ("nummod", "amod", "compound", "npadvmod", "appos", "poss") \
                 and not term_keys.isdisjoint(_keys(head)):
             return 0.7
+    preceding = sentence_doc[tokens[0].i - 1] if tokens[0].i > 0 else None
+    if preceding is not None and preceding.pos_ == "NOUN" and not term_keys.isdisjoint(_keys(preceding)):
+        return 1.0  # a title that says what the question asks: "Lions coach Teresa Vance" for "who coaches"
     following = sentence_doc[tokens[-1].i + 1] if tokens[-1].i + 1 < len(sentence_doc) else None
     if following is not None and following.pos_ in ("NOUN", "PROPN") and not term_keys.isdisjoint(_keys(following)):
         return 0.7  # "6.2-kilometre tunnel", even where the parse attaches it elsewhere

@@ -103,6 +103,17 @@ def test_a_question_word_is_found_by_its_stem_but_not_inside_a_longer_word():
 
 
 
+def test_a_title_before_a_name_that_says_what_the_question_asks_is_a_role(reader):
+    from qa.readers.offline import _plays_a_role
+
+    asked = reader._analyze("Who coaches the Harbour Hawks?")
+    sentence = reader._nlp("Hawks coach Dana Reyes praised the guard Tom Hale.")
+    name, other = sentence[2:4], sentence[7:9]
+    assert (name.text, other.text) == ("Dana Reyes", "Tom Hale")
+    assert _plays_a_role(list(name), sentence, asked) == 1.0
+    assert _plays_a_role(list(other), sentence, asked) == 0.0
+
+
 def test_from_a_to_b_the_new_value_unless_the_question_asks_about_before(reader):
     text = "The new line cuts the journey between the two towns from 55 minutes to 18 minutes."
     assert read_text(reader, "How many minutes does the journey take now?", text)[0].text.startswith("18")
@@ -219,6 +230,10 @@ CASES = {
         "What was the company's revenue?",
         "Profit was £91 million last year, on revenue that rose 4 percent to £1.2 billion.",
         "£1.2 billion"),
+    "a name right after the kind asked about": (
+        "In which journal was the study published?",
+        "The study was published on Wednesday in the journal Plant Ecology.",
+        "Plant Ecology"),
 }
 
 
