@@ -524,6 +524,10 @@ def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
     for token in question_doc:
         if token.lower_ in ("many", "much") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
             return _phrase_head(token.head).text
+        if token.lower_ in ("many", "much"):  # "how many of the roadshow projects"
+            wholes = [g for c in token.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+            if wholes:
+                return _phrase_head(wholes[0]).text
     if answer_type.focus == "name":
         for token in question_doc:
             if token.lower_ == "name":
@@ -573,11 +577,13 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
     if focus == "year" and re.fullmatch(r"(in )?\d{4}", text):
         return 1.0
     if answer_type.wh in ("how many", "how much"):
+        if sentence_doc[last].lower_ in _CURRENCY_WORDS or any(t.text in "$€£¥%" for t in tokens):
+            return 0.0  # a sum or a share: the noun after it is not what it counts
         counted = _counted_noun(tokens, sentence_doc)
         if counted is None:
             return 0.0
         if _stem(counted.text) != focus and _stem(_phrase_head(counted).text) != focus:
-            return -0.5
+            return -1.0
         # "the three academicians" refers back to ones already counted
         if first > 0 and sentence_doc[first - 1].lower_ == "the":
             return 0.3
@@ -677,7 +683,7 @@ def _counted_noun(tokens, sentence_doc):
     last = tokens[-1]
     if last.dep_ == "nummod" and last.head.pos_ in ("NOUN", "PROPN") and last.head.i > last.i:
         return last.head
-    following = sentence_doc[last.i + 1: last.i + 5]
+    following = sentence_doc[last.i + 1: last.i + 7]
     if len(following) and following[0].lower_ == "of":  # a part of a counted whole
         following = following[1:]
     for token in following:
@@ -711,6 +717,8 @@ def _unnamed_people(sentence_doc) -> list:
     return []
 
 
+_CURRENCY_WORDS = {"euros", "euro", "dollars", "dollar", "pounds", "pound", "yuan", "yen", "rupees", "francs",
+                   "percent", "cent"}
 _BEFORE = re.compile(r"\b(before|previously|originally|formerly|used to|at first|until)\b", re.IGNORECASE)
 _AMOUNTS = {NUMBER, QUANTITY, MONEY, PERCENT, DURATION}
 _STRANDABLE = {"to", "from", "for", "with", "by", "into", "on", "at", "in", "about", "of"}

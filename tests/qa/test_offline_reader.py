@@ -114,6 +114,19 @@ def test_a_title_before_a_name_that_says_what_the_question_asks_is_a_role(reader
     assert _plays_a_role(list(other), sentence, asked) == 0.0
 
 
+def test_how_many_of_the_x_counts_x_and_a_sum_counts_nothing(reader):
+    from qa.readers.offline import _focus_match
+
+    asked = reader._analyze("How many of the roadshow projects came from abroad?")
+    assert asked.focus == "projects"
+    sentence = reader._nlp("Nine of the top 20 roadshow projects came from abroad.")
+    assert _focus_match([sentence[0]], sentence, asked) > 0
+    # spaCy reads "cost" as the noun "much" modifies; a sum in euros still counts no euros
+    asked = reader._analyze("How much did the Northgate tunnel cost?")
+    sentence = reader._nlp("The project cost 1.4 billion euros, about 300 million euros more than planned.")
+    assert _focus_match(list(sentence[3:6]), sentence, asked) == 0.0
+
+
 def test_from_a_to_b_the_new_value_unless_the_question_asks_about_before(reader):
     text = "The new line cuts the journey between the two towns from 55 minutes to 18 minutes."
     assert read_text(reader, "How many minutes does the journey take now?", text)[0].text.startswith("18")
