@@ -44,7 +44,7 @@ PERSON_NOUNS = {
     "investor", "donor", "presenter", "guest", "member", "farmer", "chemist", "physicist", "economist",
     "analyst", "historian", "novelist", "dancer", "musician", "pianist", "footballer", "striker",
     "goalkeeper", "champion", "librarian", "astronaut", "entrepreneur", "diplomat", "ambassador", "envoy",
-    "officer", "nurse", "surgeon", "coroner", "detective",
+    "officer", "nurse", "surgeon", "coroner", "detective", "firefighter", "rescuer", "paramedic",
     "victim", "suspect", "witness", "finder", "landowner", "passenger", "resident", "volunteer",
 }
 TITLE_NOUNS = {

@@ -142,7 +142,9 @@ def find_candidates(doc) -> list[Candidate]:
         # a phrase ending in a name takes the name's type: "north Shanghai" is a place
         head_types = tuple(t for ent in doc.ents if ent.end_char == chunk.end_char and ent.start_char >= chunk.start_char
                            for t in ENTITY_TYPES.get(ent.label_, ()) if t == PLACE)
-        add(chunk.start_char, chunk.end_char, head_types + (OTHER,), "noun")
+        # "firefighters", "a coroner": people by what they do, when a text names nobody
+        people = (PERSON,) if _names_people(chunk.root) else ()
+        add(chunk.start_char, chunk.end_char, head_types + (OTHER,), "noun", people)
         # The chunk minus its determiner and leading numbers, e.g. "27 academicians" -> "academicians"
         words = [t for t in chunk if t.pos_ not in ("DET", "NUM", "PRON")]
         if words and words[0].idx > chunk.start_char:
@@ -153,6 +155,16 @@ def find_candidates(doc) -> list[Candidate]:
     quotes = [(m.start(1), m.end(1)) for m in _QUOTED.finditer(text)]
     return [_not_a_person_inside_a_title(_not_a_person_if_modifier(doc, c), quotes) for c in found.values()
             if c.source != "entity" or not _inside_a_name(text, c, names)]
+
+
+def _names_people(token) -> bool:
+    """Whether a noun phrase's head says who someone is ("a coroner"), and no name beside
+    it says it better ("Dr Ruth Ellery, the finds liaison officer")."""
+    if token.pos_ != "NOUN" or token.lemma_.lower() not in PERSON_NOUNS:
+        return False
+    beside = [token.head] if token.dep_ == "appos" else []
+    beside += [c for c in token.children if c.dep_ == "appos"]
+    return not any(t.pos_ == "PROPN" for t in beside)
 
 
 def _inside(match, pattern, text: str) -> bool:

@@ -98,3 +98,9 @@ def test_a_name_after_its_kind_is_a_name_of_its_own(nlp):
     found = candidates(nlp, "The Welsh novel The Quiet Harbour won the Marlow Prize.")
     assert "Quiet Harbour" in found
     assert not any("novel" in text and "Quiet" in text for text in found if found[text].source == "name")
+
+
+def test_people_by_what_they_do_unless_a_name_says_it(nlp):
+    found = candidates(nlp, "A coroner will decide, said Ann Lee, the museum's curator.")
+    assert PERSON in all_types(found["A coroner"])
+    assert PERSON not in all_types(found["museum's curator"])

@@ -247,6 +247,10 @@ CASES = {
         "In which journal was the study published?",
         "The study was published on Wednesday in the journal Plant Ecology.",
         "Plant Ecology"),
+    "people by what they do, where no name is given": (
+        "Who rescued the driver?",
+        "Nobody was hurt, but the driver was rescued from his car by firefighters on Mill Lane.",
+        "firefighters"),
 }
 
 
