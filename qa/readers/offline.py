@@ -64,6 +64,7 @@ class ReaderWeights:
     ungrounded_name: float = 4.0
     ungrounded_noun: float = 1.5
     other_time: float = 2.0
+    unrelated: float = 3.0
     bias: float = -6.5
 
 
@@ -133,8 +134,12 @@ class OfflineReader:
         ungrounded = self._ungrounded_penalties(asked, sentences)
         coverage = [_coverage(asked.terms, sentences, i) for i in range(len(sentences))]
         similarity = self._similarity(question, sentences)
-        sentence_scores = [self.weights.coverage * c + self.weights.similarity * m
-                           for c, m in zip(coverage, similarity)]
+        # beyond the noun asked about, the sentence must share something with the question
+        focus = _stem(asked.focus) if asked.focus else None
+        rest = [t for t in asked.terms if _stem(t.word) != focus]
+        unrelated = [bool(rest) and _coverage(rest, sentences, i) == 0.0 for i in range(len(sentences))]
+        sentence_scores = [self.weights.coverage * c + self.weights.similarity * m - self.weights.unrelated * u
+                           for c, m, u in zip(coverage, similarity, unrelated)]
         best_sentences = np.argsort(sentence_scores)[::-1][: self.sentences_per_question]
 
         answers: dict[str, Answer] = {}
