@@ -73,6 +73,7 @@ class _Term:
     key: str
     weight: float
     word: str
+    keys: tuple[str, ...] = ()  # the key, and for "winner" the key of "win" too
 
 
 @dataclass(frozen=True)
@@ -335,7 +336,7 @@ class OfflineReader:
 
 
 def _question_terms(question_doc) -> list[_Term]:
-    terms: dict[str, tuple[float, str]] = {}
+    terms: dict[str, tuple[float, str, tuple[str, ...]]] = {}
     for token in question_doc:
         lower = token.text.lower()
         if token.is_punct or token.is_space or lower in _QUESTION_STOP or token.is_stop:
@@ -344,9 +345,9 @@ def _question_terms(question_doc) -> list[_Term]:
             continue
         named = token.pos_ in ("PROPN", "NUM") or token.text[:1].isupper() or any(ch.isdigit() for ch in token.text)
         weight = 1.5 if named else 1.0
-        if weight >= terms.get(_key(token), (0.0, ""))[0]:
-            terms[_key(token)] = (weight, token.lower_)
-    return [_Term(k, w, word) for k, (w, word) in terms.items()]
+        if weight >= terms.get(_key(token), (0.0,))[0]:
+            terms[_key(token)] = (weight, token.lower_, _keys(token))
+    return [_Term(k, w, word, keys) for k, (w, word, keys) in terms.items()]
 
 
 # "how large" is rarely answered with "large"; "how long" and "how tall" often are ("1.8 kilometres long")
@@ -400,7 +401,8 @@ def _coverage(terms: Sequence[_Term], sentences: list[_Sentence], index: int) ->
         if 0 <= other < len(sentences) and sentences[other].passage is sentence.passage:
             nearby.update(k for t in sentences[other].doc for k in _keys(t))
     total = sum(t.weight for t in terms)
-    found = sum(t.weight if t.key in own else 0.5 * t.weight if t.key in nearby else 0.0 for t in terms)
+    found = sum(t.weight if not own.isdisjoint(t.keys) else 0.5 * t.weight if not nearby.isdisjoint(t.keys) else 0.0
+                for t in terms)
     return found / total if total else 0.0
 
 
@@ -490,7 +492,7 @@ def _names_the_focus(tokens, asked: _Question) -> bool:
 
 def _proximity(tokens, sentence_doc, terms: Sequence[_Term]) -> float:
     """1 next to a question term, falling off with distance in tokens."""
-    term_keys = {t.key for t in terms}
+    term_keys = {k for t in terms for k in t.keys}
     first, last = tokens[0].i, tokens[-1].i
     distances = [
         min(abs(t.i - first), abs(t.i - last))
@@ -656,7 +658,7 @@ def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:
     reached"; 0.7 when it directly modifies a noun the question names: "6.2-kilometre tunnel"."""
     verb_keys = asked.verb_keys
     inside = {t.i for t in tokens}
-    term_keys = {t.key for t in asked.terms}
+    term_keys = {k for t in asked.terms for k in t.keys}
     for token in tokens:
         head = token.head
         if head.i not in inside and token.dep_ in ("nummod", "amod", "compound", "npadvmod", "appos", "poss") \

@@ -258,6 +258,10 @@ CASES = {
         "Who rescued the driver?",
         "Nobody was hurt, but the driver was rescued from his car by firefighters on Mill Lane.",
         "firefighters"),
+    "a noun for who does it in the question meets the article's verb": (
+        "How old is the winner?",
+        "Sixteen-year-old Ana Lopes won the Porto chess open on Sunday, a point ahead of the field.",
+        "Sixteen-year-old"),
 }
 
 
