@@ -174,10 +174,15 @@ def detect_answer_type(question: str) -> AnswerType:
 
 def noun_answer_type(noun: str, answer_type: AnswerType) -> AnswerType:
     """The answer type for a question found by parsing to ask about `noun` ("which *broker*",
-    "what was the *profit*"); `answer_type`, from the wording alone, when the noun names no
-    known kind."""
+    "what was the *profit*"). When the noun names no known kind: `answer_type`, from the
+    wording alone, unless that came from another noun."""
     expected = _noun_class(noun.lower())
-    return AnswerType(expected, noun, "which") if expected else answer_type
+    if expected:
+        return AnswerType(expected, noun, "which")
+    if answer_type.focus and answer_type.focus != noun.lower():
+        # the wording's type came from another noun: "which journal published the *results*"
+        return AnswerType((OTHER,), noun, answer_type.wh)
+    return answer_type
 
 
 def _noun_class(word: str) -> tuple[str, ...] | None:

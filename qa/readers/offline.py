@@ -351,7 +351,7 @@ def _question_terms(question_doc) -> list[_Term]:
 
 
 # "how large" is rarely answered with "large"; "how long" and "how tall" often are ("1.8 kilometres long")
-_UNSAID_MEASURES = {"large", "big", "far", "many", "much", "often", "soon"}
+_UNSAID_MEASURES = {"large", "big", "far", "many", "much", "often", "soon", "fast", "high", "deep", "heavy"}
 
 
 def _only_frames_the_question(token) -> bool:

@@ -58,3 +58,9 @@ def test_the_noun_a_question_asks_about_gives_its_type(noun, expected):
     found = noun_answer_type(noun, from_wording)
     assert found.primary == expected
     assert found.focus == (noun if expected != OTHER else None)
+
+
+def test_a_type_the_wording_took_from_another_noun_gives_way():
+    from_wording = detect_answer_type("Which journal published the results?")
+    assert from_wording.primary == SCORE  # "results" is a word for a score
+    assert noun_answer_type("journal", from_wording).primary == OTHER

@@ -104,3 +104,4 @@ def test_people_by_what_they_do_unless_a_name_says_it(nlp):
     found = candidates(nlp, "A coroner will decide, said Ann Lee, the museum's curator.")
     assert PERSON in all_types(found["A coroner"])
     assert PERSON not in all_types(found["museum's curator"])
+

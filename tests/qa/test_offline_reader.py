@@ -262,6 +262,11 @@ CASES = {
         "How old is the winner?",
         "Sixteen-year-old Ana Lopes won the Porto chess open on Sunday, a point ahead of the field.",
         "Sixteen-year-old"),
+    "how fast asks for a speed, not the word fast": (
+        "How fast were the winds?",
+        "The fire spread fast across 9,500 hectares of forest. It was driven by winds of up to "
+        "70 kilometres an hour.",
+        "up to 70 kilometres an hour"),
 }
 
 
