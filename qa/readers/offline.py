@@ -73,7 +73,7 @@ class _Term:
     key: str
     weight: float
     word: str
-    keys: tuple[str, ...] = ()  # the key, and for "winner" the key of "win" too
+    keys: tuple[str, ...]  # the key, and for "winner" the key of "win" too
 
 
 @dataclass(frozen=True)
