@@ -165,7 +165,7 @@ class OfflineReader:
             # the parse knows which noun "which" or "what" governs; the wording alone can pick a
             # later one ("what pay rise is the *union* asking for")
             answer_type = noun_answer_type(asked_noun.text, answer_type)
-        focus = _focus_word(doc, answer_type)
+        focus = _focus_word(doc, answer_type, asked_noun)
         return _Question(
             text=question,
             doc=doc,
@@ -223,7 +223,7 @@ class OfflineReader:
             + w.type_match * type_score
             + w.proximity * max(_proximity(tokens, sentence.doc, asked.terms),
                                 _proximity(stand_in, stand_in[0].doc, asked.terms) if stand_in else 0.0)
-            + w.focus * _focus_match(tokens, sentence.doc, asked)
+            + w.focus * _focus_match(tokens, sentence.doc, asked, candidate.types)
             + w.direction * _direction(tokens, sentence.doc, asked)
             + w.role * max(_plays_a_role(tokens, sentence.doc, asked),
                            _plays_a_role(stand_in, stand_in[0].doc, asked) if stand_in else 0.0)
@@ -525,9 +525,9 @@ def _asked_noun(question_doc):
     return None
 
 
-def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
-    """The noun the question asks about: what "how many" counts, the X of "which X",
-    or of "the name of the X"."""
+def _focus_word(question_doc, answer_type: AnswerType, asked_noun) -> str | None:
+    """The noun the question asks about: what "how many" counts, the X of "which X"
+    (`asked_noun`, from `_asked_noun`), or of "the name of the X"."""
     for token in question_doc:
         if token.lower_ in ("many", "much") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
             return _phrase_head(token.head).text
@@ -543,7 +543,6 @@ def _focus_word(question_doc, answer_type: AnswerType) -> str | None:
                         objects = [c for c in child.children if c.dep_ == "pobj"]
                         if objects:
                             return objects[0].text
-    asked_noun = _asked_noun(question_doc)
     if asked_noun is not None and asked_noun.lower_ != "name":
         return asked_noun.text
     return answer_type.focus
@@ -567,7 +566,7 @@ def _phrase_head(token):
     return token
 
 
-def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
+def _focus_match(tokens, sentence_doc, asked: _Question, types: tuple[str, ...] = ()) -> float:
     """Evidence that the candidate is the thing asked about: "27 academicians" for
     "how many academicians", "the company Soleira", "Wei Yuquan, an academician",
     "Hartwell Foundation" for "which foundation", a bare year for "which year".
@@ -584,7 +583,7 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
     if focus == "year" and re.fullmatch(r"(in )?\d{4}", text):
         return 1.0
     if answer_type.wh in ("how many", "how much"):
-        if sentence_doc[last].lower_ in _CURRENCY_WORDS or any(t.text in "$€£¥%" for t in tokens):
+        if set(types) & {MONEY, PERCENT}:
             return 0.0  # a sum or a share: the noun after it is not what it counts
         counted = _counted_noun(tokens, sentence_doc)
         if counted is None:
@@ -621,11 +620,9 @@ def _focus_match(tokens, sentence_doc, asked: _Question) -> float:
 def _governed_by(tokens, focus_stem: str, steps: int = 4) -> bool:
     """Whether the focus noun governs the candidate a few steps up the parse: "revenue that
     rose 4 percent to *£1.2 billion*"."""
-    inside = {t.i for t in tokens}
-    roots = [t for t in tokens if t.head.i not in inside or t.head is t]
-    if len(roots) != 1:
+    token = _span_root(tokens)
+    if token is None:
         return False
-    token = roots[0]
     for _ in range(steps):
         if token.head is token:
             return False
@@ -635,14 +632,20 @@ def _governed_by(tokens, focus_stem: str, steps: int = 4) -> bool:
     return False
 
 
+def _span_root(tokens):
+    """The one token of a span whose head lies outside it, or None if the parse splits it."""
+    inside = {t.i for t in tokens}
+    roots = [t for t in tokens if t.head.i not in inside or t.head is t]
+    return roots[0] if len(roots) == 1 else None
+
+
 def _is_said_to_be(tokens, focus_stem: str) -> bool:
     """Whether the sentence says the focus noun is the candidate: "the ship is believed to be
     the Good Intent", "the winner was Grace Wanjiru"."""
-    inside = {t.i for t in tokens}
-    roots = [t for t in tokens if t.head.i not in inside or t.head is t]
-    if len(roots) != 1 or roots[0].dep_ not in ("attr", "oprd"):
+    root = _span_root(tokens)
+    if root is None or root.dep_ not in ("attr", "oprd"):
         return False
-    verb = roots[0].head
+    verb = root.head
     for _ in range(3):
         if any(c.dep_ in ("nsubj", "nsubjpass") and _stem(c.text) == focus_stem for c in verb.children):
             return True
@@ -724,8 +727,6 @@ def _unnamed_people(sentence_doc) -> list:
     return []
 
 
-_CURRENCY_WORDS = {"euros", "euro", "dollars", "dollar", "pounds", "pound", "yuan", "yen", "rupees", "francs",
-                   "percent", "cent"}
 _BEFORE = re.compile(r"\b(before|previously|originally|formerly|used to|at first|until)\b", re.IGNORECASE)
 _AMOUNTS = {NUMBER, QUANTITY, MONEY, PERCENT, DURATION}
 _STRANDABLE = {"to", "from", "for", "with", "by", "into", "on", "at", "in", "about", "of"}

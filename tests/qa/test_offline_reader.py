@@ -4,6 +4,7 @@ import math
 import pytest
 
 from index.documents import Chunk
+from qa.readers.answer_types import MONEY
 from qa.readers.offline import OfflineReader
 from qa.results import Passage
 
@@ -131,7 +132,7 @@ def test_how_many_of_the_x_counts_x_and_a_sum_counts_nothing(reader):
     # spaCy reads "cost" as the noun "much" modifies; a sum in euros still counts no euros
     asked = reader._analyze("How much did the Northgate tunnel cost?")
     sentence = reader._nlp("The project cost 1.4 billion euros, about 300 million euros more than planned.")
-    assert _focus_match(list(sentence[3:6]), sentence, asked) == 0.0
+    assert _focus_match(list(sentence[3:6]), sentence, asked, (MONEY,)) == 0.0
 
 
 def test_from_a_to_b_the_new_value_unless_the_question_asks_about_before(reader):
