@@ -61,7 +61,7 @@ class ReaderWeights:
     role: float = 1.0
     direction: float = 1.0
     repeat_penalty: float = 3.0
-    ungrounded_name: float = 4.0
+    ungrounded_name: float = 6.0
     ungrounded_noun: float = 1.5
     other_time: float = 2.0
     unrelated: float = 3.0

@@ -82,6 +82,12 @@ def test_a_sentence_sharing_only_the_asked_noun_gives_no_answer(reader):
     assert read_text(reader, "How many bees did the team train?", text)[0].text == "240"
 
 
+def test_a_place_the_article_never_names_gives_no_answer(reader):
+    text = "The bakery chain Loafly will open 40 new shops next year, most of them in the Midlands."
+    assert read_text(reader, "How many shops does Loafly have in Wales?", text) == []
+    assert read_text(reader, "How many shops will Loafly open?", text)[0].text == "40"
+
+
 def test_the_answer_does_not_repeat_the_question(reader):
     for answer in read(reader, "What did Halvorsen Partners design?"):
         assert "Halvorsen" not in answer.text
