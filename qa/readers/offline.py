@@ -133,12 +133,13 @@ class OfflineReader:
         if not sentences or not asked.terms:
             return []
         ungrounded = self._ungrounded_penalties(asked, sentences)
-        coverage = [_coverage(asked.terms, sentences, i) for i in range(len(sentences))]
+        keys = [_sentence_keys(sentences, i) for i in range(len(sentences))]
+        coverage = [_coverage(asked.terms, *k) for k in keys]
         similarity = self._similarity(question, sentences)
         # beyond the noun asked about, the sentence must share something with the question
         focus = _stem(asked.focus) if asked.focus else None
         rest = [t for t in asked.terms if _stem(t.word) != focus]
-        unrelated = [bool(rest) and _coverage(rest, sentences, i) == 0.0 for i in range(len(sentences))]
+        unrelated = [bool(rest) and _coverage(rest, *k) == 0.0 for k in keys]
         sentence_scores = [self.weights.coverage * c + self.weights.similarity * m - self.weights.unrelated * u
                            for c, m, u in zip(coverage, similarity, unrelated)]
         best_sentences = np.argsort(sentence_scores)[::-1][: self.sentences_per_question]
@@ -391,15 +392,21 @@ def _stem(word: str) -> str:
     return word[:5] if len(word) > 3 else word
 
 
-def _coverage(terms: Sequence[_Term], sentences: list[_Sentence], index: int) -> float:
-    """Weighted share of question terms in sentence `index`; its neighbours in the same
-    passage and the article title count half."""
+def _sentence_keys(sentences: list[_Sentence], index: int) -> tuple[set[str], set[str]]:
+    """The word keys of sentence `index`, and those of its neighbours in the same passage
+    and of the article title."""
     sentence = sentences[index]
     own = {k for t in sentence.doc for k in _keys(t)}
     nearby: set[str] = {w.lower()[:6] for w in sentence.passage.title.split()}
     for other in (index - 1, index + 1):
         if 0 <= other < len(sentences) and sentences[other].passage is sentence.passage:
             nearby.update(k for t in sentences[other].doc for k in _keys(t))
+    return own, nearby
+
+
+def _coverage(terms: Sequence[_Term], own: set[str], nearby: set[str]) -> float:
+    """Weighted share of question terms among a sentence's keys (`own`); those only among
+    its neighbours' and the title's (`nearby`) count half."""
     total = sum(t.weight for t in terms)
     found = sum(t.weight if not own.isdisjoint(t.keys) else 0.5 * t.weight if not nearby.isdisjoint(t.keys) else 0.0
                 for t in terms)
@@ -514,7 +521,7 @@ def _asked_noun(question_doc):
         if token.lower_ in ("which", "what") and token.dep_ == "det" and token.head.pos_ == "NOUN":
             head = _phrase_head(token.head)
             if head.lemma_ in ("kind", "type", "sort", "form"):
-                objects = [g for c in head.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+                objects = _objects_of(head)
                 return _phrase_head(objects[0]) if objects else None
             return head
     for token in question_doc:
@@ -525,6 +532,11 @@ def _asked_noun(question_doc):
     return None
 
 
+def _objects_of(token) -> list:
+    """The objects of an "of" under `token`: "medicine" in "kind of medicine"."""
+    return [g for c in token.children if c.lower_ == "of" and c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+
+
 def _focus_word(question_doc, answer_type: AnswerType, asked_noun) -> str | None:
     """The noun the question asks about: what "how many" counts, the X of "which X"
     (`asked_noun`, from `_asked_noun`), or of "the name of the X"."""
@@ -532,17 +544,14 @@ def _focus_word(question_doc, answer_type: AnswerType, asked_noun) -> str | None
         if token.lower_ in ("many", "much") and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
             return _phrase_head(token.head).text
         if token.lower_ in ("many", "much"):  # "how many of the roadshow projects"
-            wholes = [g for c in token.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+            wholes = _objects_of(token)
             if wholes:
                 return _phrase_head(wholes[0]).text
     if answer_type.focus == "name":
         for token in question_doc:
-            if token.lower_ == "name":
-                for child in token.children:
-                    if child.dep_ == "prep" and child.lower_ == "of":
-                        objects = [c for c in child.children if c.dep_ == "pobj"]
-                        if objects:
-                            return objects[0].text
+            objects = _objects_of(token) if token.lower_ == "name" else []
+            if objects:
+                return objects[0].text
     if asked_noun is not None and asked_noun.lower_ != "name":
         return asked_noun.text
     return answer_type.focus
