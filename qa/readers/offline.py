@@ -16,7 +16,7 @@ import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -51,21 +51,32 @@ SYNONYM_SIMILARITY = 0.6
 
 @dataclass(frozen=True)
 class ReaderWeights:
-    """Weights of the candidate score's logistic. Fixed, not per corpus."""
+    """Coefficients of the candidate score's logistic, one per feature (negative ones are
+    penalties). Fixed, not per corpus."""
 
     coverage: float = 5.0
     similarity: float = 2.5
+    unrelated: float = -3.0
+    stand_in: float = -1.0
     type_match: float = 2.5
     proximity: float = 1.2
     focus: float = 2.0
-    role: float = 1.0
     direction: float = 1.0
-    repeat_penalty: float = 3.0
-    ungrounded_name: float = 6.0
-    ungrounded_noun: float = 1.5
-    other_time: float = 2.0
-    unrelated: float = 3.0
+    role: float = 1.0
+    repeated: float = -3.0
+    other_time: float = -2.0
+    ungrounded_name: float = -6.0
+    ungrounded_noun: float = -1.5
     bias: float = -6.5
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, name) for name in FEATURES])
+
+
+# The features of a candidate, in the order of ReaderWeights.vector().
+FEATURES = ("coverage", "similarity", "unrelated", "stand_in", "type_match", "proximity", "focus",
+            "direction", "role", "repeated", "other_time", "ungrounded_name", "ungrounded_noun")
+_SENTENCE_FEATURES = 3  # coverage, similarity, unrelated: the same for every candidate of a sentence
 
 
 @dataclass(frozen=True)
@@ -125,38 +136,47 @@ class OfflineReader:
             self._nlp = self._load_nlp()
 
     def read(self, question: str, passages: Sequence[Passage], max_answers: int = 3) -> list[Answer]:
+        answers: dict[str, Answer] = {}
+        for answer, _ in self.scored_candidates(question, passages):
+            if answer.score < self.threshold:
+                continue
+            key = " ".join(answer.text.lower().split())
+            if key not in answers or answers[key].score < answer.score:
+                answers[key] = answer
+        ranked = sorted(answers.values(), key=lambda a: -a.score)
+        return _drop_nested(ranked)[:max_answers]
+
+    def scored_candidates(self, question: str, passages: Sequence[Passage]) -> Iterator[tuple[Answer, np.ndarray]]:
+        """Every candidate answer of the best sentences, scored, with its features (FEATURES
+        order), before the threshold and before the same text found twice is merged."""
         self.warm_up()
         if not passages:
-            return []
+            return
         asked = self._analyze(question)
         sentences = self._sentences(passages)
         if not sentences or not asked.terms:
-            return []
-        ungrounded = self._ungrounded_penalties(asked, sentences)
+            return
+        ungrounded = self._ungrounded_counts(asked, sentences)
         keys = [_sentence_keys(sentences, i) for i in range(len(sentences))]
-        coverage = [_coverage(asked.terms, *k) for k in keys]
-        similarity = self._similarity(question, sentences)
         # beyond the noun asked about, the sentence must share something with the question
         focus = _stem(asked.focus) if asked.focus else None
         rest = [t for t in asked.terms if _stem(t.word) != focus]
-        unrelated = [bool(rest) and _coverage(rest, *k) == 0.0 for k in keys]
-        sentence_scores = [self.weights.coverage * c + self.weights.similarity * m - self.weights.unrelated * u
-                           for c, m, u in zip(coverage, similarity, unrelated)]
-        best_sentences = np.argsort(sentence_scores)[::-1][: self.sentences_per_question]
-
-        answers: dict[str, Answer] = {}
-        for index in best_sentences:
-            for source, candidate, discount, stand_in in self._candidates(sentences, int(index), asked):
-                score = self._score(candidate, source, asked, sentence_scores[index] - discount,
-                                    ungrounded[source.passage.doc_id], stand_in)
-                if score is None or score < self.threshold:
+        sentence_features = np.column_stack([
+            [_coverage(asked.terms, *k) for k in keys],
+            self._similarity(question, sentences),
+            [float(bool(rest) and _coverage(rest, *k) == 0.0) for k in keys],
+        ])
+        weights = self.weights.vector()
+        sentence_scores = sentence_features @ weights[:_SENTENCE_FEATURES]
+        for index in np.argsort(sentence_scores)[::-1][: self.sentences_per_question]:
+            for source, candidate, stand_in in self._candidates(sentences, int(index), asked):
+                features = self._features(candidate, source, asked, stand_in)
+                if features is None:
                     continue
-                answer = self._answer(candidate, source, score, asked.answer_type)
-                key = " ".join(answer.text.lower().split())
-                if key not in answers or answers[key].score < answer.score:
-                    answers[key] = answer
-        ranked = sorted(answers.values(), key=lambda a: -a.score)
-        return _drop_nested(ranked)[:max_answers]
+                features[:_SENTENCE_FEATURES] = sentence_features[index]
+                features[-2:] = ungrounded[source.passage.doc_id]
+                score = 1.0 / (1.0 + math.exp(-(features @ weights + self.weights.bias)))
+                yield self._answer(candidate, source, score, asked.answer_type), features
 
     def _analyze(self, question: str) -> _Question:
         doc = self._nlp(question)
@@ -181,14 +201,14 @@ class OfflineReader:
         )
 
     def _candidates(self, sentences: list[_Sentence], index: int, asked: _Question):
-        """Candidates of sentence `index` as (source sentence, candidate, discount, stand-in).
+        """Candidates of sentence `index` as (source sentence, candidate, stand-in).
         For "who" questions also the people a sentence names elsewhere: those named in the
         sentence before when this one says only "he" or "she", and those named in the sentence
         after when this one says only "a retired teacher" (a news story's opening line). The
         pronoun or description is the stand-in: it plays the candidate's part in this sentence."""
         sentence = sentences[index]
         for candidate in find_candidates(sentence.doc):
-            yield sentence, candidate, 0.0, None
+            yield sentence, candidate, None
         if asked.answer_type.primary not in (PERSON, ORG):
             return
         pronouns = [t for t in sentence.doc if t.lower_ in _PRONOUNS]
@@ -196,16 +216,18 @@ class OfflineReader:
             previous = sentences[index - 1]
             for candidate in find_candidates(previous.doc):
                 if set(candidate.types) & {PERSON, ORG}:
-                    yield previous, candidate, 1.0, pronouns
+                    yield previous, candidate, pronouns
         descriptions = _unnamed_people(sentence.doc)
         if descriptions and index + 1 < len(sentences) and sentences[index + 1].passage is sentence.passage:
             following = sentences[index + 1]
             for candidate in find_candidates(following.doc):
                 if PERSON in candidate.types:
-                    yield following, candidate, 1.0, descriptions
+                    yield following, candidate, descriptions
 
-    def _score(self, candidate: Candidate, sentence: _Sentence, asked: _Question, sentence_score: float,
-               ungrounded: float, stand_in: list | None = None) -> float | None:
+    def _features(self, candidate: Candidate, sentence: _Sentence, asked: _Question,
+                  stand_in: list | None = None) -> np.ndarray | None:
+        """The candidate's features in FEATURES order, or None where it cannot be the answer.
+        The sentence's and the document's own features are left at zero for the caller."""
         tokens = [t for t in sentence.doc if t.idx >= candidate.start and t.idx + len(t) <= candidate.end]
         if not tokens or len(tokens) > _MAX_ANSWER_TOKENS:
             return None
@@ -218,26 +240,24 @@ class OfflineReader:
             type_score = max(type_score, 0.5 * _type_score(candidate.weak_types, answer_type))
         if type_score == 0:
             return None
-        w = self.weights
-        z = (
-            sentence_score
-            + w.type_match * type_score
-            + w.proximity * max(_proximity(tokens, sentence.doc, asked.terms),
-                                _proximity(stand_in, stand_in[0].doc, asked.terms) if stand_in else 0.0)
-            + w.focus * _focus_match(tokens, sentence.doc, asked, candidate.types)
-            + w.direction * _direction(tokens, sentence.doc, asked)
-            + w.role * max(_plays_a_role(tokens, sentence.doc, asked),
-                           _plays_a_role(stand_in, stand_in[0].doc, asked) if stand_in else 0.0)
-            - w.repeat_penalty * repeated
-            - w.other_time * _speaks_of_another_time(asked.text, sentence.doc.text)
-            - ungrounded
-            + w.bias
-        )
-        return 1.0 / (1.0 + math.exp(-z))
+        return np.array([
+            0.0, 0.0, 0.0,
+            float(stand_in is not None),
+            type_score,
+            max(_proximity(tokens, sentence.doc, asked.terms),
+                _proximity(stand_in, stand_in[0].doc, asked.terms) if stand_in else 0.0),
+            _focus_match(tokens, sentence.doc, asked, candidate.types),
+            _direction(tokens, sentence.doc, asked),
+            max(_plays_a_role(tokens, sentence.doc, asked),
+                _plays_a_role(stand_in, stand_in[0].doc, asked) if stand_in else 0.0),
+            repeated,
+            _speaks_of_another_time(asked.text, sentence.doc.text),
+            0.0, 0.0,
+        ])
 
-    def _ungrounded_penalties(self, asked: _Question, sentences: list[_Sentence]) -> dict[str, float]:
-        """Per document: the penalty for question names, nouns and the adjectives that narrow
-        them that its retrieved text never mentions. A noun with a close synonym in the text
+    def _ungrounded_counts(self, asked: _Question, sentences: list[_Sentence]) -> dict[str, tuple[float, float]]:
+        """Per document: how many question names, and how many nouns and the adjectives that
+        narrow them, its retrieved text never mentions. A noun with a close synonym in the text
         counts as mentioned, and so does an adjective with a close adjective."""
         texts: dict[str, str] = {}
         words: dict[str, set[str]] = {}
@@ -251,7 +271,7 @@ class OfflineReader:
         names = _question_names(asked.doc)
         nouns = _question_nouns(asked.doc)
         modifiers = _question_modifiers(asked.doc)
-        penalties = {}
+        counts = {}
         for doc_id, text in texts.items():
             missing_names = sum(1 for name in names if not _mentions(text, name))
             missing_nouns = self._without_synonyms(
@@ -263,9 +283,8 @@ class OfflineReader:
             names_a_kind = asked.focus and asked.answer_type.primary != OTHER
             weight = sum(0.0 if _names_a_time(n, asked) else
                          0.5 if names_a_kind and _stem(n) == _stem(asked.focus) else 1.0 for n in missing_nouns)
-            penalties[doc_id] = (self.weights.ungrounded_name * missing_names
-                                 + self.weights.ungrounded_noun * (weight + len(missing_modifiers)))
-        return penalties
+            counts[doc_id] = (float(missing_names), weight + len(missing_modifiers))
+        return counts
 
     def _without_synonyms(self, missing: list[str], vocabulary: list[str]) -> list[str]:
         if not missing or not vocabulary or self.embedder is None:
