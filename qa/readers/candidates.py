@@ -70,6 +70,7 @@ _CURRENCY_BEFORE = re.compile(r"(?:US|HK|A|C|S)?[$€£¥]\s*$")
 # "8.30am", "6 p.m.", "10:45pm": the tagger often misses these or calls them organisations
 _CLOCK = re.compile(r"(?<![\w.])\d{1,2}(?:[.:]\d{2})? ?(?:am|pm|a\.m\.|p\.m\.)(?![\w])", re.IGNORECASE)
 # "AD 350", "350 BC", "the 3rd century BC"
+_YEAR = re.compile(r"1\d{3}|20\d{2}")
 _ERA = re.compile(r"(?<![\w])(?:(?:around|about|in|c\.) )?(?:AD \d{1,4}|\d{1,4} (?:AD|BC|BCE|CE))(?![\w])")
 # "in the autumn", "next spring", "last winter"
 _SEASON = re.compile(r"\b(?:in the|this|next|last|early|late|in|by the) (?:spring|summer|autumn|winter)\b",
@@ -111,8 +112,12 @@ def find_candidates(doc) -> list[Candidate]:
 
     for ent in doc.ents:
         add(ent.start_char, ent.end_char, _entity_types(ent), "entity")
+    # a year the tagger calls a date ("built in 1968") counts nothing, unless it counts a noun
+    # ("1500 people")
+    years = {ent.end_char for ent in doc.ents
+             if ent.label_ == "DATE" and _YEAR.fullmatch(ent.text) and ent.root.dep_ != "nummod"}
     for match in _NUMBER.finditer(text):
-        if not _CLOCK.match(text, match.start()) and not _inside(match, _ERA, text):
+        if not _CLOCK.match(text, match.start()) and not _inside(match, _ERA, text) and match.end() not in years:
             _add_number(text, match.start(), match.end(), add)
     for match in _AGE.finditer(text):
         add(match.start(1), match.end(1), (AGE, NUMBER), "number")

@@ -105,3 +105,9 @@ def test_people_by_what_they_do_unless_a_name_says_it(nlp):
     assert PERSON in all_types(found["A coroner"])
     assert PERSON not in all_types(found["museum's curator"])
 
+
+
+def test_a_year_is_a_date_not_a_count(nlp):
+    found = candidates(nlp, "The bridge was built in 1968 and carries 2011 lorries a day.")
+    assert DATE in found["1968"].types and NUMBER not in all_types(found["1968"])
+    assert NUMBER in found["2011"].types  # a number the tagger does not call a date still counts
