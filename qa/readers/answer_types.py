@@ -46,6 +46,8 @@ PERSON_NOUNS = {
     "goalkeeper", "champion", "librarian", "astronaut", "entrepreneur", "diplomat", "ambassador", "envoy",
     "officer", "nurse", "surgeon", "coroner", "detective", "firefighter", "rescuer", "paramedic",
     "victim", "suspect", "witness", "finder", "landowner", "passenger", "resident", "volunteer",
+    "father", "mother", "parent", "son", "daughter", "child", "husband", "wife", "partner", "brother",
+    "sister", "grandfather", "grandmother", "uncle", "aunt", "widow", "widower",
 }
 TITLE_NOUNS = {
     "theme", "title", "slogan", "motto", "name", "report", "book", "film", "movie", "song", "album",

@@ -38,6 +38,8 @@ from qa.readers.answer_types import (
     ("What is the name of the ship that sank?", NAME),
     ("What height did the river reach at the bridge?", QUANTITY),
     ("What is the name of the company that built it?", ORG),
+    ("What is the name of the daughter?", PERSON),
+    ("Which brother took over the farm?", PERSON),
     ("Where was the ship sailing to when it sank?", PLACE),
     ("Who was the mayor when the bridge opened?", PERSON),
 ])
