@@ -5,7 +5,7 @@ import pytest
 
 from index.documents import Chunk
 from qa.readers.answer_types import MONEY
-from qa.readers.offline import OfflineReader
+from qa.readers.offline import FEATURES, OfflineReader
 from qa.results import Passage
 
 TEXT = (
@@ -181,6 +181,17 @@ def test_a_document_changed_under_the_same_id_is_read_anew(reader):
     after = "The bridge was designed by Ravi Shah."
     assert read_text(reader, "Who designed the bridge?", before)[0].text == "Anna Holt"
     assert read_text(reader, "Who designed the bridge?", after)[0].text == "Ravi Shah"
+
+
+def test_every_candidate_score_is_the_logistic_of_its_features(reader):
+    candidates = list(reader.scored_candidates("Who designed the bridge?", passages()))
+    assert len(candidates) > 3
+    weights = reader.weights.vector()
+    for answer, features in candidates:
+        assert features.shape == (len(FEATURES),)
+        assert answer.score == pytest.approx(1 / (1 + math.exp(-(features @ weights + reader.weights.bias))), abs=1e-4)
+    best = max(candidates, key=lambda c: c[0].score)[0]
+    assert best.text == read(reader, "Who designed the bridge?")[0].text == "Halvorsen Partners"
 
 
 # question, article text, the answer: each pins one rule of the reader
