@@ -1,7 +1,8 @@
 """An extractive reader that needs no QA weights.
 
 For each retrieved passage it scores sentences by how much of the question they
-contain (weighted term overlap plus embedding similarity), collects candidate
+contain (weighted term overlap, a word said only by a close synonym counting
+half, plus embedding similarity), collects candidate
 spans of the answer type the question asks for, and ranks them by type match,
 the noun the question asks about, the role the candidate plays for the
 question's verb, nearness to the question's terms, and novelty: an answer
@@ -47,6 +48,7 @@ _PRONOUNS = {"he", "she", "they", "his", "her", "their"}
 _MAX_ANSWER_TOKENS = 14
 # Two words count as the same when their embeddings are at least this close ("CEO", "chief executive").
 SYNONYM_SIMILARITY = 0.6
+CLOSE_SYNONYM = 0.7
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class OfflineReader:
             return
         ungrounded = self._ungrounded_counts(asked, sentences)
         keys = [_sentence_keys(sentences, i) for i in range(len(sentences))]
+        self._add_synonyms(asked, sentences, keys)
         # beyond the noun asked about, the sentence must share something with the question
         focus = _stem(asked.focus) if asked.focus else None
         rest = [t for t in asked.terms if _stem(t.word) != focus]
@@ -285,6 +288,22 @@ class OfflineReader:
                          0.5 if names_a_kind and _stem(n) == _stem(asked.focus) else 1.0 for n in missing_nouns)
             counts[doc_id] = (float(missing_names), weight + len(missing_modifiers))
         return counts
+
+    def _add_synonyms(self, asked: _Question, sentences: list[_Sentence],
+                      keys: list[tuple[set[str], set[str]]]) -> None:
+        """A question word that a sentence says only by a close synonym ("people" for "crowd",
+        "start" for "began") counts half, as if a neighbouring sentence said it."""
+        if self.embedder is None:
+            return
+        words = [{t.lower_ for t in s.doc if t.pos_ in ("NOUN", "VERB", "ADJ") and t.is_alpha} for s in sentences]
+        terms = [t for t in asked.terms if t.word.isalpha()]
+        vocabulary = sorted(set().union(*words))
+        if not terms or not vocabulary:
+            return
+        similarity = self._word_vectors([t.word for t in terms]) @ self._word_vectors(vocabulary).T
+        synonyms = [{vocabulary[j] for j in np.flatnonzero(row >= CLOSE_SYNONYM)} for row in similarity]
+        for (own, nearby), said in zip(keys, words):
+            nearby.update(t.key for t, close in zip(terms, synonyms) if own.isdisjoint(t.keys) and not close.isdisjoint(said))
 
     def _without_synonyms(self, missing: list[str], vocabulary: list[str]) -> list[str]:
         if not missing or not vocabulary or self.embedder is None:
