@@ -158,8 +158,16 @@ def find_candidates(doc) -> list[Candidate]:
     # Texas MD Anderson Cancer Center") is not an answer of its own.
     names = [(c.start, c.end) for c in found.values() if c.source == "name"]
     quotes = [(m.start(1), m.end(1)) for m in _QUOTED.finditer(text)]
-    return [_not_a_person_inside_a_title(_not_a_person_if_modifier(doc, c), quotes) for c in found.values()
-            if c.source != "entity" or not _inside_a_name(text, c, names)]
+    # "Liberal Democrat Graham Pell": the person is the name after the party, not the whole run
+    described = [c for c in found.values() if c.source == "entity" and _after_a_nationality(doc, c)]
+    kept = []
+    for c in found.values():
+        if c.source == "entity" and _inside_a_name(text, c, names) and c not in described:
+            continue
+        if c.source == "name" and any(d.start > c.start and d.end == c.end for d in described):
+            c = _without_person(c)
+        kept.append(_not_a_person_inside_a_title(_not_a_person_if_modifier(doc, c), quotes))
+    return kept
 
 
 def _names_people(token) -> bool:
@@ -219,6 +227,13 @@ def _inside_a_name(text: str, candidate: Candidate, names: list[tuple[int, int]]
             if before.endswith("-") or word[:1].isupper():
                 return True
     return False
+
+
+def _after_a_nationality(doc, candidate: Candidate) -> bool:
+    """A person named right after a nationality or party is a name of its own: "Graham Pell"
+    in "Liberal Democrat Graham Pell", "Tiago Mendes" in "the Brazilian Tiago Mendes"."""
+    before = [t for t in doc if t.idx + len(t) <= candidate.start]
+    return PERSON in candidate.types and bool(before) and before[-1].ent_type_ == "NORP"
 
 
 def _entity_types(ent) -> tuple[str, ...]:

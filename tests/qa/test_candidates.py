@@ -111,3 +111,9 @@ def test_a_year_is_a_date_not_a_count(nlp):
     found = candidates(nlp, "The bridge was built in 1968 and carries 2011 lorries a day.")
     assert DATE in found["1968"].types and NUMBER not in all_types(found["1968"])
     assert NUMBER in found["2011"].types  # a number the tagger does not call a date still counts
+
+
+def test_a_person_named_after_a_party_is_the_name_alone(nlp):
+    found = candidates(nlp, "The outgoing leader, Liberal Democrat Graham Pell, lost his own seat.")
+    assert PERSON in found["Graham Pell"].types
+    assert PERSON not in all_types(found["Liberal Democrat Graham Pell"])
