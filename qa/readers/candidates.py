@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .answer_types import (
-    AGE, DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, PLACE, PLACE_NOUNS,
+    AGE, DATE, DURATION, MONEY, NUMBER, ORDINAL, ORG, ORG_NOUNS, OTHER, PERCENT, PERSON, PERSON_NOUNS, PLACE, PLACE_NOUNS,
     QUANTITY, SCORE, TIME, TITLE,
 )
 
@@ -166,6 +166,8 @@ def find_candidates(doc) -> list[Candidate]:
             continue
         if c.source == "name" and any(d.start > c.start and d.end == c.end for d in described):
             c = _without_person(c)
+        if c.source in ("name", "entity"):
+            c = _with_kind_before(doc, c)
         kept.append(_not_a_person_inside_a_title(_not_a_person_if_modifier(doc, c), quotes))
     return kept
 
@@ -358,6 +360,20 @@ def _name_types(doc, start: int, end: int) -> tuple[str, ...]:
         if ent.start_char < end and start < ent.end_char:
             types.extend(_entity_types(ent))
     return tuple(dict.fromkeys(types + [OTHER])) if types else (OTHER,)
+
+
+def _with_kind_before(doc, candidate: Candidate) -> Candidate:
+    """A name right after a common noun of a known kind is also of that kind: "the company
+    Novaris" is an organisation even where the tagger calls it a person."""
+    before = [t for t in doc if t.idx + len(t) <= candidate.start]
+    if not before or before[-1].pos_ != "NOUN" or not before[-1].text.islower():
+        return candidate
+    noun = before[-1].lower_
+    kind = ORG if noun in ORG_NOUNS else PERSON if noun in PERSON_NOUNS else PLACE if noun in PLACE_NOUNS else None
+    if kind is None or kind in candidate.types:
+        return candidate
+    return Candidate(candidate.start, candidate.end, (kind,) + candidate.types, candidate.source,
+                     tuple(t for t in candidate.weak_types if t != kind))
 
 
 def noun_chunks(doc) -> list:

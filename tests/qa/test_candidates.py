@@ -1,7 +1,7 @@
 """Candidate spans and the answer types they can fill."""
 import pytest
 
-from qa.readers.answer_types import AGE, DATE, DURATION, NUMBER, PERSON, PLACE, QUANTITY, SCORE, TIME
+from qa.readers.answer_types import AGE, DATE, DURATION, NUMBER, ORG, PERSON, PLACE, QUANTITY, SCORE, TIME
 from qa.readers.candidates import find_candidates
 from qa.readers.language import load_english
 
@@ -117,3 +117,9 @@ def test_a_person_named_after_a_party_is_the_name_alone(nlp):
     found = candidates(nlp, "The outgoing leader, Liberal Democrat Graham Pell, lost his own seat.")
     assert PERSON in found["Graham Pell"].types
     assert PERSON not in all_types(found["Liberal Democrat Graham Pell"])
+
+
+def test_a_name_after_a_noun_of_a_known_kind_is_of_that_kind(nlp):
+    # the tagger calls these a place and a person; the noun before each says otherwise
+    assert candidates(nlp, "The ferries were built by the Norwegian company Halvik.")["Halvik"].types[0] == ORG
+    assert candidates(nlp, "The lorries were assembled by the Swedish company Vellmar.")["Vellmar"].types[0] == ORG
