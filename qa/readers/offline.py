@@ -739,7 +739,7 @@ def _counted_noun(tokens, sentence_doc):
     in "23 of its 31 crew", the crew; in "from 19 seats to 9", the seats."""
     last = tokens[-1]
     if last.dep_ == "nummod" and last.head.pos_ in ("NOUN", "PROPN") and last.head.i > last.i:
-        return last.head
+        return _last_of_noun_run(last.head)
     following = sentence_doc[last.i + 1: last.i + 7]
     if len(following) and following[0].lower_ == "of":  # a part of a counted whole
         following = following[1:]
@@ -749,6 +749,17 @@ def _counted_noun(tokens, sentence_doc):
         if token.pos_ not in ("ADJ", "PUNCT", "ADV", "DET", "NUM", "PRON") and token.text != "-":
             break
     return _noun_of_the_starting_value(tokens, sentence_doc)
+
+
+def _last_of_noun_run(token):
+    """For a name, the last noun of the run it starts: "cubs" for the "Sumatran" of "Two
+    Sumatran tiger cubs", which the tagger can take for the number's head."""
+    doc = token.doc
+    for _ in range(3 if token.pos_ == "PROPN" else 0):
+        if token.i + 1 >= len(doc) or doc[token.i + 1].pos_ not in ("NOUN", "PROPN"):
+            break
+        token = doc[token.i + 1]
+    return token
 
 
 def _noun_of_the_starting_value(tokens, sentence_doc):

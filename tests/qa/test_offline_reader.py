@@ -117,6 +117,21 @@ def test_a_question_word_is_found_by_its_stem_but_not_inside_a_longer_word():
 
 
 
+def test_a_number_whose_head_the_tagger_puts_on_a_name_counts_the_noun_after_it(reader):
+    from spacy.tokens import Doc
+
+    from qa.readers.offline import _counted_noun
+
+    # the tagger's parse of "Two Sumatran tiger cubs were born": "Two" hangs on "Sumatran"
+    doc = Doc(reader._nlp.vocab, words=["Two", "Sumatran", "tiger", "cubs", "were", "born"],
+              pos=["NUM", "PROPN", "NOUN", "NOUN", "AUX", "VERB"], heads=[1, 2, 2, 5, 5, 2],
+              deps=["nummod", "nsubj", "ROOT", "nsubjpass", "auxpass", "ccomp"])
+    assert _counted_noun([doc[0]], doc).text == "cubs"
+    doc = Doc(reader._nlp.vocab, words=["27", "academicians", "attended", "talks"],
+              pos=["NUM", "NOUN", "VERB", "NOUN"], heads=[1, 2, 2, 2], deps=["nummod", "nsubj", "ROOT", "dobj"])
+    assert _counted_noun([doc[0]], doc).text == "academicians"  # a common noun is the counted noun itself
+
+
 def test_a_title_before_a_name_that_says_what_the_question_asks_is_a_role(reader):
     from qa.readers.offline import _plays_a_role
 
