@@ -728,6 +728,8 @@ def _plays_a_role(tokens, sentence_doc, asked: _Question) -> float:
         for child in verb.children:
             arguments = [child] if child.dep_ in _ARGUMENT_DEPS else \
                 [g for g in child.children if g.dep_ == "pobj"] if child.dep_ in ("prep", "agent") else []
+            if verb.dep_ == "relcl" and child.lower_ in ("which", "who", "that"):
+                arguments = [verb.head]  # "Northern, which runs the trains": Northern runs them
             if any(inside & {t.i for t in argument.subtree} for argument in arguments):
                 return 1.0
     return 0.0

@@ -211,6 +211,11 @@ def test_every_candidate_score_is_the_logistic_of_its_features(reader):
 
 # question, article text, the answer: each pins one rule of the reader
 CASES = {
+    "the noun a relative clause describes plays the clause's role (X, which runs ...)": (
+        "Which company runs the ferries?",
+        "Islay Marine, which runs the ferries to the island, has raised its fares. "
+        "The contract was signed with the firm Calder Sea in 2019.",
+        "Islay Marine"),
     "a question word the article says only by a close synonym (people, crowd)": (
         "How many people watched the parade?",
         "A crowd of 5,200 lined the streets for the parade. Organisers said 40 bands took part in 2024.",
