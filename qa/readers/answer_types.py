@@ -155,6 +155,10 @@ def detect_answer_type(question: str) -> AnswerType:
         if re.search(r"\bwho (hosted|co-hosted|cohosted|organized|organised|sponsored|funded|owns|owned|runs|ran|published|built|made|manufactured|developed|operates|operated|employs|backed)\b", text):
             return AnswerType((ORG, PERSON), None, "who")
         return AnswerType((PERSON, ORG), None, "who")
+    called = re.search(r"\bwhat (?:is|was|are|were) (?:the |a |an |its |their |his |her )?[\w' -]*?([\w'-]+) (?:called|named)\b",
+                       text)
+    if called:  # "what is the satellite called": its name
+        return AnswerType(_noun_class(called.group(1)) or (NAME, OTHER), called.group(1), "which")
     match = re.search(r"\b(?:which|what|name)\b((?:\s+[\w'-]+){1,6})", text)
     if match:
         following = match.group(1).split()

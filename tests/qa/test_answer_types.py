@@ -40,6 +40,8 @@ from qa.readers.answer_types import (
     ("What is the name of the company that built it?", ORG),
     ("What is the name of the daughter?", PERSON),
     ("Which brother took over the farm?", PERSON),
+    ("What is the new vaccine called?", NAME),
+    ("What was the merged company named?", ORG),
     ("Where was the ship sailing to when it sank?", PLACE),
     ("Who was the mayor when the bridge opened?", PERSON),
 ])
