@@ -9,7 +9,7 @@ from eval.questions import QuestionFileError, load_questions
 REPO = Path(__file__).resolve().parents[2]
 SETS = [(REPO / "eval" / "questions.jsonl", REPO / "data" / "articles")] + [
     (REPO / "eval" / "corpora" / name / "questions.jsonl", REPO / "eval" / "corpora" / name / "articles")
-    for name in ("general", "town", "events", "final", "holdout", "blind", "fresh")
+    for name in ("general", "town", "events", "final", "holdout", "blind", "fresh", "sealed")
 ]
 
 
