@@ -154,6 +154,11 @@ def find_candidates(doc) -> list[Candidate]:
         words = [t for t in chunk if t.pos_ not in ("DET", "NUM", "PRON")]
         if words and words[0].idx > chunk.start_char:
             add(words[0].idx, chunk.end_char, (OTHER,), "noun")
+    for token in doc:  # the whole means: "through an account belonging to an outside supplier"
+        if token.lower_ in ("through", "via", "using") and token.dep_ == "prep":
+            for obj in (c for c in token.children if c.dep_ == "pobj"):
+                start, end = obj.left_edge.idx, obj.right_edge.idx + len(obj.right_edge)
+                add(start, end, (OTHER,), "noun")
     # A tagger's fragment of a longer name ("Anderson Cancer Center" inside "University of
     # Texas MD Anderson Cancer Center") is not an answer of its own.
     names = [(c.start, c.end) for c in found.values() if c.source == "name"]

@@ -613,6 +613,9 @@ def _phrase_head(token):
     return token
 
 
+_MEANS = {"through", "via", "using"}
+
+
 def _focus_match(tokens, sentence_doc, asked: _Question, types: tuple[str, ...] = ()) -> float:
     """Evidence that the candidate is the thing asked about: "27 academicians" for
     "how many academicians", "the company Soleira", "Wei Yuquan, an academician",
@@ -623,6 +626,13 @@ def _focus_match(tokens, sentence_doc, asked: _Question, types: tuple[str, ...] 
     if answer_type.wh == "where":
         places = (asked.stranded,) if asked.stranded else ("in", "at", "near", "from")
         return 0.6 if first > 0 and sentence_doc[first - 1].lower_ in places else 0.0
+    if answer_type.wh == "how" and answer_type.primary == OTHER:
+        # "how did the thieves get in": "through a skylight", "via a video message"; the whole
+        # phrase after "through" is the means, more than its first noun
+        if first == 0 or sentence_doc[first - 1].lower_ not in _MEANS:
+            return 0.0
+        objects = [c for c in sentence_doc[first - 1].children if c.dep_ == "pobj"]
+        return 1.0 if any(last == o.right_edge.i for o in objects) else 0.5
     if not asked.focus:
         return 0.0
     focus = _stem(asked.focus)

@@ -211,6 +211,10 @@ def test_every_candidate_score_is_the_logistic_of_its_features(reader):
 
 # question, article text, the answer: each pins one rule of the reader
 CASES = {
+    "how something was done: the whole phrase after 'through'": (
+        "How did the prisoners escape from the jail?",
+        "The prisoners escaped from Larkhill jail in Dunmore on Sunday through a tunnel dug under the laundry.",
+        "a tunnel dug under the laundry"),
     "the noun a relative clause describes plays the clause's role (X, which runs ...)": (
         "Which company runs the ferries?",
         "Islay Marine, which runs the ferries to the island, has raised its fares. "
