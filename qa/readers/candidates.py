@@ -370,6 +370,8 @@ def _name_types(doc, start: int, end: int) -> tuple[str, ...]:
 def _with_kind_before(doc, candidate: Candidate) -> Candidate:
     """A name right after a common noun of a known kind is also of that kind: "the company
     Novaris" is an organisation even where the tagger calls it a person."""
+    if not doc.text[candidate.start].isupper() or set(candidate.types) & _NOT_NAMES:
+        return candidate  # "the company last year" names nothing
     before = [t for t in doc if t.idx + len(t) <= candidate.start]
     if not before or before[-1].pos_ != "NOUN" or not before[-1].text.islower():
         return candidate

@@ -123,3 +123,5 @@ def test_a_name_after_a_noun_of_a_known_kind_is_of_that_kind(nlp):
     # the tagger calls these a place and a person; the noun before each says otherwise
     assert candidates(nlp, "The ferries were built by the Norwegian company Halvik.")["Halvik"].types[0] == ORG
     assert candidates(nlp, "The lorries were assembled by the Swedish company Vellmar.")["Vellmar"].types[0] == ORG
+    found = candidates(nlp, "Her sister left the company last year.")
+    assert ORG not in all_types(found["last year"])  # a date after the noun is no name
