@@ -412,17 +412,25 @@ def _key(token) -> str:
     return lemma[:6] if lemma.isalpha() else lemma
 
 
+# Whoever holds one of these runs or heads the body: "who runs Crumb & Co"
+# meets "Kate Whitlow remains chief executive".
+_LEADER_NOUNS = {"executive", "ceo", "director", "chief", "head", "leader", "chair", "chairman", "chairwoman",
+                 "president", "boss", "manager"}
+_LEADING = ("run", "head")
+
+
 def _keys(token) -> tuple[str, ...]:
     """The token's key, and for a noun naming who does something ("owner", "winner",
     "operator") the key of what they do, so it meets the question's verb ("who owns")."""
     key = _key(token)
     lemma = token.lemma_.lower()
+    leading = _LEADING if lemma in _LEADER_NOUNS and token.pos_ in ("NOUN", "PROPN") else ()
     if token.pos_ != "NOUN" or len(lemma) < 5 or not lemma.endswith(("er", "or")) or not lemma.isalpha():
-        return (key,)
+        return (key,) + leading
     root = lemma[:-2]
     if len(root) > 3 and root[-1] == root[-2]:
         root = root[:-1]  # "winner" -> "win"
-    return key, root[:6]
+    return (key, root[:6]) + leading
 
 
 def _stem(word: str) -> str:
