@@ -69,8 +69,8 @@ _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,200}?)[\"”]")
 _CURRENCY_BEFORE = re.compile(r"(?:US|HK|A|C|S)?[$€£¥]\s*$")
 # "8.30am", "6 p.m.", "10:45pm": the tagger often misses these or calls them organisations
 _CLOCK = re.compile(r"(?<![\w.])\d{1,2}(?:[.:]\d{2})? ?(?:am|pm|a\.m\.|p\.m\.)(?![\w])", re.IGNORECASE)
-# "AD 350", "350 BC", "the 3rd century BC"
 _YEAR = re.compile(r"1\d{3}|20\d{2}")
+# "AD 350", "350 BC", "the 3rd century BC"
 _ERA = re.compile(r"(?<![\w])(?:(?:around|about|in|c\.) )?(?:AD \d{1,4}|\d{1,4} (?:AD|BC|BCE|CE))(?![\w])")
 # "in the autumn", "next spring", "last winter"
 _SEASON = re.compile(r"\b(?:in the|this|next|last|early|late|in|by the) (?:spring|summer|autumn|winter)\b",
@@ -239,8 +239,14 @@ def _inside_a_name(text: str, candidate: Candidate, names: list[tuple[int, int]]
 def _after_a_nationality(doc, candidate: Candidate) -> bool:
     """A person named right after a nationality or party is a name of its own: "Graham Pell"
     in "Liberal Democrat Graham Pell", "Tiago Mendes" in "the Brazilian Tiago Mendes"."""
-    before = [t for t in doc if t.idx + len(t) <= candidate.start]
-    return PERSON in candidate.types and bool(before) and before[-1].ent_type_ == "NORP"
+    before = _token_before(doc, candidate.start)
+    return PERSON in candidate.types and before is not None and before.ent_type_ == "NORP"
+
+
+def _token_before(doc, start: int):
+    """The last token that ends by character offset `start`, or None."""
+    before = [t for t in doc if t.idx + len(t) <= start]
+    return before[-1] if before else None
 
 
 def _entity_types(ent) -> tuple[str, ...]:
@@ -372,10 +378,10 @@ def _with_kind_before(doc, candidate: Candidate) -> Candidate:
     Novaris" is an organisation even where the tagger calls it a person."""
     if not doc.text[candidate.start].isupper() or set(candidate.types) & _NOT_NAMES:
         return candidate  # "the company last year" names nothing
-    before = [t for t in doc if t.idx + len(t) <= candidate.start]
-    if not before or before[-1].pos_ != "NOUN" or not before[-1].text.islower():
+    before = _token_before(doc, candidate.start)
+    if before is None or before.pos_ != "NOUN" or not before.text.islower():
         return candidate
-    noun = before[-1].lower_
+    noun = before.lower_
     kind = ORG if noun in ORG_NOUNS else PERSON if noun in PERSON_NOUNS else PLACE if noun in PLACE_NOUNS else None
     if kind is None or kind in candidate.types:
         return candidate
