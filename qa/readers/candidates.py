@@ -69,6 +69,8 @@ _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,200}?)[\"”]")
 _CURRENCY_BEFORE = re.compile(r"(?:US|HK|A|C|S)?[$€£¥]\s*$")
 # "8.30am", "6 p.m.", "10:45pm": the tagger often misses these or calls them organisations
 _CLOCK = re.compile(r"(?<![\w.])\d{1,2}(?:[.:]\d{2})? ?(?:am|pm|a\.m\.|p\.m\.)(?![\w])", re.IGNORECASE)
+# "through a skylight", "via a video message": how something was done
+MEANS_PREPOSITIONS = frozenset({"through", "via", "using"})
 _YEAR = re.compile(r"1\d{3}|20\d{2}")
 # "AD 350", "350 BC", "the 3rd century BC"
 _ERA = re.compile(r"(?<![\w])(?:(?:around|about|in|c\.) )?(?:AD \d{1,4}|\d{1,4} (?:AD|BC|BCE|CE))(?![\w])")
@@ -155,7 +157,7 @@ def find_candidates(doc) -> list[Candidate]:
         if words and words[0].idx > chunk.start_char:
             add(words[0].idx, chunk.end_char, (OTHER,), "noun")
     for token in doc:  # the whole means: "through an account belonging to an outside supplier"
-        if token.lower_ in ("through", "via", "using") and token.dep_ == "prep":
+        if token.lower_ in MEANS_PREPOSITIONS and token.dep_ == "prep":
             for obj in (c for c in token.children if c.dep_ == "pobj"):
                 start, end = obj.left_edge.idx, obj.right_edge.idx + len(obj.right_edge)
                 add(start, end, (OTHER,), "noun")

@@ -29,7 +29,7 @@ from .answer_types import (
     DATE, DATE_NOUNS, DURATION, MONEY, NAME, NAME_TYPES, NUMBER, ORG, OTHER, PERCENT, PERSON, PERSON_NOUNS, QUANTITY,
     TIME, AnswerType, detect_answer_type, noun_answer_type,
 )
-from .candidates import Candidate, find_candidates, noun_chunks
+from .candidates import MEANS_PREPOSITIONS, Candidate, find_candidates, noun_chunks
 from .language import load_english
 
 _QUESTION_STOP = {
@@ -300,17 +300,20 @@ class OfflineReader:
         vocabulary = sorted(set().union(*words))
         if not terms or not vocabulary:
             return
-        similarity = self._word_vectors([t.word for t in terms]) @ self._word_vectors(vocabulary).T
-        synonyms = [{vocabulary[j] for j in np.flatnonzero(row >= CLOSE_SYNONYM)} for row in similarity]
+        synonyms = self._close_words([t.word for t in terms], vocabulary, CLOSE_SYNONYM)
         for (own, nearby), said in zip(keys, words):
             nearby.update(t.key for t, close in zip(terms, synonyms) if own.isdisjoint(t.keys) and not close.isdisjoint(said))
 
     def _without_synonyms(self, missing: list[str], vocabulary: list[str]) -> list[str]:
         if not missing or not vocabulary or self.embedder is None:
             return missing
-        missing_vectors = self._word_vectors(missing)
-        closest = (missing_vectors @ self._word_vectors(vocabulary).T).max(axis=1)
-        return [word for word, sim in zip(missing, closest) if sim < SYNONYM_SIMILARITY]
+        close = self._close_words(missing, vocabulary, SYNONYM_SIMILARITY)
+        return [word for word, synonyms in zip(missing, close) if not synonyms]
+
+    def _close_words(self, words: list[str], vocabulary: list[str], threshold: float) -> list[set[str]]:
+        """For each word, the words of `vocabulary` whose embeddings are at least `threshold` close."""
+        similarity = self._word_vectors(words) @ self._word_vectors(vocabulary).T
+        return [{vocabulary[j] for j in np.flatnonzero(row >= threshold)} for row in similarity]
 
     def _word_vectors(self, words: list[str]) -> np.ndarray:
         """Embeddings of single words, cached: the same article words recur across questions."""
@@ -621,9 +624,6 @@ def _phrase_head(token):
     return token
 
 
-_MEANS = {"through", "via", "using"}
-
-
 def _focus_match(tokens, sentence_doc, asked: _Question, types: tuple[str, ...] = ()) -> float:
     """Evidence that the candidate is the thing asked about: "27 academicians" for
     "how many academicians", "the company Soleira", "Wei Yuquan, an academician",
@@ -637,7 +637,7 @@ def _focus_match(tokens, sentence_doc, asked: _Question, types: tuple[str, ...] 
     if answer_type.wh == "how" and answer_type.primary == OTHER:
         # "how did the thieves get in": "through a skylight", "via a video message"; the whole
         # phrase after "through" is the means, more than its first noun
-        if first == 0 or sentence_doc[first - 1].lower_ not in _MEANS:
+        if first == 0 or sentence_doc[first - 1].lower_ not in MEANS_PREPOSITIONS:
             return 0.0
         objects = [c for c in sentence_doc[first - 1].children if c.dep_ == "pobj"]
         return 1.0 if any(last == o.right_edge.i for o in objects) else 0.5
