@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="report regressions against --baseline but exit 0")
     evaluate.add_argument("--compare", action="store_true",
                           help="evaluate every retrieval mode with every available reader, as one table")
+    evaluate.add_argument("--squad", type=Path, metavar="FILE",
+                          help="score the reader on a SQuAD file (.json or .json.gz), each question against "
+                               "its own paragraph, instead of a question set")
+    evaluate.add_argument("--squad-split", default="all", choices=("all", "train", "calibration", "heldout"),
+                          help="with --squad: only these articles of the file (the reader's training split; "
+                               "default: all)")
+    evaluate.add_argument("--limit", type=int, metavar="N",
+                          help="with --squad: the first N questions of a fixed shuffle")
     serve = commands.add_parser("serve", parents=[common, asking], help="start the web app")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
@@ -153,6 +161,8 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
 
     from .pipeline import QAPipeline, index_paths
 
+    if args.squad is not None:
+        return _run_squad(args, config)
     questions = load_questions(args.questions)
     baseline = load_baseline(args.baseline) if args.baseline else None  # fail before the long run
     if args.corpus is not None:
@@ -185,6 +195,34 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
         for key, value in run.metrics.items():
             print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
     return exit_code
+
+
+def _run_squad(args: argparse.Namespace, config: Config) -> int:
+    import random
+
+    from eval.squad import predict_squad, read_squad, select_split, squad_metrics
+    from index.embedder import SentenceTransformerEmbedder
+
+    from .readers.factory import make_reader
+
+    if args.limit is not None and args.limit < 1:
+        raise UserError(f"--limit must be at least 1, got {args.limit}")
+    questions = select_split(read_squad(args.squad), args.squad_split)
+    if args.limit is not None:
+        questions = random.Random(0).sample(questions, min(args.limit, len(questions)))
+    reader = make_reader(config.reader, config.qa_model, SentenceTransformerEmbedder(config.embedder), _log)
+    warm_up = getattr(reader, "warm_up", None)
+    if warm_up:
+        warm_up()
+    metrics = squad_metrics(predict_squad(questions, reader, progress=None if args.json else _progress))
+    output = {"squad": str(args.squad), "split": args.squad_split, "reader": getattr(reader, "name", ""),
+              "metrics": metrics}
+    if args.json:
+        _print_json(output)
+    else:
+        for key, value in metrics.items():
+            print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
+    return 0
 
 
 def _run_comparison(args: argparse.Namespace, pipeline, questions) -> int:

@@ -1,15 +1,16 @@
 """Extractive reader for any AutoModelForQuestionAnswering model (hub id or folder).
 
 transformers 5 has no question-answering pipeline, so windowing and span decoding
-live here. Scores are a sigmoid of the span's start+end logits scaled by a
-calibration factor, so they compare across windows and passages (a softmax per
-window would not). Models trained with a null answer (SQuAD 2.0 style) vote "no
-answer" through their [CLS] logits; for others a score threshold decides.
+live here. Scores are a logistic function of a span's logits, so they compare across
+windows and passages (a softmax per window would not). For models trained with a null
+answer (SQuAD 2.0 style, like the shipped reader) it is the span's margin over the
+window's [CLS] "no answer" logit, with the margin and the logistic's scale and bias fitted
+on held-out data and recorded in the model folder; for others a score threshold decides.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -19,6 +20,7 @@ from index.errors import ConfigError
 from index.sentences import split_sentences
 
 from ..results import Answer, Passage
+from .model_folder import read_reader_meta
 
 
 @dataclass(frozen=True)
@@ -54,43 +56,70 @@ def decode_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequ
     return sorted(found.values(), key=lambda c: -c.logit)[:top_n]
 
 
-def calibrated(logit: float, factor: float) -> float:
-    return 1.0 / (1.0 + math.exp(-factor * logit))
+def calibrated(value: float, scale: float, bias: float = 0.0) -> float:
+    """A logistic map from a span's logit (or its margin over no answer) to a confidence."""
+    z = scale * value + bias
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+@dataclass(frozen=True)
+class ReaderSettings:
+    """max_length / stride: window size and overlap in tokens (question included).
+    max_answer_tokens: the longest span reported. batch_size: windows per forward pass.
+    use_null_answer: the model was trained with a null answer at [CLS]; a span is then kept
+    only when its logit beats the window's null logit by more than null_margin, and its
+    score is calibrated from that margin. Otherwise the score is calibrated from the span's
+    logit alone. score = sigmoid(score_scale * x + score_bias); spans scoring under
+    threshold are dropped."""
+
+    max_length: int = 384
+    stride: int = 128
+    max_answer_tokens: int = 30
+    batch_size: int = 16
+    use_null_answer: bool = True
+    null_margin: float = 0.0
+    score_scale: float = 0.1
+    score_bias: float = 0.0
+    threshold: float = 0.5
+
+    @classmethod
+    def for_model(cls, name: str) -> "ReaderSettings":
+        """The settings a reader folder records under "inference" in reader.json, else the defaults."""
+        meta = read_reader_meta(Path(name)) if Path(name).is_dir() else None
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in ((meta or {}).get("inference") or {}).items() if k in known})
 
 
 class TransformerReader:
     """model: hub id or local folder of an AutoModelForQuestionAnswering model.
-    max_length / stride: window size and overlap in tokens (question included).
-    max_answer_tokens: the longest span reported. calibration: logit scale before the sigmoid.
-    threshold: the lowest score reported. use_null_answer: let the model's [CLS] score veto spans.
-    batch_size: windows per forward pass."""
+    settings: how windows are cut and spans scored (default: what the folder records).
+    device: torch device string."""
 
     name = "transformer"
 
-    def __init__(self, model: str, max_length: int = 384, stride: int = 128, max_answer_tokens: int = 30,
-                 calibration: float = 0.1, threshold: float = 0.5, use_null_answer: bool = True,
-                 batch_size: int = 16, device: str | None = None):
+    def __init__(self, model: str, settings: ReaderSettings | None = None, device: str | None = None):
         self.model_name = model
-        self.max_length = max_length
-        self.stride = stride
-        self.max_answer_tokens = max_answer_tokens
-        self.calibration = calibration
-        self.threshold = threshold
-        self.use_null_answer = use_null_answer
-        self.batch_size = batch_size
+        self.settings = settings
         self.device = device
         self._model = None
         self._tokenizer = None
 
+    @classmethod
+    def from_loaded(cls, model, tokenizer, settings: ReaderSettings | None = None, **overrides) -> "TransformerReader":
+        """A reader around a model already in memory (training evaluates with this);
+        overrides: ReaderSettings fields to change."""
+        reader = cls(getattr(model.config, "_name_or_path", "in-memory"), replace(settings or ReaderSettings(), **overrides))
+        reader._model, reader._tokenizer = model, tokenizer
+        return reader
+
     def warm_up(self) -> None:
         if self._model is not None:
             return
-        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+        from .model_folder import load_qa_model
 
-        local = Path(self.model_name).is_dir()
         try:
-            self._tokenizer = AutoTokenizer.from_pretrained(self.model_name, local_files_only=local)
-            self._model = AutoModelForQuestionAnswering.from_pretrained(self.model_name, local_files_only=local)
+            settings = self.settings or ReaderSettings.for_model(self.model_name)
+            self._model, self._tokenizer = load_qa_model(self.model_name)
         except (OSError, ValueError) as exc:
             raise ConfigError(
                 f"cannot load QA model '{self.model_name}': {str(exc).splitlines()[0]} "
@@ -102,8 +131,8 @@ class TransformerReader:
         # A window can never be longer than the model's position embeddings.
         limits = [getattr(self._model.config, "max_position_embeddings", None),
                   getattr(self._tokenizer, "model_max_length", None)]
-        self.max_length = min([self.max_length] + [n for n in limits if isinstance(n, int) and n > 0])
-        self.stride = min(self.stride, self.max_length // 2)
+        max_length = min([settings.max_length] + [n for n in limits if isinstance(n, int) and n > 0])
+        self.settings = replace(settings, max_length=max_length, stride=min(settings.stride, max_length // 2))
         if self.device:
             self._model.to(self.device)
 
@@ -113,17 +142,18 @@ class TransformerReader:
         self.warm_up()
         if not passages:
             return []
+        settings = self.settings
         tokenizer = self._tokenizer
         pad_right = tokenizer.padding_side == "right"
         encoded = tokenizer(
             [question] * len(passages) if pad_right else [p.chunk.text for p in passages],
             [p.chunk.text for p in passages] if pad_right else [question] * len(passages),
             truncation="only_second" if pad_right else "only_first",
-            max_length=self.max_length,
-            stride=self.stride,
+            max_length=settings.max_length,
+            stride=settings.stride,
             return_overflowing_tokens=True,
             return_offsets_mapping=True,
-            padding="max_length",
+            padding="longest",
             return_tensors="pt",
         )
         window_passage = encoded.pop("overflow_to_sample_mapping").tolist()
@@ -134,8 +164,8 @@ class TransformerReader:
 
         starts, ends = [], []
         with torch.no_grad():
-            for lo in range(0, len(offsets), self.batch_size):
-                batch = {k: v[lo:lo + self.batch_size].to(self._model.device) for k, v in inputs.items()}
+            for lo in range(0, len(offsets), settings.batch_size):
+                batch = {k: v[lo:lo + settings.batch_size].to(self._model.device) for k, v in inputs.items()}
                 out = self._model(**batch)
                 starts.append(out.start_logits.float().cpu().numpy())
                 ends.append(out.end_logits.float().cpu().numpy())
@@ -146,11 +176,15 @@ class TransformerReader:
             passage = passages[passage_index]
             null_logit = float(start_logits[window][0] + end_logits[window][0])
             for span in decode_spans(start_logits[window], end_logits[window], offsets[window], masks[window],
-                                     self.max_answer_tokens, top_n=max_answers * 2):
-                if self.use_null_answer and span.logit < null_logit:
-                    continue
-                score = calibrated(span.logit, self.calibration)
-                if score < self.threshold:
+                                     settings.max_answer_tokens, top_n=max_answers * 2):
+                if settings.use_null_answer:
+                    margin = span.logit - null_logit
+                    if margin <= settings.null_margin:
+                        continue
+                    score = calibrated(margin, settings.score_scale, settings.score_bias)
+                else:
+                    score = calibrated(span.logit, settings.score_scale, settings.score_bias)
+                if score < settings.threshold:
                     continue
                 answer = _answer(passage, span, score)
                 key = (answer.doc_id, answer.start, answer.end)

@@ -1,10 +1,12 @@
 """The transformer reader: span decoding pinned with hand-set logits, and the whole path
 with a tiny randomly initialised model built here (nothing is downloaded)."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from index.documents import Chunk
-from qa.readers.transformer import TransformerReader, _best_unique, calibrated, decode_spans
+from qa.readers.transformer import ReaderSettings, TransformerReader, _best_unique, calibrated, decode_spans
 from qa.results import Answer, Passage
 
 # tokens: [CLS] q [SEP] c0 c1 c2 c3 [SEP]; context characters of c0..c3
@@ -58,14 +60,13 @@ def test_same_answer_from_overlapping_windows_is_reported_once_with_the_best_sco
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizerFast
+    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizer
     import torch
 
     folder = tmp_path_factory.mktemp("tiny-qa")
     words = "the bridge opened on march 3 in portvale who when where did what is was a of and".split()
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + words + list("0123456789.,?")
-    (folder / "vocab.txt").write_text("\n".join(vocab))
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"))
+    tokenizer = BertTokenizer(vocab={word: i for i, word in enumerate(vocab)})
     torch.manual_seed(0)
     config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=32, max_position_embeddings=64)
@@ -78,8 +79,8 @@ def test_tiny_model_end_to_end(tiny_model):
     text = "the bridge opened on march 3 in portvale. " * 6
     chunk = Chunk("doc", 100, 100 + len(text), text)
     passages = [Passage(chunk, "Bridge", 1.0, 1)]
-    reader = TransformerReader(str(tiny_model), max_length=32, stride=8, max_answer_tokens=4,
-                               threshold=0.0, use_null_answer=False)
+    reader = TransformerReader(str(tiny_model), ReaderSettings(max_length=32, stride=8, max_answer_tokens=4,
+                                                               threshold=0.0, use_null_answer=False))
     answers = reader.read("when did the bridge open?", passages, max_answers=5)
     assert answers
     for answer in answers:
@@ -119,7 +120,7 @@ class FixedLogits:
 
 
 def _reader_with(tiny_model, null, span, **kwargs):
-    reader = TransformerReader(str(tiny_model), max_length=32, stride=8, threshold=0.0, **kwargs)
+    reader = TransformerReader(str(tiny_model), ReaderSettings(max_length=32, stride=8, threshold=0.0, **kwargs))
     reader.warm_up()
     reader._model = FixedLogits(null, span)
     return reader
@@ -138,7 +139,7 @@ def test_a_score_threshold_decides_without_a_null_answer(tiny_model):
     text = "the bridge opened on march 3 in portvale."
     passages = [Passage(Chunk("doc", 0, len(text), text), "Bridge", 1.0, 1)]
     reader = _reader_with(tiny_model, null=-50.0, span=-4.0, use_null_answer=False)
-    reader.threshold = 0.5
+    reader.settings = replace(reader.settings, threshold=0.5)
     assert reader.read("when did the bridge open?", passages) == []
 
 

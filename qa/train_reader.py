@@ -1,0 +1,384 @@
+"""Fine-tune an encoder for extractive QA with a null answer (the SQuAD 2.0 way: the
+[CLS] position means "no answer"), and write the reader folder the app ships.
+
+    python -m qa.train_reader --data ../shared/squad --out models/reader
+
+Read top to bottom: settings, examples, the loop. Examples are windows of about the
+length the pipeline reads (question plus a 128-token chunk), built from
+- SQuAD 1.1 train: one window holding the answer, chosen at random among those that do,
+  and sometimes a window of the same paragraph that does not (no answer);
+- the question against another paragraph of its article (no answer): what the reader
+  gets when retrieval misses;
+- the training articles of SQuAD 2.0 dev, real unanswerable questions included.
+Word embeddings stay frozen (they are loaded from the base package, not shipped). The run
+is seeded, checkpoints every `checkpoint_every` examples and resumes from there; every
+`eval_every` examples it scores a fixed sample of held-out questions and writes the
+reader folder when the score improves.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from eval.squad import SquadQuestion, article_splits, predict_squad, read_squad, squad_metrics
+from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
+
+TRAIN_FILE = "train-v1.1.json.gz"
+DEV2_FILE = "dev-v2.0-a.json.gz"
+DEV1_FILE = "dev-v1.1-a.json.gz"
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainSettings:
+    data: Path
+    out: Path
+    checkpoint_dir: Path = Path(".qa-cache/train-reader")
+    base: str = DEFAULT_EMBEDDER
+    init: Path | None = None          # start from these reader weights instead of the bare base
+    max_length: int = 160             # question + window, in tokens
+    stride: int = 64
+    max_question_tokens: int = 40
+    batch_size: int = 16
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_examples: int = 2_000
+    total_examples: int = 60_000      # the learning rate decays linearly to 0 here
+    other_paragraph_rate: float = 0.3  # share of questions also paired with another paragraph
+    window_negative_rate: float = 0.1  # share of questions also given a window without the answer
+    eval_every: int = 6_000
+    eval_questions: int = 300          # per evaluation file, a fixed sample
+    checkpoint_every: int = 1_000
+    seed: int = 0
+    device: str = "cpu"
+    threads: int | None = None
+    limit_questions: int | None = None  # use only this many training questions (tests, smoke runs)
+
+
+@dataclass
+class TrainExample:
+    input_ids: np.ndarray
+    token_type_ids: np.ndarray
+    start: int  # 0 (the [CLS] position) when the window holds no answer
+    end: int
+
+
+# ---------------------------------------------------------------- examples
+
+def windows(tokenizer, questions: Sequence[SquadQuestion], contexts: Sequence[str], settings: TrainSettings,
+            answers: Sequence[tuple[int, int] | None]) -> Iterator[tuple[int, list[TrainExample]]]:
+    """Every window of each (question, context) pair, labelled with the answer's token span
+    where the window holds the whole answer, else with (0, 0). Yields (pair index, windows)."""
+    for lo in range(0, len(questions), 512):
+        batch_q = [q.question for q in questions[lo:lo + 512]]
+        batch_c = list(contexts[lo:lo + 512])
+        encoded = tokenizer(batch_q, batch_c, truncation="only_second", max_length=settings.max_length,
+                            stride=settings.stride, return_overflowing_tokens=True, return_offsets_mapping=True)
+        grouped: dict[int, list[TrainExample]] = {}
+        for w, pair in enumerate(encoded["overflow_to_sample_mapping"]):
+            sequence_ids = encoded.sequence_ids(w)
+            offsets = encoded["offset_mapping"][w]
+            context = [i for i, s in enumerate(sequence_ids) if s == 1]
+            start = end = 0
+            answer = answers[lo + pair]
+            if answer is not None and context:
+                a_start, a_end = answer
+                if offsets[context[0]][0] <= a_start and offsets[context[-1]][1] >= a_end:
+                    start = next(i for i in context if offsets[i][1] > a_start)
+                    end = next(i for i in reversed(context) if offsets[i][0] < a_end)
+            ids = np.asarray(encoded["input_ids"][w], dtype=np.int32)
+            types = np.asarray(encoded["token_type_ids"][w], dtype=np.int8)
+            grouped.setdefault(pair, []).append(TrainExample(ids, types, start, end))
+        for pair in sorted(grouped):
+            yield lo + pair, grouped[pair]
+
+
+def build_examples(tokenizer, questions: Sequence[SquadQuestion], settings: TrainSettings,
+                   rng: random.Random) -> list[TrainExample]:
+    """The training examples for these questions, as described at the top of the module."""
+    short = [q for q in questions if len(tokenizer.tokenize(q.question)) <= settings.max_question_tokens]
+    by_article: dict[str, list[str]] = {}
+    for q in short:
+        paragraphs = by_article.setdefault(q.title, [])
+        if q.context not in paragraphs:
+            paragraphs.append(q.context)
+    answers = [None if q.is_impossible else (q.answers[0][1], q.answers[0][1] + len(q.answers[0][0])) for q in short]
+    examples: list[TrainExample] = []
+    for index, found in windows(tokenizer, short, [q.context for q in short], settings, answers):
+        positive = [w for w in found if w.start > 0]
+        negative = [w for w in found if w.start == 0]
+        if short[index].is_impossible:
+            examples.append(rng.choice(found))
+            continue
+        if positive:
+            examples.append(rng.choice(positive))
+        if negative and rng.random() < settings.window_negative_rate:
+            examples.append(rng.choice(negative))
+
+    # The question against another paragraph of its article, unless that paragraph
+    # happens to hold the answer's text too.
+    others, other_contexts = [], []
+    for q in short:
+        if q.is_impossible or rng.random() >= settings.other_paragraph_rate:
+            continue
+        candidates = [p for p in by_article[q.title] if p != q.context and q.answers[0][0] not in p]
+        if candidates:
+            others.append(q)
+            other_contexts.append(rng.choice(candidates))
+    for _, found in windows(tokenizer, others, other_contexts, settings, [None] * len(others)):
+        examples.append(rng.choice(found))
+    return examples
+
+
+def batches(examples: Sequence[TrainExample], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """Batches of example indices for one epoch: shuffled, then sorted by length within
+    groups of 50 batches so that little of a batch is padding, then the batches shuffled."""
+    rng = random.Random(seed * 1_000_003 + epoch)
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    group = batch_size * 50
+    result = []
+    for lo in range(0, len(order), group):
+        part = sorted(order[lo:lo + group], key=lambda i: len(examples[i].input_ids))
+        result.extend(part[i:i + batch_size] for i in range(0, len(part), batch_size))
+    rng.shuffle(result)
+    return result
+
+
+def collate(examples: Sequence[TrainExample], pad_id: int):
+    import torch
+
+    length = max(len(e.input_ids) for e in examples)
+    ids = torch.full((len(examples), length), pad_id, dtype=torch.long)
+    types = torch.zeros((len(examples), length), dtype=torch.long)
+    mask = torch.zeros((len(examples), length), dtype=torch.long)
+    for row, e in enumerate(examples):
+        n = len(e.input_ids)
+        ids[row, :n] = torch.from_numpy(e.input_ids.astype(np.int64))
+        types[row, :n] = torch.from_numpy(e.token_type_ids.astype(np.int64))
+        mask[row, :n] = 1
+    starts = torch.tensor([e.start for e in examples])
+    ends = torch.tensor([e.end for e in examples])
+    return ids, types, mask, starts, ends
+
+
+# ---------------------------------------------------------------- model and loss
+
+def span_loss(start_logits, end_logits, token_type_ids, attention_mask, starts, ends):
+    """Cross-entropy of the gold start and end over the positions an answer may take: the
+    context tokens and [CLS] (no answer)."""
+    import torch
+
+    allowed = (token_type_ids == 1) & (attention_mask == 1)
+    allowed[:, 0] = True
+    fill = torch.finfo(start_logits.dtype).min
+    start_logits = start_logits.masked_fill(~allowed, fill)
+    end_logits = end_logits.masked_fill(~allowed, fill)
+    ce = torch.nn.functional.cross_entropy
+    return (ce(start_logits, starts) + ce(end_logits, ends)) / 2
+
+
+def load_start_model(settings: TrainSettings):
+    """(model, tokenizer): the reader folder given by --init, or the base encoder with a new span head."""
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    if settings.init is not None:
+        from .readers.model_folder import load_qa_model
+
+        return load_qa_model(str(settings.init))
+    path = resolve_model_path(settings.base)
+    local = Path(path).exists()
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
+    model = AutoModelForQuestionAnswering.from_pretrained(path, local_files_only=local)
+    return model, tokenizer
+
+
+def learning_rate(settings: TrainSettings, seen: int) -> float:
+    if seen < settings.warmup_examples:
+        return settings.learning_rate * (seen + 1) / settings.warmup_examples
+    remaining = max(0.0, 1 - (seen - settings.warmup_examples) / max(1, settings.total_examples - settings.warmup_examples))
+    return settings.learning_rate * remaining
+
+
+def evaluate(model, tokenizer, samples: dict[str, list[SquadQuestion]]) -> dict[str, dict[str, float]]:
+    """SQuAD metrics on each named sample, read by the app's own reader code."""
+    from .readers.transformer import TransformerReader
+
+    reader = TransformerReader.from_loaded(model, tokenizer, threshold=0.0)
+    model.eval()
+    results = {name: squad_metrics(predict_squad(questions, reader)) for name, questions in samples.items()}
+    model.train()
+    return results
+
+
+def selection_score(metrics: dict[str, dict[str, float]]) -> float:
+    """What "better" means when choosing weights: the mean F1 over the evaluation samples."""
+    return sum(m["f1"] for m in metrics.values()) / len(metrics)
+
+
+# ---------------------------------------------------------------- the run
+
+def train(settings: TrainSettings, command: str = "") -> dict:
+    import torch
+    from tqdm import tqdm
+
+    from .readers.model_folder import save_reader_folder
+
+    random.seed(settings.seed)
+    np.random.seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+
+    data = Path(settings.data)
+    train_questions = read_squad(data / TRAIN_FILE)
+    dev2 = read_squad(data / DEV2_FILE)
+    parts = article_splits(q.title for q in dev2)
+    train_questions += [q for q in dev2 if parts[q.title] == "train"]
+    if settings.limit_questions:
+        train_questions = random.Random(settings.seed).sample(train_questions, min(settings.limit_questions,
+                                                                                   len(train_questions)))
+    samples = evaluation_samples(data, parts, dev2, settings)
+
+    model, tokenizer = load_start_model(settings)
+    model.get_input_embeddings().weight.requires_grad_(False)
+    model.to(settings.device)
+    model.train()
+    examples = build_examples(tokenizer, train_questions, settings, random.Random(settings.seed))
+    print(f"{len(examples):,} training examples from {len(train_questions):,} questions "
+          f"({sum(e.start == 0 for e in examples):,} without an answer)", file=sys.stderr)
+
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=settings.learning_rate)
+
+    state = {"seen": 0, "epoch": 0, "batch": 0, "steps": 0, "best": None, "history": []}
+    checkpoint_path = Path(settings.checkpoint_dir) / CHECKPOINT
+    if checkpoint_path.is_file():
+        saved = torch.load(checkpoint_path, map_location=settings.device, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        torch.set_rng_state(saved["torch_rng"])
+        print(f"resumed from {checkpoint_path} at {state['seen']:,} examples", file=sys.stderr)
+
+    def save_checkpoint() -> None:
+        checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = checkpoint_path.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state,
+                    "torch_rng": torch.get_rng_state(), "settings": _jsonable(asdict(settings))}, tmp)
+        tmp.replace(checkpoint_path)
+
+    def evaluate_and_keep() -> None:
+        metrics = evaluate(model, tokenizer, samples)
+        score = selection_score(metrics)
+        state["history"].append({"seen": state["seen"], "score": score, **metrics})
+        line = ", ".join(f"{name} EM {m['exact_match']:.3f} F1 {m['f1']:.3f}" for name, m in metrics.items())
+        improved = state["best"] is None or score > state["best"]["score"]
+        print(f"\n[{state['seen']:,} examples] {line}{' (best so far: saved)' if improved else ''}", file=sys.stderr)
+        if improved:
+            state["best"] = {"seen": state["seen"], "steps": state["steps"], "score": score, "metrics": metrics}
+            save_reader_folder(model, tokenizer, settings.out, settings.base,
+                               {"training": {"command": command, "examples_seen": state["seen"],
+                                             "steps": state["steps"], "settings": _jsonable(asdict(settings))},
+                                "validation": metrics})
+
+    progress = tqdm(total=settings.total_examples, initial=state["seen"], unit="ex", dynamic_ncols=True,
+                    mininterval=1 if sys.stderr.isatty() else 30)
+    smoothed, started, seen_at_start = None, time.perf_counter(), state["seen"]
+    next_checkpoint = state["seen"] + settings.checkpoint_every
+    next_eval = (state["seen"] // settings.eval_every + 1) * settings.eval_every
+    while state["seen"] < settings.total_examples:
+        plan = batches(examples, settings.batch_size, settings.seed, state["epoch"])
+        while state["batch"] < len(plan) and state["seen"] < settings.total_examples:
+            ids, types, mask, starts, ends = (t.to(settings.device) for t in
+                                              collate([examples[i] for i in plan[state["batch"]]],
+                                                      tokenizer.pad_token_id))
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(settings, state["seen"])
+            out = model(input_ids=ids, token_type_ids=types, attention_mask=mask)
+            loss = span_loss(out.start_logits, out.end_logits, types, mask, starts, ends)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            state["batch"] += 1
+            state["steps"] += 1
+            state["seen"] += len(starts)
+            smoothed = loss.item() if smoothed is None else 0.98 * smoothed + 0.02 * loss.item()
+            rate = (state["seen"] - seen_at_start) / (time.perf_counter() - started)
+            progress.update(len(starts))
+            progress.set_postfix(loss=f"{smoothed:.3f}", ex_s=f"{rate:.1f}", refresh=False)
+            if state["seen"] >= next_checkpoint:
+                save_checkpoint()
+                next_checkpoint += settings.checkpoint_every
+            if state["seen"] >= next_eval:
+                evaluate_and_keep()
+                save_checkpoint()
+                next_eval += settings.eval_every
+        if state["batch"] >= len(plan):
+            state["epoch"] += 1
+            state["batch"] = 0
+    progress.close()
+    if not state["history"] or state["history"][-1]["seen"] != state["seen"]:
+        evaluate_and_keep()
+    save_checkpoint()
+    return state
+
+
+def evaluation_samples(data: Path, parts: dict[str, str], dev2: list[SquadQuestion],
+                       settings: TrainSettings) -> dict[str, list[SquadQuestion]]:
+    """Fixed samples to choose weights by: SQuAD 2.0 dev's calibration articles, and SQuAD
+    1.1 dev (answerable). The held-out articles are never looked at here."""
+    rng = random.Random(settings.seed)
+    calibration = [q for q in dev2 if parts[q.title] == "calibration"]
+    dev1 = read_squad(data / DEV1_FILE)
+    n = settings.eval_questions
+    return {"dev2-calibration": rng.sample(calibration, min(n, len(calibration))),
+            "dev1": rng.sample(dev1, min(n, len(dev1)))}
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: str(v) if isinstance(v, Path) else v for k, v in values.items()}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = TrainSettings(data=Path("."), out=Path("."))
+    parser = argparse.ArgumentParser(prog="python -m qa.train_reader", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help=f"folder with {TRAIN_FILE}, {DEV2_FILE}, {DEV1_FILE}")
+    parser.add_argument("--out", type=Path, required=True, help="reader folder to write (best weights so far)")
+    parser.add_argument("--checkpoint-dir", type=Path, default=defaults.checkpoint_dir,
+                        help=f"where to checkpoint and resume from (default: {defaults.checkpoint_dir})")
+    parser.add_argument("--init", type=Path, help="start from this reader folder (e.g. models/reader) to train on")
+    parser.add_argument("--base", default=defaults.base, help=f"encoder to start from (default: {defaults.base})")
+    for name in ("max_length", "stride", "batch_size", "warmup_examples", "total_examples", "eval_every",
+                 "eval_questions", "checkpoint_every", "seed", "threads", "limit_questions"):
+        parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
+    for name in ("learning_rate", "other_paragraph_rate", "window_negative_rate"):
+        parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
+    parser.add_argument("--device", default=defaults.device, help="torch device, e.g. cpu or cuda")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = vars(build_parser().parse_args(argv))
+    settings = TrainSettings(**args)
+    state = train(settings, command="python -m qa.train_reader " + shlex.join(argv))
+    print(json.dumps({"examples_seen": state["seen"], "best": state["best"]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""The reader's training command on a tiny synthetic SQuAD set and a tiny model built here:
+it learns to find a planted answer, resumes from its checkpoint, and writes a folder that
+loads without its word embeddings."""
+import gzip
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from eval.squad import read_squad
+from qa.readers.model_folder import READER_META, load_qa_model
+from qa.train_reader import TrainSettings, build_examples, main, train
+
+CODES = ["alder", "birch", "cedar", "hazel", "larch", "maple", "rowan", "willow"]
+FILLER = ["river", "stone", "market", "harbour", "winter", "garden", "tower", "bridge"]
+PLACES = ["north", "south", "east", "west"]
+
+
+def _paragraph(rng: random.Random, place: str, code: str) -> str:
+    before = " ".join(rng.choice(FILLER) for _ in range(rng.randint(0, 12)))
+    after = " ".join(rng.choice(FILLER) for _ in range(rng.randint(0, 12)))
+    return f"{before} the {place} code is {code} . {after}".strip()
+
+
+def _squad(rng: random.Random, articles: int, impossible: bool) -> dict:
+    data = []
+    for a in range(articles):
+        paragraphs = []
+        for p, place in enumerate(PLACES):
+            code = rng.choice(CODES)
+            context = _paragraph(rng, place, code)
+            qas = [{"id": f"{a}-{p}", "question": f"what is the {place} code ?",
+                    "answers": [{"text": code, "answer_start": context.index(f"is {code}") + 3}]}]
+            if impossible:
+                qas.append({"id": f"{a}-{p}-x", "question": f"what is the {place} colour ?", "answers": [],
+                            "is_impossible": True})
+            paragraphs.append({"context": context, "qas": qas})
+        data.append({"title": f"article {a}", "paragraphs": paragraphs})
+    return {"data": data}
+
+
+@pytest.fixture(scope="module")
+def squad_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("squad")
+    rng = random.Random(1)
+    for name, articles, impossible in (("train-v1.1.json.gz", 40, False), ("dev-v2.0-a.json.gz", 8, True),
+                                       ("dev-v1.1-a.json.gz", 4, False)):
+        with gzip.open(folder / name, "wt", encoding="utf-8") as handle:
+            json.dump(_squad(rng, articles, impossible), handle)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory) -> Path:
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    folder = tmp_path_factory.mktemp("tiny-base")
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "what", "is", "the", "code", "colour", ".", "?"]
+    vocab = {word: i for i, word in enumerate(words + CODES + FILLER + PLACES)}
+    BertTokenizer(vocab=vocab).save_pretrained(folder)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=64)
+    BertModel(config).save_pretrained(folder)
+    return folder
+
+
+def _settings(squad_folder: Path, tiny_base: Path, tmp_path: Path, total: int) -> TrainSettings:
+    return TrainSettings(data=squad_folder, out=tmp_path / "reader", checkpoint_dir=tmp_path / "ckpt",
+                         base=str(tiny_base), max_length=48, stride=16, batch_size=8, learning_rate=3e-3,
+                         warmup_examples=40, total_examples=total, eval_every=10_000, eval_questions=16,
+                         checkpoint_every=80, threads=1)
+
+
+def test_examples_label_the_answer_tokens_or_no_answer(squad_folder, tiny_base):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
+    settings = TrainSettings(data=squad_folder, out=Path("unused"), max_length=48, stride=16)
+    questions = read_squad(squad_folder / "dev-v2.0-a.json.gz")
+    examples = build_examples(tokenizer, questions, settings, random.Random(0))
+    answerable = [e for e in examples if e.start > 0]
+    assert answerable and len(answerable) < len(examples)
+    for e in answerable:
+        tokens = tokenizer.convert_ids_to_tokens(e.input_ids[e.start:e.end + 1].tolist())
+        assert len(tokens) == 1 and tokens[0] in CODES
+        assert tokenizer.convert_ids_to_tokens([int(e.input_ids[e.start - 1])]) == ["is"]
+        assert e.token_type_ids[e.start] == 1
+
+
+def test_training_learns_to_find_a_planted_answer(squad_folder, tiny_base, tmp_path):
+    state = train(_settings(squad_folder, tiny_base, tmp_path, total=4000))
+    first, last = state["history"][0], state["history"][-1]
+    # An untrained span head picks one of ~15 context tokens: F1 about 0.07.
+    assert last["dev1"]["has_answer_f1"] >= 0.9
+    model, tokenizer = load_qa_model(str(tmp_path / "reader"))
+    meta = json.loads((tmp_path / "reader" / READER_META).read_text())
+    assert meta["training"]["examples_seen"] == state["best"]["seen"]
+    assert first["seen"] <= last["seen"]
+
+
+def test_a_run_resumes_from_its_checkpoint(squad_folder, tiny_base, tmp_path, capsys):
+    first = dict(train(_settings(squad_folder, tiny_base, tmp_path, total=160)))
+    resumed = train(_settings(squad_folder, tiny_base, tmp_path, total=320))
+    assert f"resumed from {tmp_path / 'ckpt'}" in capsys.readouterr().err
+    assert resumed["seen"] >= 320 and resumed["steps"] > first["steps"]
+    assert resumed["history"][0] == first["history"][0]
+
+
+def test_the_saved_folder_leaves_out_the_word_embeddings_and_restores_them(squad_folder, tiny_base, tmp_path):
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoModel
+
+    train(_settings(squad_folder, tiny_base, tmp_path, total=80))
+    saved = load_file(str(tmp_path / "reader" / "model.safetensors"))
+    assert not any("word_embeddings" in key for key in saved)
+    model, _ = load_qa_model(str(tmp_path / "reader"))
+    base = AutoModel.from_pretrained(str(tiny_base))
+    assert torch.equal(model.get_input_embeddings().weight, base.get_input_embeddings().weight)
+
+
+def test_the_command_line_writes_the_reader_folder(squad_folder, tiny_base, tmp_path):
+    args = ["--data", str(squad_folder), "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "c"),
+            "--base", str(tiny_base), "--max-length", "48", "--stride", "16", "--batch-size", "8",
+            "--total-examples", "40", "--eval-questions", "4", "--threads", "1"]
+    assert main(args) == 0
+    meta = json.loads((tmp_path / "out" / READER_META).read_text())
+    assert meta["training"]["command"].startswith("python -m qa.train_reader --data")
