@@ -12,7 +12,7 @@ from .documents import Chunk, Document
 from .errors import EmbedderMismatchError, IndexFormatError, IndexNotFoundError
 from .lexical import LexicalStore
 from .manifest import FORMAT_VERSION, Manifest
-from .storage import current_generation, new_generation
+from .storage import clean_if_idle, damaged, current_generation, new_generation, verify_generation
 
 _MANIFEST = "manifest.json"
 _DOCUMENTS = "documents.jsonl"
@@ -70,6 +70,8 @@ class Collection:
                 f"no index in {root}; build one with: python -m qa index PATH... --index-dir {root}"
             )
         manifest = read_manifest(root)
+        verify_generation(root, folder)
+        clean_if_idle(root)
         if embedder_name is not None and embedder_name != manifest.embedder:
             raise EmbedderMismatchError(
                 f"the index in {root} was built with embedder '{manifest.embedder}' "
@@ -87,11 +89,8 @@ class Collection:
             vectors = np.load(folder / _VECTORS)
             dense = DenseStore.load(folder / _FAISS)
             lexical = LexicalStore.load(folder / _BM25, len(chunks)) if chunks else LexicalStore.build([])
-        except (OSError, KeyError, ValueError, RuntimeError) as exc:
-            raise IndexFormatError(
-                f"the index in {root} is damaged ({exc}); rebuild it with: "
-                f"python -m qa index PATH... --index-dir {root} --rebuild"
-            ) from exc
+        except (OSError, KeyError, ValueError, RuntimeError, IndexError) as exc:
+            raise damaged(root, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         return cls(manifest, documents, chunks, vectors, dense, lexical)
 
 

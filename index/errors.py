@@ -25,5 +25,9 @@ class IndexFormatError(UserError):
     """The index on disk is from another format version or is damaged."""
 
 
+class IndexBusyError(UserError):
+    """Another indexing run holds the index folder's writer lock."""
+
+
 class ConfigError(UserError):
     """A configuration value is invalid."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from .documents import Chunk, Document
 from .embedder import Embedder
 from .errors import EmptyCollectionError
 from .manifest import DocumentEntry, Manifest, content_hash
-from .storage import current_generation
+from .storage import current_generation, writer_lock
 
 PROGRESS_BAR_MIN_CHUNKS = 64
 
@@ -56,14 +57,23 @@ class Indexer:
         self.chunker = SentenceChunker(embedder.count_tokens, settings)
 
     def update(self, root: Path, documents: list[Document], *, remove_missing: bool = True,
-               rebuild: bool = False) -> tuple[Collection, UpdateReport]:
+               rebuild: bool = False, wait: bool = True,
+               say: Callable[[str], None] = lambda _: None) -> tuple[Collection, UpdateReport]:
         """Index `documents` into `root`.
 
         remove_missing: drop indexed documents that are not in `documents` (a sync);
             False adds and replaces only.
         rebuild: ignore the existing index (needed to switch embedders).
+        wait: when another run is writing to `root`, wait for it (saying so) rather than
+            fail with IndexBusyError. The old index is read under the same lock as the new
+            one is written, so no run's articles are lost to another's.
         Nothing on disk changes unless the whole new index is written.
         """
+        with writer_lock(Path(root), wait=wait, say=say):
+            return self._update(Path(root), documents, remove_missing, rebuild)
+
+    def _update(self, root: Path, documents: list[Document], remove_missing: bool,
+                rebuild: bool) -> tuple[Collection, UpdateReport]:
         old = None if rebuild or current_generation(root) is None else Collection.load(root, self.embedder.name)
         wanted = {d.id: d for d in documents}
         if old is not None and not remove_missing:

@@ -34,19 +34,25 @@ class UnreadableFileError(Exception):
     """The file exists but holds no usable text."""
 
 
-def find_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand folders (recursively) into supported files, sorted; reject missing paths."""
+def find_files(paths: Iterable[str | Path], warn: Warn = lambda _: None) -> list[Path]:
+    """Expand folders (recursively) into supported files, sorted; reject missing paths.
+    Inside a folder, a symlink that leads outside it is skipped with a warning: indexing a
+    folder never reads files from elsewhere on the machine. A file named directly is read."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise InputPathError(f"no such file or folder: {path}")
         if path.is_dir():
-            found.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            inside = path.resolve()
+            for p in sorted(path.rglob("*")):
+                if not (p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES) or \
+                        any(part.startswith(".") for part in p.relative_to(path).parts):
+                    continue
+                if not p.resolve().is_relative_to(inside):
+                    warn(f"skipped {p}: a link to a file outside {path}")
+                    continue
+                found.append(p)
         else:
             found.append(path)
     return found
@@ -55,7 +61,7 @@ def find_files(paths: Iterable[str | Path]) -> list[Path]:
 def load_documents(paths: Iterable[str | Path], warn: Warn) -> list[Document]:
     """Load every readable document under `paths`; skipped files are named through `warn`."""
     documents: dict[str, Document] = {}
-    for path in find_files(paths):
+    for path in find_files(paths, warn):
         try:
             loaded = list(load_file(path, warn))
         except UnreadableFileError as exc:
@@ -184,12 +190,38 @@ def _read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"cannot read ({exc.strerror})") from exc
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UnreadableFileError(f"not valid {encoding} text despite its byte-order mark") from exc
     if b"\x00" in data[:8192]:
         raise UnreadableFileError("looks like a binary file")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFileError("not UTF-8 text") from exc
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _decode_detected(data)
+
+
+def _decode_detected(data: bytes) -> str:
+    """Text in another encoding (cp1252, GB18030, Shift JIS ...), as charset-normalizer
+    detects it; only bytes no encoding explains are refused. Among the single-byte Latin
+    code pages, which short texts cannot tell apart, Windows-1252 wins when it fits: it is
+    what Western news files not in UTF-8 are nearly always in."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        raise UnreadableFileError("not text in UTF-8 or any encoding that could be detected")
+    latin = next((m for m in matches if m.encoding == "cp1252"), None)
+    if latin is not None and _SINGLE_BYTE_LATIN.match(best.encoding):
+        return str(latin)
+    return str(best)
+
+
+_SINGLE_BYTE_LATIN = re.compile(r"^(cp125\d|cp775|cp850|latin_1|iso8859_\d+|mac_.*)$")
 
 
 def _require_text(document: Document) -> Document:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 
 from .documents import Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every generation carries CHECKSUMS.json
 
 
 def content_hash(document: Document) -> str:

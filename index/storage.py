@@ -1,41 +1,163 @@
-"""Atomic, generational storage for an index folder.
+"""Atomic, generational, checksummed storage for an index folder, with one writer at a time.
 
-Each write goes to a fresh `gen-NNNNNN` folder; only when every file is on disk
-is the one-line `CURRENT` file replaced (os.replace is atomic) to point at it.
-A crash mid-write leaves the previous generation in force and untouched.
+Each write goes to a fresh staging folder; when every file is on disk, a checksum of each
+is recorded, the folder is renamed to `gen-NNNNNN`, and only then is the one-line `CURRENT`
+file replaced (os.replace is atomic) to point at it. A crash mid-write leaves the previous
+generation in force and untouched; opening checks CURRENT and every file's checksum, so a
+damaged index is reported as damaged rather than served. Writers take an exclusive lock on
+`.lock` (fcntl), so two indexing runs into one folder never overwrite each other's work.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+
+from .errors import IndexBusyError, IndexFormatError, UserError
 
 _GENERATION = re.compile(r"^gen-(\d{6,})$")
 CURRENT = "CURRENT"
+CHECKSUMS = "CHECKSUMS.json"
+LOCK = ".lock"
+STAGING_PREFIX = ".gen-"
+
+
+def damaged(root: Path, why: str) -> IndexFormatError:
+    return IndexFormatError(f"index damaged in {root}: {why}; rebuild with: "
+                            f"python -m qa index PATH... --index-dir {root} --rebuild")
 
 
 def current_generation(root: Path) -> Path | None:
-    """The folder of the generation in force, or None when there is no index."""
-    pointer = root / CURRENT
+    """The folder of the generation in force, or None when the folder holds no index.
+    A CURRENT that is unreadable, names anything but a generation inside `root`, or
+    names one that is missing, is a damaged index."""
+    pointer = Path(root) / CURRENT
     if not pointer.is_file():
         return None
-    folder = root / pointer.read_text(encoding="utf-8").strip()
-    return folder if folder.is_dir() else None
+    try:
+        name = pointer.read_bytes().decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        raise damaged(root, f"{CURRENT} is not readable text") from None
+    if not _GENERATION.match(name):
+        raise damaged(root, f"{CURRENT} does not name a generation of this folder")
+    folder = Path(root) / name
+    if not folder.is_dir():
+        raise damaged(root, f"{CURRENT} names {name}, which is missing")
+    return folder
+
+
+def verify_generation(root: Path, folder: Path) -> None:
+    """Check every file of a generation against the checksums written with it."""
+    try:
+        expected = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise damaged(root, f"{folder.name} has no {CHECKSUMS}") from None
+    except (OSError, ValueError):
+        raise damaged(root, f"{CHECKSUMS} of {folder.name} is unreadable") from None
+    for relative, digest in expected.items():
+        path = folder / relative
+        if not path.is_file():
+            raise damaged(root, f"{relative} is missing")
+        if file_sha256(path) != digest:
+            raise damaged(root, f"{relative} does not match its checksum")
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def check_writable(root: Path) -> None:
+    """Fail before any work when `root` cannot hold an index."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise UserError(f"--index-dir {root} is a file, not a folder: choose a folder for the index")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write the index into {root}: {exc.strerror or exc}") from exc
+
+
+@contextmanager
+def writer_lock(root: Path, wait: bool = True, say: Callable[[str], None] = lambda _: None) -> Iterator[None]:
+    """Hold the folder's writer lock for the block. When another run holds it: wait (saying
+    so once), or with wait=False raise IndexBusyError. Stale staging folders of runs that
+    died are removed as soon as the lock is held."""
+    check_writable(root)
+    with open(Path(root) / LOCK, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(handle)
+            if not wait:
+                raise IndexBusyError(f"another indexing run{holder} is writing to {root}; "
+                                     "try again when it has finished (or leave out --no-wait to wait)") from None
+            say(f"waiting for another indexing run{holder} to finish writing to {root}...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            remove_stale_staging(root)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clean_if_idle(root: Path) -> None:
+    """Remove staging folders left by killed runs, when no writer is running; never waits."""
+    lock = Path(root) / LOCK
+    if not lock.is_file():
+        return
+    try:
+        with open(lock, "r", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:
+                remove_stale_staging(root)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    except (BlockingIOError, OSError):
+        pass
+
+
+def remove_stale_staging(root: Path) -> None:
+    """Staging folders and generations that CURRENT does not name (the caller holds the lock)."""
+    try:
+        keep = current_generation(root)
+    except IndexFormatError:
+        return  # leave a damaged folder as it is for the user to look at
+    for path in Path(root).iterdir():
+        if path.name.startswith(STAGING_PREFIX) or (_GENERATION.match(path.name) and path != keep):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _lock_holder(handle) -> str:
+    handle.seek(0)
+    pid = handle.read().strip()
+    return f" (pid {pid})" if pid.isdigit() else ""
 
 
 @contextmanager
 def new_generation(root: Path) -> Iterator[Path]:
-    """Yield an empty folder to write into; commit it when the block ends without error."""
+    """Yield an empty folder to write into; commit it when the block ends without error.
+    The caller holds `writer_lock(root)`."""
     root.mkdir(parents=True, exist_ok=True)
     number = max((int(m.group(1)) for p in root.iterdir() if (m := _GENERATION.match(p.name))), default=0) + 1
     name = f"gen-{number:06d}"
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{number:06d}-", dir=root))
     try:
         yield staging
+        _write_checksums(staging)
         _fsync_tree(staging)
         staging.rename(root / name)
     except BaseException:
@@ -43,6 +165,11 @@ def new_generation(root: Path) -> Iterator[Path]:
         raise
     _replace_pointer(root, name)
     _remove_old_generations(root, keep=name)
+
+
+def _write_checksums(folder: Path) -> None:
+    digests = {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    (folder / CHECKSUMS).write_text(json.dumps(digests, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def _replace_pointer(root: Path, name: str) -> None:
@@ -56,7 +183,7 @@ def _replace_pointer(root: Path, name: str) -> None:
 
 def _remove_old_generations(root: Path, keep: str) -> None:
     for path in root.iterdir():
-        if path.name != keep and (_GENERATION.match(path.name) or path.name.startswith(".gen-")):
+        if path.name != keep and (_GENERATION.match(path.name) or path.name.startswith(STAGING_PREFIX)):
             shutil.rmtree(path, ignore_errors=True)
 
 

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt .md .html .pdf .jsonl)")
     index.add_argument("--add", action="store_true", help="add or update these articles, keep all others")
     index.add_argument("--rebuild", action="store_true", help="ignore the existing index (e.g. to change embedder)")
+    index.add_argument("--no-wait", action="store_true",
+                       help="fail at once if another indexing run is writing to the same folder (default: wait)")
 
     search = commands.add_parser("search", parents=[common, asking], help="find the passages for a query")
     search.add_argument("query")
@@ -114,7 +116,7 @@ def run_index(args: argparse.Namespace, config: Config) -> int:
     from .pipeline import index_paths
 
     collection, report = index_paths(config, args.paths, add=args.add, rebuild=args.rebuild, log=_log,
-                                     show_progress=not args.json and sys.stderr.isatty())
+                                     show_progress=not args.json and sys.stderr.isatty(), wait=not args.no_wait)
     if args.json:
         _print_json({
             "index_dir": str(config.index_dir),

@@ -14,7 +14,10 @@ from index.errors import ConfigError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_ARTICLES = REPO_ROOT / "data" / "articles"
 DEFAULT_INDEX_DIR = REPO_ROOT / ".qa-index"
+SHIPPED_READER = REPO_ROOT / "models" / "reader"
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
+MAX_TOP_K = 50
+MAX_QUESTION_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,8 @@ class Config:
     chunk_tokens / chunk_overlap: chunk size and overlap in embedder tokens.
     faiss_factory: FAISS factory string ("Flat" is exact search).
     retrieval: hybrid, dense or lexical. top_k: passages retrieved per question.
-    reader: auto, offline, or a QA model id / folder. qa_model: the model `auto` tries.
+    reader: auto, offline, or a QA model id / folder. qa_model: the model `auto` uses
+    (default: the reader shipped in models/reader).
     max_answers: answers returned per question."""
 
     index_dir: Path = DEFAULT_INDEX_DIR
@@ -34,14 +38,14 @@ class Config:
     retrieval: str = "hybrid"
     top_k: int = 5
     reader: str = "auto"
-    qa_model: str | None = None
+    qa_model: str | None = str(SHIPPED_READER)
     max_answers: int = 3
 
     def __post_init__(self) -> None:
         if self.retrieval not in RETRIEVAL_MODES:
             raise ConfigError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, got '{self.retrieval}'")
-        if self.top_k < 1:
-            raise ConfigError(f"top-k must be at least 1, got {self.top_k}")
+        if not 1 <= self.top_k <= MAX_TOP_K:
+            raise ConfigError(f"top-k must be from 1 to {MAX_TOP_K}, got {self.top_k}")
         if self.max_answers < 1:
             raise ConfigError(f"max answers must be at least 1, got {self.max_answers}")
         self.chunker_settings  # validates chunk sizes

@@ -12,9 +12,9 @@ from index.embedder import Embedder, SentenceTransformerEmbedder
 from index.errors import EmptyCollectionError, UserError
 from index.indexer import Indexer, UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
-from index.storage import current_generation
+from index.storage import check_writable, current_generation
 
-from .config import BUNDLED_ARTICLES, Config
+from .config import BUNDLED_ARTICLES, MAX_QUESTION_CHARS, MAX_TOP_K, Config
 from .readers.base import Reader
 from .readers.factory import make_reader
 from .results import Passage, Result
@@ -27,17 +27,23 @@ class EmptyQuestionError(UserError):
     """The question was empty or only whitespace."""
 
 
+class QuestionTooLongError(UserError):
+    """The question is longer than any question a reader should be given."""
+
+
 def _quiet(_: str) -> None:
     pass
 
 
 def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder | None = None,
                 add: bool = False, rebuild: bool = False, log: Log = _quiet,
-                show_progress: bool = False) -> tuple[Collection, UpdateReport]:
+                show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
     """Load the articles under `paths` and bring the index in `config.index_dir` up to date.
 
     add: keep indexed documents that are not under `paths` (otherwise they are dropped).
+    wait: wait for another run writing to the same folder (else fail at once).
     """
+    check_writable(Path(config.index_dir))
     documents = load_documents(paths, warn=lambda message: log(f"warning: {message}"))
     if not documents:
         names = ", ".join(str(p) for p in paths)
@@ -47,7 +53,8 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
         )
     embedder = embedder or SentenceTransformerEmbedder(config.embedder)
     indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
-    return indexer.update(Path(config.index_dir), documents, remove_missing=not add, rebuild=rebuild)
+    return indexer.update(Path(config.index_dir), documents, remove_missing=not add, rebuild=rebuild,
+                          wait=wait, say=log)
 
 
 @dataclass
@@ -91,14 +98,14 @@ class QAPipeline:
                           reader or self.reader)
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
-        return self.retriever.retrieve(require_text(query), k or self.config.top_k)
+        return self.retriever.retrieve(require_text(query), require_top_k(k) or self.config.top_k)
 
     def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
             rank_depth: int = 0) -> Result:
         """Answer `question` from its `top_k` best passages. rank_depth: retrieve at least
         this many passages for the result (the evaluation ranks deeper than the reader reads)."""
         question = require_text(question)
-        top_k = top_k or self.config.top_k
+        top_k = require_top_k(top_k) or self.config.top_k
         started = time.perf_counter()
         passages = self.retriever.retrieve(question, max(top_k, rank_depth))
         retrieved = time.perf_counter()
@@ -116,7 +123,18 @@ class QAPipeline:
 
 
 def require_text(text: str) -> str:
-    """The question without surrounding whitespace; an empty one is a user error."""
+    """The question without surrounding whitespace; an empty or overlong one is a user error."""
     if not isinstance(text, str) or not text.strip():
         raise EmptyQuestionError("the question is empty: ask something, e.g. python -m qa ask \"Who spoke at the conference?\"")
-    return text.strip()
+    text = text.strip()
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionTooLongError(f"the question is {len(text):,} characters long; the limit is "
+                                   f"{MAX_QUESTION_CHARS:,}: ask it in fewer words")
+    return text
+
+
+def require_top_k(top_k: int | None) -> int | None:
+    """None (the configured value) or a whole number from 1 to MAX_TOP_K."""
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K):
+        raise UserError(f"top-k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
+    return top_k

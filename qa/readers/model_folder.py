@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +65,17 @@ def read_reader_meta(folder: Path) -> dict[str, Any] | None:
 
 
 def load_qa_model(name: str):
-    """(model, tokenizer) for a hub id, an ordinary folder, or a folder saved by
-    `save_reader_folder`. Only local files are read for a folder."""
+    """(model, tokenizer) for a folder saved by `save_reader_folder`, an ordinary folder, or
+    a hub id already in the local Hugging Face cache. The network is used only when
+    QA_ALLOW_DOWNLOADS=1, so a missing model fails at once instead of retrying for a minute."""
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     local = Path(name).is_dir()
     meta = read_reader_meta(Path(name)) if local else None
     if meta is None:
-        tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=local)
-        model = AutoModelForQuestionAnswering.from_pretrained(name, local_files_only=local)
+        offline = local or os.environ.get("QA_ALLOW_DOWNLOADS") != "1"
+        tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=offline)
+        model = AutoModelForQuestionAnswering.from_pretrained(name, local_files_only=offline)
         return model, tokenizer
     return _load_without_word_embeddings(Path(name), meta), AutoTokenizer.from_pretrained(name, local_files_only=True)
 

@@ -70,7 +70,8 @@ class ReaderSettings:
     only when its logit beats the window's null logit by more than null_margin, and its
     score is calibrated from that margin. Otherwise the score is calibrated from the span's
     logit alone. score = sigmoid(score_scale * x + score_bias); spans scoring under
-    threshold are dropped."""
+    threshold are dropped. quantize: "int8" runs the linear layers with int8 weights
+    (dynamic quantisation, CPU only), None keeps float32."""
 
     max_length: int = 384
     stride: int = 128
@@ -81,6 +82,7 @@ class ReaderSettings:
     score_scale: float = 0.1
     score_bias: float = 0.0
     threshold: float = 0.5
+    quantize: str | None = None
 
     @classmethod
     def for_model(cls, name: str) -> "ReaderSettings":
@@ -135,8 +137,34 @@ class TransformerReader:
         self.settings = replace(settings, max_length=max_length, stride=min(settings.stride, max_length // 2))
         if self.device:
             self._model.to(self.device)
+        if settings.quantize == "int8" and self._model.device.type == "cpu":
+            self._model = quantized_int8(self._model)
+        elif settings.quantize not in (None, "int8"):
+            raise ConfigError(f"unknown quantize setting '{settings.quantize}' for '{self.model_name}' (int8 or none)")
 
     def read(self, question: str, passages: Sequence[Passage], max_answers: int = 3) -> list[Answer]:
+        self.warm_up()
+        settings = self.settings
+        answers: dict[tuple[str, int, int], Answer] = {}
+        for found in self.spans(question, passages, top_n=max_answers * 2):
+            if settings.use_null_answer:
+                if found.margin <= settings.null_margin:
+                    continue
+                score = calibrated(found.margin, settings.score_scale, settings.score_bias)
+            else:
+                score = calibrated(found.span.logit, settings.score_scale, settings.score_bias)
+            if score < settings.threshold:
+                continue
+            answer = _answer(passages[found.passage], found.span, score)
+            key = (answer.doc_id, answer.start, answer.end)
+            if key not in answers or answers[key].score < score:
+                answers[key] = answer
+        return _best_unique(answers.values(), max_answers)
+
+    def spans(self, question: str, passages: Sequence[Passage], top_n: int) -> list["WindowSpan"]:
+        """The best `top_n` spans of every window of every passage, unfiltered, with each
+        window's null logit: what `read` scores, and what calibration fits scores to.
+        All windows of all passages go through the model in as few batches as fit."""
         import torch
 
         self.warm_up()
@@ -144,6 +172,7 @@ class TransformerReader:
             return []
         settings = self.settings
         tokenizer = self._tokenizer
+        question = _cut_question(tokenizer, question, max(1, settings.max_length // 3))
         pad_right = tokenizer.padding_side == "right"
         encoded = tokenizer(
             [question] * len(passages) if pad_right else [p.chunk.text for p in passages],
@@ -163,7 +192,7 @@ class TransformerReader:
         inputs = {k: v for k, v in encoded.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
 
         starts, ends = [], []
-        with torch.no_grad():
+        with torch.inference_mode():
             for lo in range(0, len(offsets), settings.batch_size):
                 batch = {k: v[lo:lo + settings.batch_size].to(self._model.device) for k, v in inputs.items()}
                 out = self._model(**batch)
@@ -171,26 +200,46 @@ class TransformerReader:
                 ends.append(out.end_logits.float().cpu().numpy())
         start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
 
-        answers: dict[tuple[str, int, int], Answer] = {}
+        found = []
         for window, passage_index in enumerate(window_passage):
-            passage = passages[passage_index]
             null_logit = float(start_logits[window][0] + end_logits[window][0])
             for span in decode_spans(start_logits[window], end_logits[window], offsets[window], masks[window],
-                                     settings.max_answer_tokens, top_n=max_answers * 2):
-                if settings.use_null_answer:
-                    margin = span.logit - null_logit
-                    if margin <= settings.null_margin:
-                        continue
-                    score = calibrated(margin, settings.score_scale, settings.score_bias)
-                else:
-                    score = calibrated(span.logit, settings.score_scale, settings.score_bias)
-                if score < settings.threshold:
-                    continue
-                answer = _answer(passage, span, score)
-                key = (answer.doc_id, answer.start, answer.end)
-                if key not in answers or answers[key].score < score:
-                    answers[key] = answer
-        return _best_unique(answers.values(), max_answers)
+                                     settings.max_answer_tokens, top_n=top_n):
+                found.append(WindowSpan(passage_index, span, null_logit))
+        return found
+
+
+def _cut_question(tokenizer, question: str, max_tokens: int) -> str:
+    """The question cut to its first `max_tokens` tokens, so that every window keeps room
+    for the passage (a longer one would make windowing fail)."""
+    offsets = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    return question if len(offsets) <= max_tokens else question[:offsets[max_tokens - 1][1]]
+
+
+def quantized_int8(model):
+    """The model with its linear layers' weights in int8, activations quantised on the fly:
+    about twice as fast on a CPU for a fraction of a point of F1."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch points to torchao, which is not installed here
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+@dataclass(frozen=True)
+class WindowSpan:
+    """A span found in one window of passage number `passage`, with that window's
+    "no answer" logit; margin > 0 means the model prefers the span to no answer."""
+
+    passage: int
+    span: SpanCandidate
+    null_logit: float
+
+    @property
+    def margin(self) -> float:
+        return self.span.logit - self.null_logit
 
 
 def _answer(passage: Passage, span: SpanCandidate, score: float) -> Answer:

@@ -88,15 +88,14 @@ def test_jsonl_loads_each_line_and_reports_bad_lines(tmp_path):
     assert any("feed.jsonl:2" in w for w in warnings) and any("feed.jsonl:4" in w for w in warnings)
 
 
-def test_binary_empty_and_undecodable_files_are_skipped_with_a_warning(tmp_path):
+def test_binary_empty_and_broken_files_are_skipped_with_a_warning(tmp_path):
     (tmp_path / "good.txt").write_text("Fine article\nSome text.")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02\x03")
     (tmp_path / "empty.txt").write_text("   \n")
-    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1"))
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     docs, warnings = load(tmp_path)
     assert set(docs) == {"good"}
-    for name in ("binary.txt", "empty.txt", "latin.txt", "broken.pdf"):
+    for name in ("binary.txt", "empty.txt", "broken.pdf"):
         assert sum(name in w for w in warnings) == 1
 
 
@@ -111,3 +110,39 @@ def test_unsupported_files_in_folders_are_ignored_but_named_files_are_reported(t
 def test_missing_path_is_an_error(tmp_path):
     with pytest.raises(InputPathError, match="no such file"):
         find_files([tmp_path / "nope"])
+
+
+@pytest.mark.parametrize("encoding, text", [
+    ("cp1252", "Café “quoted” — naïve résumé, 5 € price.\nThe mayor said the bridge opened on Monday."),
+    ("gb18030", "北京生物技术创新大会\n北京生物技术创新大会于2023年召开，共有二十七位院士出席。会议讨论了基因治疗和疫苗研发。"),
+    ("utf-16", "Harbour news\nThe ferry left at dawn with 212 passengers on board."),
+])
+def test_files_in_other_encodings_are_decoded_with_exact_offsets(tmp_path, encoding, text):
+    path = tmp_path / "article.txt"
+    path.write_bytes(text.encode(encoding))
+    warnings = []
+    [document] = load_documents([tmp_path], warn=warnings.append)
+    assert document.text == text and warnings == []
+
+
+def test_bytes_no_encoding_explains_are_reported_and_skipped(tmp_path):
+    (tmp_path / "noise.txt").write_bytes(bytes(range(1, 255)) * 20)
+    (tmp_path / "good.txt").write_text("Good\nA readable article.", encoding="utf-8")
+    warnings = []
+    documents = load_documents([tmp_path], warn=warnings.append)
+    assert [d.id for d in documents] == ["good"]
+    assert len(warnings) == 1 and "noise.txt" in warnings[0] and "encoding" in warnings[0]
+
+
+def test_a_link_out_of_the_folder_is_skipped_with_a_warning(tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Secret\nNot for the index.", encoding="utf-8")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "real.txt").write_text("Real\nAn article.", encoding="utf-8")
+    (folder / "link.txt").symlink_to(outside)
+    (folder / "inner.txt").symlink_to(folder / "real.txt")
+    warnings = []
+    documents = load_documents([folder], warn=warnings.append)
+    assert sorted(d.id for d in documents) == ["inner", "real"]
+    assert len(warnings) == 1 and "link.txt" in warnings[0] and "outside" in warnings[0]

@@ -1,0 +1,135 @@
+"""The index folder under damage and contention: every damaged file or pointer is reported
+as a damaged index in one message, two writers never lose each other's articles, and
+staging folders of killed runs are cleaned."""
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from index.collection import Collection
+from index.errors import IndexBusyError, IndexFormatError, UserError
+from index.indexer import Indexer
+from index.loaders import load_documents
+from index.storage import CURRENT, LOCK, current_generation, writer_lock
+
+
+def build(folder, root, embedder, **kwargs):
+    return Indexer(embedder).update(root, load_documents([folder], warn=lambda _: None), **kwargs)
+
+
+@pytest.fixture()
+def built(corpus, tmp_path, embedder):
+    root = tmp_path / "idx"
+    build(corpus, root, embedder)
+    return root
+
+
+def _flip_byte(path, at=None):
+    data = bytearray(path.read_bytes())
+    position = len(data) // 2 if at is None else at
+    data[position] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["dense.faiss", "vectors.npy", "chunks.jsonl", "documents.jsonl"])
+def test_a_flipped_byte_in_any_index_file_is_reported_as_damage(built, name):
+    _flip_byte(current_generation(built) / name)
+    with pytest.raises(IndexFormatError, match="index damaged.*does not match its checksum.*--rebuild"):
+        Collection.load(built)
+
+
+def test_flipped_bm25_arrays_are_reported_not_crashed_on(built):
+    arrays = sorted((current_generation(built) / "bm25").glob("*.npy"))
+    assert arrays
+    for path in arrays:
+        _flip_byte(path)
+    with pytest.raises(IndexFormatError, match="index damaged"):
+        Collection.load(built)
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"\xff\xfe\x00binary", "not readable text"),
+    (b"garbage", "does not name a generation"),
+    (b"../other/gen-000001", "does not name a generation"),
+    (b"/tmp/gen-000001", "does not name a generation"),
+    (b"gen-999999", "missing"),
+])
+def test_a_bad_current_pointer_is_damage_not_another_index(built, content, why):
+    (built / CURRENT).write_bytes(content)
+    with pytest.raises(IndexFormatError, match=f"index damaged.*{why}"):
+        Collection.load(built)
+
+
+def test_an_index_dir_that_is_a_file_fails_before_any_work(corpus, tmp_path, embedder):
+    target = tmp_path / "a-file"
+    target.write_text("not a folder")
+
+    class NoEmbedding:
+        name = embedder.name
+
+        def count_tokens(self, texts):
+            return embedder.count_tokens(texts)
+
+        def encode(self, *args, **kwargs):
+            raise AssertionError("embedded before checking the folder")
+
+    with pytest.raises(UserError, match="is a file, not a folder"):
+        Indexer(NoEmbedding()).update(target, load_documents([corpus], warn=lambda _: None))
+    assert target.read_text() == "not a folder"
+
+
+def test_staging_folders_of_killed_runs_are_removed_on_open_and_on_write(built, corpus, embedder):
+    stale = built / ".gen-000009-abcd"
+    stale.mkdir()
+    (stale / "vectors.npy").write_bytes(b"x" * 1000)
+    Collection.load(built)
+    assert not stale.exists()
+    stale.mkdir()
+    build(corpus, built, embedder)
+    assert not stale.exists()
+
+
+def _hold_lock(root, ready, seconds):
+    with writer_lock(root):
+        ready.set()
+        time.sleep(seconds)
+
+
+def test_a_second_writer_fails_clearly_with_no_wait_and_waits_otherwise(built, corpus, embedder):
+    ready = multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold_lock, args=(built, ready, 2.0))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with pytest.raises(IndexBusyError, match=rf"pid {holder.pid}.*writing to"):
+            build(corpus, built, embedder, wait=False)
+        said = []
+        started = time.monotonic()
+        build(corpus, built, embedder, say=said.append)
+        assert time.monotonic() - started > 0.5
+        assert said and "waiting for another indexing run" in said[0]
+    finally:
+        holder.join(30)
+    assert (built / LOCK).read_text().strip() == str(os.getpid())
+
+
+def _add_one(root, name, embedder_name):
+    from index.embedder import SentenceTransformerEmbedder
+    from index.documents import Document
+
+    document = Document(name, name, f"{name}\nAn article called {name} about a harbour.", name)
+    Indexer(SentenceTransformerEmbedder(embedder_name)).update(root, [document], remove_missing=False)
+
+
+def test_concurrent_adds_into_one_folder_keep_every_article(built, embedder):
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_add_one, args=(built, f"extra{i}", embedder.name)) for i in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(240)
+        assert w.exitcode == 0
+    documents = set(Collection.load(built).documents)
+    assert {"extra0", "extra1", "extra2", "chess", "harbour", "orchard"} <= documents
+    assert not [p for p in built.iterdir() if p.name.startswith(".gen-")]

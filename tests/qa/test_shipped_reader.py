@@ -1,0 +1,78 @@
+"""The reader shipped in models/reader: it loads with the network off, answers the README's
+question from the bundled articles with exact offsets, and no question makes it raise."""
+import json
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
+from qa.pipeline import QAPipeline, index_paths
+from qa.readers.factory import make_reader
+
+README_QUESTION = "How many academicians attended the 2023 China Biotechnology Innovation Conference?"
+
+
+@pytest.fixture(scope="module")
+def bundled_pipeline(tmp_path_factory, embedder):
+    config = Config(index_dir=tmp_path_factory.mktemp("bundled-index"))
+    index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
+    pipeline = QAPipeline.open(config, embedder=embedder)
+    pipeline.warm_up()
+    return pipeline
+
+
+def test_the_shipped_reader_is_what_auto_picks(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    said = []
+    reader = make_reader("auto", Config().qa_model, None, said.append)
+    assert reader.name == "transformer" and str(SHIPPED_READER) in said[0]
+    reader.warm_up()
+    meta = json.loads((SHIPPED_READER / "reader.json").read_text())
+    assert reader.settings.null_margin == meta["inference"]["null_margin"]
+
+
+def test_the_readme_question_gets_a_cited_answer_with_exact_offsets(bundled_pipeline):
+    result = bundled_pipeline.ask(README_QUESTION)
+    assert result.reader == "transformer" and result.answers
+    best = result.answers[0]
+    text = bundled_pipeline.document(best.doc_id).text
+    assert text[best.start:best.end] == best.text
+    assert text[best.context_start:best.context_end] == best.context
+    assert best.context_start <= best.start < best.end <= best.context_end
+    assert any(ch.isdigit() for ch in best.text) or best.text.lower().split()[0] in (
+        "one two three four five six seven eight nine ten eleven twelve twenty thirty".split())
+
+
+def _varied_questions() -> list[str]:
+    openers = ["Who", "What", "When", "Where", "Why", "How many", "How much", "Which company", "What was",
+               "How did", "Whose", "What is the name of"]
+    topics = ["the conference", "the CEO", "Twigg's first name", "the 2023 meeting", "biotech investment",
+              "the academicians", "Mirzyme Therapeutic", "the keynote", "the forum in Beijing", "the drug",
+              "the vaccine", "the award", "the panel", "the organisers", "the venue", "the startup",
+              "gene therapy", "the speakers", "the prize", "the budget"]
+    questions = [f"{o} {t}?" for o in openers for t in topics]
+    questions += ["What was Twigg's first name?", "?", "...", "name", "the", "Who?", "12345", "😀 who won? 😀",
+                  "من فاز؟", "谁参加了会议？", "<script>alert(1)</script>", "' OR 1=1 --", "\x00\x01 what",
+                  "What " * 150, " ".join(string.ascii_lowercase * 20), "a" * 999, "Where\nis\tthe\rvenue?"]
+    return questions
+
+
+def test_a_few_hundred_varied_questions_never_raise(bundled_pipeline):
+    questions = _varied_questions()
+    assert len(questions) >= 250
+    for question in questions:
+        result = bundled_pipeline.ask(question)
+        for answer in result.answers:
+            text = bundled_pipeline.document(answer.doc_id).text
+            assert text[answer.start:answer.end] == answer.text
+            assert 0.0 <= answer.score <= 1.0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(min_size=1, max_size=1000))
+def test_the_reader_never_raises_for_any_string(bundled_pipeline, question):
+    passages = bundled_pipeline.search("conference academicians")
+    answers = bundled_pipeline.reader.read(question, passages, 3)
+    assert all(p.chunk.text[a.start - p.chunk.start:a.end - p.chunk.start] == a.text
+               for a in answers for p in [a.passage])
