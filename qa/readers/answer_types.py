@@ -167,8 +167,8 @@ def detect_answer_type(question: str) -> AnswerType:
         nouns = [w for w in following if w not in _AUXILIARIES][:3]
         for i, word in enumerate([] if asks_about_action else nouns):
             if word == "name":
-                named = nouns[i + 1] if i + 1 < len(nouns) else None
-                return AnswerType(_noun_class(named) or (NAME, OTHER), "name", "which")
+                named = _noun_class(nouns[i + 1]) if i + 1 < len(nouns) else None  # "the name of the ship"
+                return AnswerType(named or (NAME, OTHER), "name", "which")
             expected = _noun_class(word)
             if expected:
                 return AnswerType(expected, word, "which")

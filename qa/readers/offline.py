@@ -178,7 +178,7 @@ class OfflineReader:
                     continue
                 features[:_SENTENCE_FEATURES] = sentence_features[index]
                 features[-2:] = ungrounded[source.passage.doc_id]
-                score = 1.0 / (1.0 + math.exp(-(features @ weights + self.weights.bias)))
+                score = _logistic(float(features @ weights + self.weights.bias))
                 yield self._answer(candidate, source, score, asked.answer_type), features
 
     def _analyze(self, question: str) -> _Question:
@@ -865,3 +865,8 @@ def _drop_nested(answers: list[Answer]) -> list[Answer]:
             continue
         kept.append(answer)
     return kept
+
+
+def _logistic(z: float) -> float:
+    """1 / (1 + e^-z) without overflow for any z (a long question can push z far out)."""
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))

@@ -325,3 +325,16 @@ CASES = {
 def test_the_best_answer(reader, question, text, expected):
     answers = read_text(reader, question, text)
     assert answers and answers[0].text == expected
+
+
+def test_a_question_whose_last_noun_is_name_is_read(reader):
+    # "What was Twigg's first name?" once raised AttributeError in the answer-type lookup
+    answers = reader.read("What was Twigg's first name?", passages(), max_answers=3)
+    assert all(TEXT[a.start:a.end] == a.text for a in answers)
+
+
+def test_the_score_never_overflows():
+    # a long question once pushed the exponent past what math.exp takes (OverflowError)
+    from qa.readers.offline import _logistic
+
+    assert _logistic(-1e6) == 0.0 and _logistic(1e6) == 1.0 and _logistic(0.0) == 0.5
