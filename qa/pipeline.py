@@ -51,6 +51,14 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
             f"no readable articles in {names} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); "
             "nothing was changed"
         )
+    return index_documents(config, documents, embedder=embedder, add=add, rebuild=rebuild, log=log,
+                           show_progress=show_progress, wait=wait)
+
+
+def index_documents(config: Config, documents: list[Document], *, embedder: Embedder | None = None,
+                    add: bool = False, rebuild: bool = False, log: Log = _quiet,
+                    show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
+    """Bring the index in `config.index_dir` up to date with these documents (see index_paths)."""
     embedder = embedder or SentenceTransformerEmbedder(config.embedder)
     indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
     return indexer.update(Path(config.index_dir), documents, remove_missing=not add, rebuild=rebuild,

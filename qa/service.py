@@ -3,14 +3,17 @@ keeps loaded readers, and adds articles without losing what is indexed."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from index.documents import Document
+from index.errors import EmptyCollectionError, UserError
 from index.indexer import UpdateReport
+from index.loaders import SUPPORTED_SUFFIXES, load_documents
 
 from .config import Config
-from .pipeline import QAPipeline, index_paths
+from .pipeline import QAPipeline, index_documents
 from .readers.base import Reader
 from .readers.factory import make_reader
 from .results import Passage, Result
@@ -34,8 +37,20 @@ class QAService:
         self.pipeline = QAPipeline.open(config, log=log)
         self._readers: dict[str, Reader] = {config.reader: self.pipeline.reader}
 
+    def readers_offered(self) -> list[str]:
+        """The readers a user may pick: auto, offline, and the QA model the operator configured.
+        Nothing else is loaded on a user's say-so (no arbitrary folder or hub id)."""
+        offered = ["auto", "offline"]
+        for name in (self.config.qa_model, self.config.reader):
+            if name and name not in offered:
+                offered.append(name)
+        return offered
+
     def reader(self, name: str | None) -> Reader:
         name = name or self.config.reader
+        if name not in self.readers_offered():
+            raise UserError(f"the reader '{name}' is not offered here; choose one of: "
+                            f"{', '.join(self.readers_offered())}")
         with self._lock:
             if name not in self._readers:
                 self._readers[name] = make_reader(name, self.config.qa_model, self.pipeline.embedder, self.log)
@@ -49,12 +64,29 @@ class QAService:
     def search(self, query: str, top_k: int | None = None, retrieval: str | None = None) -> list[Passage]:
         return self.pipeline.with_settings(retrieval=retrieval).search(query, top_k)
 
-    def add_articles(self, paths: list[str | Path], log: Callable[[str], None] | None = None) -> UpdateReport:
+    def add_articles(self, paths: list[str | Path], log: Callable[[str], None] | None = None,
+                     replace_existing: bool = False) -> UpdateReport:
         """Index these files next to the indexed ones (nothing is removed) and start using them.
+        A file whose id (its name without the suffix) is already indexed is added under a new
+        id, unless replace_existing. Messages name files, never the folders they came from.
         Raises EmptyCollectionError, leaving the index as it was, when none is readable."""
+        say = log or self.log
+        folders = sorted({str(Path(p).parent) + "/" for p in paths}, key=len, reverse=True)
+
+        def warn(message: str) -> None:
+            for folder in folders:
+                message = message.replace(folder, "")
+            say(message)
+
+        documents = load_documents(paths, warn=warn)
+        if not documents:
+            raise EmptyCollectionError("none of these files holds readable articles "
+                                       f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); nothing was changed")
         with self._lock:
-            collection, report = index_paths(self.config, paths, embedder=self.pipeline.embedder, add=True,
-                                             log=log or self.log)
+            if not replace_existing:
+                documents = _without_clashes(documents, set(self.pipeline.collection.documents), warn)
+            collection, report = index_documents(self.config, documents, embedder=self.pipeline.embedder,
+                                                 add=True, log=warn)
             self.pipeline = self.pipeline.with_settings(collection=collection)
             return report
 
@@ -67,3 +99,20 @@ class QAService:
 
     def document_text(self, doc_id: str) -> str:
         return self.pipeline.document(doc_id).text
+
+
+def _without_clashes(documents: list[Document], taken: set[str], say: Callable[[str], None]) -> list[Document]:
+    """The documents, each whose id is taken renamed to the first free `id-2`, `id-3` ..."""
+    kept = []
+    for document in documents:
+        if document.id in taken:
+            number = 2
+            while f"{document.id}-{number}" in taken:
+                number += 1
+            new_id = f"{document.id}-{number}"
+            say(f"{Path(document.source).name}: an article '{document.id}' is already indexed, "
+                f"so this one was added as '{new_id}' (nothing was replaced)")
+            document = replace(document, id=new_id)
+        taken.add(document.id)
+        kept.append(document)
+    return kept

@@ -3,11 +3,12 @@ no retrieval or reading logic lives here."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from index.errors import UserError
 from index.loaders import SUPPORTED_SUFFIXES
-from qa.config import REPO_ROOT, RETRIEVAL_MODES, Config
+from qa.config import MAX_TOP_K, REPO_ROOT, RETRIEVAL_MODES, Config
 from qa.render import passage_json, result_json
 from qa.service import QAService
 
@@ -15,6 +16,8 @@ from . import html as render
 
 AUTH_ENV = "QA_AUTH"  # "user:password"
 DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
+# The question sets the Evaluation tab offers by name; a user never types a server path.
+SHIPPED_QUESTION_SETS = {"bundled articles (eval/questions.jsonl)": DEFAULT_QUESTIONS}
 EXAMPLE_COUNT = 6
 # Opening "Show the whole article" scrolls the article to the cited passage.
 SCROLL_TO_PASSAGE = """() => {
@@ -61,13 +64,14 @@ def build_app(service: QAService):
     def article_rows():
         return [[a.doc_id, a.title, a.chunks, a.characters] for a in service.articles()]
 
-    def add_files(files, progress=gr.Progress()):
+    def add_files(files, replace_existing, progress=gr.Progress()):
         if not files:
             return "Choose one or more files first.", article_rows()
         messages: list[str] = []
         progress(0.1, desc="reading and indexing")
         try:
-            report = service.add_articles([Path(f) for f in files], log=messages.append)
+            report = service.add_articles([Path(f) for f in files], log=messages.append,
+                                          replace_existing=bool(replace_existing))
         except UserError as exc:
             messages.append(str(exc))
             return _notes("Nothing was added.", messages), article_rows()
@@ -76,29 +80,37 @@ def build_app(service: QAService):
                    f"{report.embedded_chunks} chunks embedded. The index holds {report.documents} articles.")
         return _notes(summary, messages), article_rows()
 
-    def show_evaluation(questions_path):
+    def show_evaluation(shipped_set, uploaded):
         from eval.questions import load_questions
         from eval.report import html_tables, write_report
         from eval.runner import evaluate as run_evaluation
         import tempfile
 
+        if uploaded:
+            path, name = Path(uploaded), Path(uploaded).name
+        elif shipped_set in SHIPPED_QUESTION_SETS:
+            path, name = SHIPPED_QUESTION_SETS[shipped_set], shipped_set
+        else:
+            return "<p>Choose a shipped question set or upload a question file (.jsonl).</p>", []
         try:
-            questions = load_questions(Path(questions_path))
+            questions = load_questions(path)
         except UserError as exc:
-            return f"<p>{render._e(str(exc))}</p>", []
+            return f"<p>{render._e(str(exc).replace(str(path.parent) + '/', ''))}</p>", []
         run = run_evaluation(service.pipeline, questions)
         folder = Path(tempfile.mkdtemp(prefix="qa-report-"))
-        written = write_report(run, folder, title=f"Evaluation of {questions_path}")
+        written = write_report(run, folder, title=f"Evaluation of {name}")
         return html_tables(run), [str(p) for p in written if p.suffix == ".png"]
 
     def ask_json(question: str, top_k: int = 5, retrieval: str = "hybrid", reader: str = "auto") -> dict:
         """The same JSON object as `python -m qa ask --json`."""
-        return result_json(service.ask(question, top_k=int(top_k), retrieval=retrieval, reader=reader))
+        with _user_errors_shown(gr):
+            return result_json(service.ask(question, top_k=_whole(top_k), retrieval=retrieval, reader=reader))
 
     def search_json(query: str, top_k: int = 5, retrieval: str = "hybrid") -> dict:
         """The same JSON object as `python -m qa search --json`."""
-        passages = service.search(query, top_k=int(top_k), retrieval=retrieval)
-        return {"query": query, "passages": [passage_json(p) for p in passages]}
+        with _user_errors_shown(gr):
+            passages = service.search(query, top_k=_whole(top_k), retrieval=retrieval)
+            return {"query": query, "passages": [passage_json(p) for p in passages]}
 
     with gr.Blocks(title="Newsroom QA") as app:
         gr.Markdown("# Newsroom QA\nAsk a question about the indexed news articles.")
@@ -106,9 +118,8 @@ def build_app(service: QAService):
             with gr.Row():
                 top_k = gr.Slider(1, 20, value=service.config.top_k, step=1, label="Passages to read")
                 retrieval = gr.Radio(list(RETRIEVAL_MODES), value=service.config.retrieval, label="Retrieval")
-                reader = gr.Dropdown(["auto", "offline"] + ([service.config.qa_model] if service.config.qa_model else []),
-                                     value=service.config.reader, allow_custom_value=True,
-                                     label="Reader (auto, offline, or a QA model folder)")
+                reader = gr.Dropdown(service.readers_offered(), value=service.config.reader,
+                                     allow_custom_value=False, label="Reader")
         with gr.Tabs():
             with gr.Tab("Ask"):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
@@ -127,20 +138,40 @@ def build_app(service: QAService):
             with gr.Tab("Articles"):
                 upload = gr.File(file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES),
                                  label="Add articles (.txt .md .html .htm .pdf .jsonl)", elem_id="upload")
+                replace_existing = gr.Checkbox(False, label="Replace indexed articles that have the same name",
+                                               elem_id="replace-existing")
                 add_button = gr.Button("Add to the index", elem_id="add")
                 added = gr.Markdown(elem_id="added")
                 table = gr.Dataframe(article_rows(), headers=["id", "title", "chunks", "characters"],
                                      interactive=False, elem_id="articles")
-                add_button.click(add_files, upload, [added, table], api_visibility="private")
+                add_button.click(add_files, [upload, replace_existing], [added, table], api_visibility="private")
             with gr.Tab("Evaluation"):
-                questions_path = gr.Textbox(str(DEFAULT_QUESTIONS), label="Question set (JSON Lines)")
+                shipped_set = gr.Dropdown(list(SHIPPED_QUESTION_SETS), value=next(iter(SHIPPED_QUESTION_SETS)),
+                                          label="Shipped question set", elem_id="question-set")
+                uploaded_set = gr.File(file_types=[".jsonl"], label="…or upload a question file (JSON Lines)",
+                                       elem_id="question-upload")
                 run_button = gr.Button("Run the evaluation")
                 plots = gr.Gallery(label="Plots", columns=2, height="auto")
                 report = gr.HTML()
-                run_button.click(show_evaluation, questions_path, [report, plots], api_visibility="private")
+                run_button.click(show_evaluation, [shipped_set, uploaded_set], [report, plots], api_visibility="private")
         gr.api(ask_json, api_name="ask")
         gr.api(search_json, api_name="search")
     return app
+
+
+@contextmanager
+def _user_errors_shown(gr):
+    """A user's mistake through the API comes back as its one-line message, not a bare error."""
+    try:
+        yield
+    except UserError as exc:
+        raise gr.Error(str(exc)) from None
+
+
+def _whole(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise UserError(f"top-k must be a whole number from 1 to {MAX_TOP_K}, got {value!r}")
+    return int(value)
 
 
 def _notes(summary: str, messages: list[str]) -> str:

@@ -145,6 +145,7 @@ def test_upload_an_article_then_ask_about_it(page, tmp_path):
                            timeout=60_000)
     added = page.inner_text("#added")
     assert "1 added" in added and "broken.pdf" in added  # the unreadable file is named
+    assert "/tmp" not in added and str(tmp_path) not in added  # by its name, not a server path
     page.wait_for_function("document.querySelector('#articles').innerText.includes('ferry')")
     assert "Young player wins city chess open" in page.inner_text("#articles")  # nothing indexed was lost
     page.get_by_role("tab", name="Ask").click()

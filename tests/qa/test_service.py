@@ -1,0 +1,64 @@
+"""The long-lived service behind the web app: uploads never replace an indexed article
+unless asked to, messages name files rather than server paths, and only the readers the
+operator configured can be picked."""
+import pytest
+
+from index.errors import UserError
+from qa.config import Config
+from qa.pipeline import index_paths
+from qa.service import QAService
+
+
+@pytest.fixture()
+def service(corpus, tmp_path, embedder):
+    config = Config(index_dir=tmp_path / "idx", reader="offline")
+    index_paths(config, [corpus], embedder=embedder)
+    return QAService(config)
+
+
+def _upload(tmp_path, name, text):
+    folder = tmp_path / "gradio" / "f00d"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_upload_named_like_an_indexed_article_gets_a_new_id(service, tmp_path):
+    original = service.document_text("chess")
+    said = []
+    upload = _upload(tmp_path, "chess.txt", "Rewritten\nSomebody else won the chess open.")
+    report = service.add_articles([upload], log=said.append)
+    assert service.document_text("chess") == original
+    assert report.added == ["chess-2"] and "Somebody else" in service.document_text("chess-2")
+    assert any("already indexed" in line and "chess-2" in line for line in said)
+
+
+def test_replacing_an_article_takes_an_explicit_choice(service, tmp_path):
+    upload = _upload(tmp_path, "chess.txt", "Rewritten\nSomebody else won the chess open.")
+    report = service.add_articles([upload], replace_existing=True)
+    assert report.changed == ["chess"] and "Somebody else" in service.document_text("chess")
+
+
+def test_messages_name_the_file_not_the_server_folder(service, tmp_path):
+    said = []
+    good = _upload(tmp_path, "ferry.txt", "Ferry\nThe ferry resumed sailing on Tuesday.")
+    bad = _upload(tmp_path, "broken.pdf", "not a pdf")
+    service.add_articles([good, bad], log=said.append)
+    assert any("broken.pdf" in line for line in said)
+    assert not any(str(tmp_path) in line or "/gradio/" in line for line in said)
+
+
+def test_only_configured_readers_are_offered(service, tmp_path):
+    assert "offline" in service.readers_offered()
+    for name in (str(tmp_path), "some-org/some-model", "../models"):
+        with pytest.raises(UserError, match="not offered"):
+            service.ask("Who won the chess open?", reader=name)
+
+
+@pytest.mark.parametrize("top_k", [-1, 0, 51, 1000])
+def test_top_k_outside_1_to_50_is_refused(service, top_k):
+    with pytest.raises(UserError, match="from 1 to 50"):
+        service.ask("Who won the chess open?", top_k=top_k)
+    with pytest.raises(UserError, match="from 1 to 50"):
+        service.search("chess", top_k=top_k)
