@@ -64,3 +64,24 @@ def test_every_word_is_in_some_chunk_and_offsets_hold(text, max_tokens, overlap)
         assert text[c.start:c.end] == c.text
         covered.update(range(c.start, c.end))
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400), st.integers(2, 12), st.integers(0, 1))
+def test_arbitrary_unicode_is_chunked_without_losing_or_inventing_text(text, max_tokens, overlap):
+    chunks = chunk(text, max_tokens=max_tokens, overlap=overlap)
+    covered = set()
+    for c in chunks:
+        assert 0 <= c.start < c.end <= len(text)
+        assert text[c.start:c.end] == c.text
+        covered.update(range(c.start, c.end))
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+    assert [c.start for c in chunks] == sorted(c.start for c in chunks)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=300))
+def test_arbitrary_unicode_with_the_real_tokenizer(embedder, text):
+    chunker = SentenceChunker(embedder.count_tokens, ChunkerSettings(16, 4))
+    for c in chunker.chunk(Document("d", "t", text, "mem")):
+        assert text[c.start:c.end] == c.text

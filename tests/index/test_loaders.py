@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from index.errors import InputPathError
 from index.loaders import find_files, load_documents
@@ -146,3 +147,29 @@ def test_a_link_out_of_the_folder_is_skipped_with_a_warning(tmp_path):
     documents = load_documents([folder], warn=warnings.append)
     assert sorted(d.id for d in documents) == ["inner", "real"]
     assert len(warnings) == 1 and "link.txt" in warnings[0] and "outside" in warnings[0]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=400), suffix=st.sampled_from([".txt", ".md"]))
+def test_arbitrary_unicode_files_load_exactly_or_are_reported(tmp_path_factory, text, suffix):
+    folder = tmp_path_factory.mktemp("unicode")
+    (folder / f"article{suffix}").write_text(text, encoding="utf-8", newline="")
+    warnings = []
+    documents = load_documents([folder], warn=warnings.append)
+    if documents:
+        [document] = documents
+        assert document.text == text.removeprefix("\ufeff")  # a leading BOM marks the encoding
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and "article" in warnings[0]  # never dropped silently
+        assert not text.strip() or "\x00" in text
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(min_size=1, max_size=200).filter(str.strip), min_size=1, max_size=4))
+def test_arbitrary_unicode_in_jsonl_loads_exactly(tmp_path_factory, texts):
+    folder = tmp_path_factory.mktemp("jsonl")
+    lines = [json.dumps({"id": f"a{i}", "text": t}) for i, t in enumerate(texts)]
+    (folder / "articles.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    documents = load_documents([folder], warn=lambda _: None)
+    assert [d.text for d in documents] == texts
