@@ -166,3 +166,17 @@ def test_auto_uses_a_local_qa_model_and_says_so(tiny_model):
     assert make_reader("auto", str(tiny_model), None, said.append).name == "transformer"
     assert make_reader("auto", "no-such-org/no-such-model", None, said.append).name == "offline"
     assert said[0].startswith("reader: transformer") and "not available locally" in said[1]
+
+
+def test_a_hub_id_not_in_the_cache_fails_at_once_without_the_network(monkeypatch, tmp_path):
+    import time
+
+    from index.errors import ConfigError
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("QA_ALLOW_DOWNLOADS", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match="cannot load QA model 'some-org/no-such-qa-model'"):
+        TransformerReader("some-org/no-such-qa-model").warm_up()
+    assert time.monotonic() - started < 10
