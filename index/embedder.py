@@ -9,6 +9,7 @@ import numpy as np
 from .errors import ConfigError
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+COUNT_BATCH_TEXTS = 4096
 _BUNDLED_ALIASES = {DEFAULT_EMBEDDER, "sentence-transformers/all-MiniLM-L6-v2"}
 
 
@@ -94,7 +95,9 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        """Counted in slices, so that a huge file's token ids are never all held at once."""
+        counts: list[int] = []
+        for lo in range(0, len(texts), COUNT_BATCH_TEXTS):
+            encoded = self.model.tokenizer(list(texts[lo:lo + COUNT_BATCH_TEXTS]), add_special_tokens=False)
+            counts.extend(len(ids) for ids in encoded["input_ids"])
+        return counts

@@ -17,6 +17,7 @@ from .manifest import DocumentEntry, Manifest, content_hash
 from .storage import current_generation, writer_lock
 
 PROGRESS_BAR_MIN_CHUNKS = 64
+EMBED_BATCH_CHUNKS = 512
 
 
 @dataclass
@@ -129,17 +130,27 @@ class Indexer:
         return collection, report
 
     def _fill_vectors(self, chunks: list[Chunk], rows: list[np.ndarray | None]) -> np.ndarray:
+        """One matrix of every chunk's vector: reused rows copied, missing ones embedded in
+        batches of EMBED_BATCH_CHUNKS written straight into it, so memory stays at the
+        matrix plus one batch however large the collection, with one progress bar."""
         missing = [i for i, row in enumerate(rows) if row is None]
         if not missing:
             return np.stack(rows).astype(np.float32)
-        fresh = self.embedder.encode(
-            [chunks[i].text for i in missing],
-            show_progress_bar=self.show_progress and len(missing) >= PROGRESS_BAR_MIN_CHUNKS,
-        )
-        dimension = fresh.shape[1]
+        dimension = self.embedder.dimension
         vectors = np.zeros((len(rows), dimension), dtype=np.float32)
         for i, row in enumerate(rows):
             if row is not None:
                 vectors[i] = row
-        vectors[missing] = fresh
+        progress = None
+        if self.show_progress and len(missing) >= PROGRESS_BAR_MIN_CHUNKS:
+            from tqdm import tqdm
+
+            progress = tqdm(total=len(missing), unit="chunk", desc="embedding")
+        for lo in range(0, len(missing), EMBED_BATCH_CHUNKS):
+            batch = missing[lo:lo + EMBED_BATCH_CHUNKS]
+            vectors[batch] = self.embedder.encode([chunks[i].text for i in batch])
+            if progress is not None:
+                progress.update(len(batch))
+        if progress is not None:
+            progress.close()
         return vectors

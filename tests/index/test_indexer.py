@@ -109,3 +109,39 @@ def test_faiss_factory_strings_are_used(corpus, tmp_path, embedder):
     collection, _ = Indexer(embedder, faiss_factory="HNSW16").update(tmp_path / "idx", docs_in(corpus))
     assert "HNSW" in type(collection.dense.index).__name__
     assert Collection.load(tmp_path / "idx").manifest.faiss_factory == "HNSW16"
+
+
+class RecordingEmbedder:
+    """Counts words as tokens and returns a distinct vector per text; records each call's size."""
+
+    name = "recording"
+    dimension = 8
+
+    def __init__(self):
+        self.calls = []
+
+    def count_tokens(self, texts):
+        return [len(t.split()) for t in texts]
+
+    def encode(self, texts, show_progress_bar=False):
+        import numpy as np
+
+        self.calls.append(len(texts))
+        rows = np.array([[hash(t) % 97 + 1] + [1.0] * 7 for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_a_large_document_is_embedded_in_bounded_batches(tmp_path):
+    from index.documents import Document
+    from index.indexer import EMBED_BATCH_CHUNKS
+    from index.chunker import ChunkerSettings
+
+    text = " ".join(f"Sentence number {i} tells of harbour {i % 7}." for i in range(3000))
+    embedder = RecordingEmbedder()
+    collection, report = Indexer(embedder, ChunkerSettings(12, 0)).update(
+        tmp_path / "idx", [Document("big", "Big", text, "mem")])
+    assert report.total_chunks > 2 * EMBED_BATCH_CHUNKS
+    assert len(embedder.calls) >= 3 and max(embedder.calls) <= EMBED_BATCH_CHUNKS
+    assert sum(embedder.calls) == report.total_chunks
+    expected = embedder.encode([c.text for c in collection.chunks])
+    assert (collection.vectors == expected).all()
