@@ -20,6 +20,9 @@ from index.errors import ConfigError
 READER_META = "reader.json"
 WEIGHTS = "model.safetensors"
 WORD_EMBEDDINGS = "word_embeddings"
+# Files coming back from a lent GPU machine may be at most 16 MiB, and small files keep
+# every version in git cheap: weights are written in shards under this size.
+MAX_SHARD_BYTES = 15 * 1024 * 1024
 
 
 def word_embedding_key(model) -> str:
@@ -39,7 +42,8 @@ def tensor_checksum(tensor) -> str:
 
 
 def save_reader_folder(model, tokenizer, folder: Path, base: str, meta: dict[str, Any]) -> None:
-    """Write config, tokenizer, fp16 weights without the word embeddings, and reader.json."""
+    """Write config, tokenizer, fp16 weights without the word embeddings (in shards of at
+    most MAX_SHARD_BYTES), and reader.json, which lists the shards."""
     import torch
     from safetensors.torch import save_file
 
@@ -49,11 +53,23 @@ def save_reader_folder(model, tokenizer, folder: Path, base: str, meta: dict[str
     tokenizer.save_pretrained(folder)
     key = word_embedding_key(model)
     state = {k: v.detach().to(torch.float16).contiguous().cpu() for k, v in model.state_dict().items() if k != key}
-    tmp = folder / (WEIGHTS + ".tmp")
-    save_file(state, str(tmp), metadata={"format": "pt"})
-    tmp.replace(folder / WEIGHTS)
+    shards: list[dict] = [{}]
+    for name, tensor in state.items():
+        size = tensor.numel() * tensor.element_size()
+        if shards[-1] and sum(t.numel() * t.element_size() for t in shards[-1].values()) + size > MAX_SHARD_BYTES:
+            shards.append({})
+        shards[-1][name] = tensor
+    names = [f"model-{i + 1:02d}-of-{len(shards):02d}.safetensors" for i in range(len(shards))]
+    for old in folder.glob("model*.safetensors"):
+        if old.name not in names:
+            old.unlink()
+    for name, shard in zip(names, shards):
+        tmp = folder / (name + ".tmp")
+        save_file(shard, str(tmp), metadata={"format": "pt"})
+        tmp.replace(folder / name)
     embeddings = model.get_input_embeddings().weight
-    record = {WORD_EMBEDDINGS: {"base": base, "key": key, "checksum": tensor_checksum(embeddings)}, **meta}
+    record = {WORD_EMBEDDINGS: {"base": base, "key": key, "checksum": tensor_checksum(embeddings)},
+              "weights": names, **{k: v for k, v in meta.items() if k != "weights"}}
     (folder / READER_META).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
@@ -83,15 +99,15 @@ def load_qa_model(name: str):
 def _load_without_word_embeddings(folder: Path, meta: dict[str, Any]):
     import torch
     from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoModel, AutoModelForQuestionAnswering
+    from transformers import AutoConfig, AutoModelForQuestionAnswering
 
     source = meta[WORD_EMBEDDINGS]
     config = AutoConfig.from_pretrained(folder, local_files_only=True)
     model = AutoModelForQuestionAnswering.from_config(config)
-    state = {k: v.to(torch.float32) for k, v in load_file(str(folder / WEIGHTS)).items()}
-    base_path = resolve_model_path(source["base"])
-    base = AutoModel.from_pretrained(base_path, local_files_only=Path(base_path).exists())
-    embeddings = base.get_input_embeddings().weight.detach().to(torch.float32)
+    state = {}
+    for name in meta.get("weights", [WEIGHTS]):
+        state.update({k: v.to(torch.float32) for k, v in load_file(str(folder / name)).items()})
+    embeddings = base_word_embeddings(source["base"])
     if tensor_checksum(embeddings) != source["checksum"]:
         raise ConfigError(f"the reader in {folder} was trained on other word embeddings than "
                           f"the installed '{source['base']}': reinstall the base model it names")
@@ -103,6 +119,24 @@ def _load_without_word_embeddings(folder: Path, meta: dict[str, Any]):
         raise ConfigError(f"the reader in {folder} does not match its config "
                           f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
     return model
+
+
+def base_word_embeddings(base: str):
+    """The base model's word-embedding matrix as float32: read alone from its safetensors
+    file when it has one (fast, nothing else loaded), else from the loaded model."""
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoModel
+
+    path = Path(resolve_model_path(base))
+    weights = path / WEIGHTS
+    if weights.is_file():
+        with safe_open(str(weights), framework="pt") as handle:
+            keys = [k for k in handle.keys() if k.endswith("word_embeddings.weight")]
+            if len(keys) == 1:
+                return handle.get_tensor(keys[0]).to(torch.float32)
+    model = AutoModel.from_pretrained(str(path) if path.exists() else base, local_files_only=path.exists())
+    return model.get_input_embeddings().weight.detach().to(torch.float32)
 
 
 def export_full_folder(folder: Path, out: Path) -> None:

@@ -109,14 +109,19 @@ def test_a_run_resumes_from_its_checkpoint(squad_folder, tiny_base, tmp_path, ca
     assert resumed["history"][0] == first["history"][0]
 
 
-def test_the_saved_folder_leaves_out_the_word_embeddings_and_restores_them(squad_folder, tiny_base, tmp_path):
+def test_the_saved_folder_leaves_out_the_word_embeddings_and_restores_them(squad_folder, tiny_base, tmp_path,
+                                                                         monkeypatch):
     import torch
     from safetensors.torch import load_file
     from transformers import AutoModel
 
+    monkeypatch.setattr("qa.readers.model_folder.MAX_SHARD_BYTES", 20_000)
     train(_settings(squad_folder, tiny_base, tmp_path, total=80))
-    saved = load_file(str(tmp_path / "reader" / "model.safetensors"))
-    assert not any("word_embeddings" in key for key in saved)
+    meta = json.loads((tmp_path / "reader" / READER_META).read_text())
+    shards = [tmp_path / "reader" / name for name in meta["weights"]]
+    assert len(shards) > 1 and sorted(shards) == sorted((tmp_path / "reader").glob("model*.safetensors"))
+    for shard in shards:
+        assert not any("word_embeddings" in key for key in load_file(str(shard)))
     model, _ = load_qa_model(str(tmp_path / "reader"))
     base = AutoModel.from_pretrained(str(tiny_base))
     assert torch.equal(model.get_input_embeddings().weight, base.get_input_embeddings().weight)
