@@ -179,6 +179,42 @@ def _notes(summary: str, messages: list[str]) -> str:
     return "\n".join(lines)
 
 
+# Gradio's page sets its config in an inline script and styles inline, so those stay
+# allowed; everything else is this server only: no outside scripts, fonts or connections,
+# no framing by other sites (clickjacking), no plugins.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+
+class SecurityHeaders:
+    """ASGI middleware that adds SECURITY_HEADERS to every HTTP response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in names]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def auth_from_env() -> tuple[str, str] | None:
     value = os.environ.get(AUTH_ENV)
     if not value:
@@ -196,6 +232,9 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
     service.pipeline.warm_up()
     app = build_app(service)
     app.queue()
+    from starlette.middleware import Middleware
+
     app.launch(server_name=host, server_port=port, auth=auth_from_env(), max_file_size=max_upload,
-               prevent_thread_lock=not block, quiet=not block, css=render.STYLE, footer_links=["api"])
+               prevent_thread_lock=not block, quiet=not block, css=render.STYLE, footer_links=["api"],
+               app_kwargs={"middleware": [Middleware(SecurityHeaders)]})
     return app

@@ -164,3 +164,14 @@ def test_gradio_client_gets_the_same_json_as_the_cli(app_url, embedder):
     local = result_json(QAPipeline.open(config, embedder=embedder).ask(question))
     assert set(remote) == {"question", "answers", "passages", "timings_ms"}
     assert remote["answers"] == local["answers"] and remote["passages"] == local["passages"]
+
+
+def test_every_response_carries_the_security_headers(app_url):
+    import httpx
+
+    url, _ = app_url
+    for path in ("", "config", "gradio_api/info"):
+        response = httpx.get(url + path, timeout=30)
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], path
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
