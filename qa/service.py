@@ -33,7 +33,10 @@ class QAService:
     def __init__(self, config: Config, log: Callable[[str], None] = lambda _: None):
         self.config = config
         self.log = log
-        self._lock = threading.Lock()
+        # Two locks, so that a long indexing run never holds up a question: questions only
+        # ever take the (brief) reader lock, and read whichever pipeline is current.
+        self._readers_lock = threading.Lock()
+        self._indexing_lock = threading.Lock()
         self.pipeline = QAPipeline.open(config, log=log)
         self._readers: dict[str, Reader] = {config.reader: self.pipeline.reader}
 
@@ -51,7 +54,7 @@ class QAService:
         if name not in self.readers_offered():
             raise UserError(f"the reader '{name}' is not offered here; choose one of: "
                             f"{', '.join(self.readers_offered())}")
-        with self._lock:
+        with self._readers_lock:
             if name not in self._readers:
                 self._readers[name] = make_reader(name, self.config.qa_model, self.pipeline.embedder, self.log)
             return self._readers[name]
@@ -82,7 +85,7 @@ class QAService:
         if not documents:
             raise EmptyCollectionError("none of these files holds readable articles "
                                        f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); nothing was changed")
-        with self._lock:
+        with self._indexing_lock:
             if not replace_existing:
                 documents = _without_clashes(documents, set(self.pipeline.collection.documents), warn)
             collection, report = index_documents(self.config, documents, embedder=self.pipeline.embedder,

@@ -144,7 +144,8 @@ def build_app(service: QAService):
                 added = gr.Markdown(elem_id="added")
                 table = gr.Dataframe(article_rows(), headers=["id", "title", "chunks", "characters"],
                                      interactive=False, elem_id="articles")
-                add_button.click(add_files, [upload, replace_existing], [added, table], api_visibility="private")
+                add_button.click(add_files, [upload, replace_existing], [added, table], api_visibility="private",
+                                 concurrency_limit=1)
             with gr.Tab("Evaluation"):
                 shipped_set = gr.Dropdown(list(SHIPPED_QUESTION_SETS), value=next(iter(SHIPPED_QUESTION_SETS)),
                                           label="Shipped question set", elem_id="question-set")
@@ -231,7 +232,9 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
     service = QAService(config, log=log)
     service.pipeline.warm_up()
     app = build_app(service)
-    app.queue()
+    # Questions run side by side up to the machine's cores; uploads are indexed one at a time
+    # (a second waits in the queue) while questions go on against the current index.
+    app.queue(default_concurrency_limit=max(2, os.cpu_count() or 2))
     from starlette.middleware import Middleware
 
     app.launch(server_name=host, server_port=port, auth=auth_from_env(), max_file_size=max_upload,

@@ -62,3 +62,31 @@ def test_top_k_outside_1_to_50_is_refused(service, top_k):
         service.ask("Who won the chess open?", top_k=top_k)
     with pytest.raises(UserError, match="from 1 to 50"):
         service.search("chess", top_k=top_k)
+
+
+def test_a_question_is_answered_while_articles_are_being_indexed(service, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    service.ask("Who won the Lindholm Chess Open?")  # models loaded: what follows times the question only
+    embedder = service.pipeline.embedder
+    real_encode = embedder.encode
+    indexing = threading.Event()
+
+    def slow_encode(texts, **kwargs):
+        if any("ferry" in t.lower() for t in texts):
+            indexing.set()
+            time.sleep(4)
+        return real_encode(texts, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", slow_encode)
+    upload = _upload(tmp_path, "ferry.txt", "Ferry\nThe ferry resumed sailing on Tuesday. " * 3)
+    worker = threading.Thread(target=service.add_articles, args=([upload],))
+    worker.start()
+    assert indexing.wait(30)
+    started = time.monotonic()
+    result = service.ask("Who won the Lindholm Chess Open?")
+    assert time.monotonic() - started < 3.0 and worker.is_alive()
+    assert result.passages
+    worker.join(60)
+    assert "ferry" in {a.doc_id for a in service.articles()}
