@@ -180,11 +180,12 @@ def _notes(summary: str, messages: list[str]) -> str:
     return "\n".join(lines)
 
 
-# Gradio's page sets its config in an inline script and styles inline, so those stay
-# allowed; everything else is this server only: no outside scripts, fonts or connections,
-# no framing by other sites (clickjacking), no plugins.
+# Gradio's page sets its config in an inline script, compiles code at run time (it does not
+# render without 'unsafe-eval') and styles inline, so those stay allowed; everything else is
+# this server only: no outside scripts, fonts or connections, no framing by other sites
+# (clickjacking), no plugins.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
