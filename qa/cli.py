@@ -232,10 +232,12 @@ def _run_comparison(args: argparse.Namespace, pipeline, questions) -> int:
 
     from .readers.factory import make_reader
 
+    from .readers.factory import is_available_locally
+
     readers = {"offline": make_reader("offline", None, pipeline.embedder, _log)}
-    model = args.qa_model or (args.reader if args.reader not in (None, "auto", "offline") else None)
-    if model:
-        readers[model] = make_reader(model, None, pipeline.embedder, _log)
+    model = args.reader if args.reader not in (None, "auto", "offline") else pipeline.config.qa_model
+    if model and (model != pipeline.config.qa_model or is_available_locally(model)):
+        readers[Path(model).name or model] = make_reader(model, None, pipeline.embedder, _log)
     rows = []
     for reader_name, reader in readers.items():
         for mode in RETRIEVAL_MODES:
