@@ -64,14 +64,20 @@ def read_with_neighbours(reader: TransformerReader, questions: Sequence[SquadQue
     return readings
 
 
-def best_margin(readings: Sequence[Reading]) -> tuple[float, float]:
+def best_margin(readings: Sequence[Reading], no_answer_share: float | None = None) -> tuple[float, float]:
     """(threshold, exact match): answering only above the threshold; no answer is right
-    exactly for the unanswerable questions."""
+    exactly for the unanswerable questions. no_answer_share: weigh the questions as if
+    this share of them were unanswerable (None: as they come)."""
+    impossible = sum(r.impossible for r in readings)
+    weight = {True: 1.0, False: 1.0}
+    if no_answer_share is not None and 0 < impossible < len(readings):
+        weight = {True: no_answer_share * len(readings) / impossible,
+                  False: (1 - no_answer_share) * len(readings) / (len(readings) - impossible)}
     ordered = sorted(readings, key=lambda r: -r.margin)
-    correct = sum(r.impossible for r in readings)  # everything left unanswered
+    correct = sum(weight[True] for r in readings if r.impossible)  # everything left unanswered
     best = (ordered[0].margin + 1.0 if ordered else 0.0, correct)
     for i, r in enumerate(ordered):
-        correct += r.exact - float(r.impossible)
+        correct += weight[r.impossible] * (r.exact - float(r.impossible))
         next_margin = ordered[i + 1].margin if i + 1 < len(ordered) else r.margin - 1.0
         if correct > best[1] and next_margin < r.margin:
             best = ((r.margin + next_margin) / 2, correct)
@@ -92,19 +98,20 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[fl
 
 
 def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | None = None,
-              quantize: str | None = None) -> dict:
+              quantize: str | None = None, no_answer_share: float | None = None) -> dict:
     window = ReaderSettings(max_length=160, stride=64, quantize=quantize)
     reader = TransformerReader(str(reader_folder), window)
     questions = select_split(read_squad(Path(data) / DEV2_FILE), "calibration")
     if limit:
         questions = random.Random(0).sample(questions, min(limit, len(questions)))
     readings = read_with_neighbours(reader, questions, passages)
-    threshold, exact = best_margin(readings)
+    threshold, exact = best_margin(readings, no_answer_share)
     answered = [r for r in readings if r.margin > threshold]
     scale, bias = fit_logistic(np.array([r.margin for r in answered]), np.array([r.exact for r in answered]))
     settings = replace(window, null_margin=round(threshold, 4), score_scale=round(scale, 4),
                        score_bias=round(bias, 4), threshold=0.0)
     record = {"split": "calibration", "questions": len(readings), "passages_per_question": passages,
+              "no_answer_share": no_answer_share,
               "exact_match_at_threshold": round(exact, 4), "answered": len(answered)}
     meta_path = Path(reader_folder) / READER_META
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -121,8 +128,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--passages", type=int, default=5, help="paragraphs read per question (default: 5)")
     parser.add_argument("--limit", type=int, help="only this many calibration questions")
     parser.add_argument("--quantize", choices=("int8",), help="calibrate, and run, the reader with int8 weights")
+    parser.add_argument("--no-answer-share", type=float,
+                        help="choose the margin as if this share of questions had no answer (SQuAD 2.0 "
+                             "dev has about half; default: the data's own share)")
     args = parser.parse_args(argv)
-    print(json.dumps(calibrate(args.reader, args.data, args.passages, args.limit, args.quantize), indent=2))
+    if args.no_answer_share is not None and not 0 < args.no_answer_share < 1:
+        parser.error("--no-answer-share must be between 0 and 1")
+    print(json.dumps(calibrate(args.reader, args.data, args.passages, args.limit, args.quantize,
+                               args.no_answer_share), indent=2))
     return 0
 
 

@@ -217,15 +217,18 @@ def _cut_question(tokenizer, question: str, max_tokens: int) -> str:
 
 
 def quantized_int8(model):
-    """The model with its linear layers' weights in int8, activations quantised on the fly:
-    about twice as fast on a CPU for a fraction of a point of F1."""
+    """The model with its linear layers' weights in int8 (one scale per output channel),
+    activations quantised on the fly: about twice as fast on a CPU. On SQuAD 1.1 dev it
+    costs about 1.6 points of span F1 (3 with one scale per tensor), so the shipped
+    reader keeps float32."""
     import warnings
 
     import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch points to torchao, which is not installed here
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
 @dataclass(frozen=True)

@@ -32,3 +32,14 @@ def test_the_logistic_fit_recovers_a_known_relation():
 def test_a_separable_sample_still_gives_finite_values():
     scale, bias = fit_logistic(np.array([-1.0, -0.5, 0.5, 1.0]), np.array([0.0, 0.0, 1.0, 1.0]))
     assert np.isfinite(scale) and np.isfinite(bias) and scale > 0
+
+
+def test_a_smaller_no_answer_share_lowers_the_margin():
+    # Half the questions unanswerable with high margins: as they come, answering nothing wins;
+    # where only a tenth are unanswerable, answering the confident right ones is worth it.
+    readings = [Reading(4.0, 1.0, 1.0, False), Reading(3.0, 0.0, 0.0, True), Reading(2.5, 0.0, 0.0, True),
+                Reading(2.0, 1.0, 1.0, False)]
+    as_they_come, _ = best_margin(readings)
+    assert as_they_come > 3.0
+    weighted, exact = best_margin(readings, no_answer_share=0.1)
+    assert weighted < 2.0 and exact == pytest.approx(0.9)

@@ -15,21 +15,20 @@ README_QUESTION = "How many academicians attended the 2023 China Biotechnology I
 
 @pytest.fixture(scope="module")
 def bundled_pipeline(tmp_path_factory, embedder):
-    config = Config(index_dir=tmp_path_factory.mktemp("bundled-index"))
+    config = Config(index_dir=tmp_path_factory.mktemp("bundled-index"), reader=str(SHIPPED_READER))
     index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
     pipeline = QAPipeline.open(config, embedder=embedder)
     pipeline.warm_up()
     return pipeline
 
 
-def test_the_shipped_reader_is_what_auto_picks(monkeypatch):
+def test_the_shipped_reader_loads_offline_with_its_recorded_settings(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    said = []
-    reader = make_reader("auto", Config().qa_model, None, said.append)
-    assert reader.name == "transformer" and str(SHIPPED_READER) in said[0]
-    reader.warm_up()
+    reader = make_reader(str(SHIPPED_READER), None, None, lambda _: None)
+    assert reader.name == "transformer"
     meta = json.loads((SHIPPED_READER / "reader.json").read_text())
     assert reader.settings.null_margin == meta["inference"]["null_margin"]
+    assert reader.settings.quantize == meta["inference"]["quantize"]
 
 
 def test_the_readme_question_gets_a_cited_answer_with_exact_offsets(bundled_pipeline):
