@@ -99,7 +99,11 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[fl
 
 def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | None = None,
               quantize: str | None = None, no_answer_share: float | None = None) -> dict:
-    window = ReaderSettings(max_length=160, stride=64, quantize=quantize)
+    meta_path = Path(reader_folder) / READER_META
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    trained = meta.get("training", {}).get("settings", {})  # read in windows like those it was trained on
+    window = ReaderSettings(max_length=trained.get("max_length", 160), stride=trained.get("stride", 64),
+                            quantize=quantize)
     reader = TransformerReader(str(reader_folder), window)
     questions = select_split(read_squad(Path(data) / DEV2_FILE), "calibration")
     if limit:
@@ -113,8 +117,6 @@ def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | N
     record = {"split": "calibration", "questions": len(readings), "passages_per_question": passages,
               "no_answer_share": no_answer_share,
               "exact_match_at_threshold": round(exact, 4), "answered": len(answered)}
-    meta_path = Path(reader_folder) / READER_META
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["inference"] = asdict(settings)
     meta["calibration"] = record
     meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

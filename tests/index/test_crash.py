@@ -1,7 +1,6 @@
 """A real indexing process killed with SIGKILL at several moments, inside the save too:
 afterwards the index opens as either the old or the new complete state, and the next run
 finishes and leaves no staging folder behind."""
-import os
 import signal
 import subprocess
 import sys
