@@ -13,7 +13,6 @@ a close synonym) count against every answer from it.
 """
 from __future__ import annotations
 
-import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from .answer_types import (
 )
 from .candidates import MEANS_PREPOSITIONS, Candidate, find_candidates, noun_chunks
 from .language import load_english
+from .transformer import calibrated
 
 _QUESTION_STOP = {
     "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "name",
@@ -178,7 +178,7 @@ class OfflineReader:
                     continue
                 features[:_SENTENCE_FEATURES] = sentence_features[index]
                 features[-2:] = ungrounded[source.passage.doc_id]
-                score = _logistic(float(features @ weights + self.weights.bias))
+                score = calibrated(float(features @ weights + self.weights.bias), 1.0)  # overflow-safe logistic
                 yield self._answer(candidate, source, score, asked.answer_type), features
 
     def _analyze(self, question: str) -> _Question:
@@ -865,8 +865,3 @@ def _drop_nested(answers: list[Answer]) -> list[Answer]:
             continue
         kept.append(answer)
     return kept
-
-
-def _logistic(z: float) -> float:
-    """1 / (1 + e^-z) without overflow for any z (a long question can push z far out)."""
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))

@@ -335,6 +335,6 @@ def test_a_question_whose_last_noun_is_name_is_read(reader):
 
 def test_the_score_never_overflows():
     # a long question once pushed the exponent past what math.exp takes (OverflowError)
-    from qa.readers.offline import _logistic
+    from qa.readers.offline import calibrated  # the logistic the offline reader scores with
 
-    assert _logistic(-1e6) == 0.0 and _logistic(1e6) == 1.0 and _logistic(0.0) == 0.5
+    assert calibrated(-1e6, 1.0) == 0.0 and calibrated(1e6, 1.0) == 1.0 and calibrated(0.0, 1.0) == 0.5
