@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Callable
 
 import numpy as np
@@ -58,12 +59,14 @@ class Indexer:
         self.chunker = SentenceChunker(embedder.count_tokens, settings)
 
     def update(self, root: Path, documents: list[Document], *, remove_missing: bool = True,
-               rebuild: bool = False, wait: bool = True,
+               remove: Iterable[str] = (), rebuild: bool = False, wait: bool = True,
                say: Callable[[str], None] = lambda _: None) -> tuple[Collection, UpdateReport]:
         """Index `documents` into `root`.
 
         remove_missing: drop indexed documents that are not in `documents` (a sync);
             False adds and replaces only.
+        remove: ids of indexed documents to drop (read under the lock, so a deletion never
+            undoes what another run added meanwhile).
         rebuild: ignore the existing index (needed to switch embedders).
         wait: when another run is writing to `root`, wait for it (saying so) rather than
             fail with IndexBusyError. The old index is read under the same lock as the new
@@ -71,14 +74,15 @@ class Indexer:
         Nothing on disk changes unless the whole new index is written.
         """
         with writer_lock(Path(root), wait=wait, say=say):
-            return self._update(Path(root), documents, remove_missing, rebuild)
+            return self._update(Path(root), documents, remove_missing, set(remove), rebuild)
 
-    def _update(self, root: Path, documents: list[Document], remove_missing: bool,
+    def _update(self, root: Path, documents: list[Document], remove_missing: bool, remove: set[str],
                 rebuild: bool) -> tuple[Collection, UpdateReport]:
         old = None if rebuild or current_generation(root) is None else Collection.load(root, self.embedder.name)
         wanted = {d.id: d for d in documents}
         if old is not None and not remove_missing:
             wanted = {**old.documents, **wanted}
+        wanted = {doc_id: doc for doc_id, doc in wanted.items() if doc_id not in remove}
         if not wanted:
             raise EmptyCollectionError("no documents to index: nothing readable was found")
 

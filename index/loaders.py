@@ -23,6 +23,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | {".pdf", ".jsonl"}
 
 MAX_TITLE_CHARS = 120
+SHORT_TITLE_CHARS = 48  # an untitled article's title: the first words of its first sentence
 _HTML_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "head")
 _HTML_BLOCKS = (
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
@@ -171,7 +172,7 @@ def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:
 
 
 def title_from_text(text: str, path: Path) -> str:
-    """A short first line is the title; otherwise the start of the first sentence."""
+    """A short first line is the title; otherwise the first words of the first sentence."""
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if first_line and len(first_line) <= MAX_TITLE_CHARS and first_line[-1] not in ".!?:;,":
         return first_line
@@ -179,10 +180,18 @@ def title_from_text(text: str, path: Path) -> str:
     if not sentences:
         return path.stem
     start, end = sentences[0]
-    sentence = text[start:end]
-    if len(sentence) <= 80:
+    return short_title(text[start:end])
+
+
+def short_title(sentence: str, limit: int = SHORT_TITLE_CHARS) -> str:
+    """A sentence of up to `limit` characters as it is; a longer one cut at the last word
+    boundary before it, with an ellipsis."""
+    sentence = " ".join(sentence.split())
+    if len(sentence) <= limit:
         return sentence
-    return sentence[:80].rsplit(" ", 1)[0] + "…"
+    head = sentence[:limit + 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head else sentence[:limit]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def _read_text(path: Path) -> str:

@@ -28,7 +28,9 @@ class Config:
     retrieval: hybrid, dense or lexical. top_k: passages retrieved per question.
     reader: auto, offline, or a QA model id / folder. qa_model: the model `auto` uses
     (default: the reader shipped in models/reader).
-    max_answers: answers returned per question."""
+    max_answers: answers returned per question.
+    secondary_answer_min_score: the web page shows answers after the first only when their
+    (calibrated) score reaches this; the others wait behind "more"."""
 
     index_dir: Path = DEFAULT_INDEX_DIR
     embedder: str = DEFAULT_EMBEDDER
@@ -40,12 +42,15 @@ class Config:
     reader: str = "auto"
     qa_model: str | None = str(SHIPPED_READER)
     max_answers: int = 3
+    secondary_answer_min_score: float = 0.5
 
     def __post_init__(self) -> None:
         if self.retrieval not in RETRIEVAL_MODES:
             raise ConfigError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, got '{self.retrieval}'")
         if not 1 <= self.top_k <= MAX_TOP_K:
             raise ConfigError(f"top-k must be from 1 to {MAX_TOP_K}, got {self.top_k}")
+        if not 0.0 <= self.secondary_answer_min_score <= 1.0:
+            raise ConfigError(f"the secondary answer score must be from 0 to 1, got {self.secondary_answer_min_score}")
         if self.max_answers < 1:
             raise ConfigError(f"max answers must be at least 1, got {self.max_answers}")
         self.chunker_settings  # validates chunk sizes
@@ -73,7 +78,8 @@ class Config:
                 continue
             raw = environ[key]
             try:
-                values[f.name] = int(raw) if f.type == "int" else Path(raw) if f.name == "index_dir" else raw
+                values[f.name] = (int(raw) if f.type == "int" else float(raw) if f.type == "float"
+                                 else Path(raw) if f.name == "index_dir" else raw)
             except ValueError as exc:
-                raise ConfigError(f"{key} must be a whole number, got '{raw}'") from exc
+                raise ConfigError(f"{key} must be a {'whole ' if f.type == 'int' else ''}number, got '{raw}'") from exc
         return cls(**values)

@@ -56,13 +56,14 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
 
 
 def index_documents(config: Config, documents: list[Document], *, embedder: Embedder | None = None,
-                    add: bool = False, rebuild: bool = False, log: Log = _quiet,
+                    add: bool = False, remove: list[str] = (), rebuild: bool = False, log: Log = _quiet,
                     show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
-    """Bring the index in `config.index_dir` up to date with these documents (see index_paths)."""
+    """Bring the index in `config.index_dir` up to date with these documents (see index_paths);
+    `remove`: ids of indexed documents to drop."""
     embedder = embedder or SentenceTransformerEmbedder(config.embedder)
     indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
-    return indexer.update(Path(config.index_dir), documents, remove_missing=not add, rebuild=rebuild,
-                          wait=wait, say=log)
+    return indexer.update(Path(config.index_dir), documents, remove_missing=not add, remove=remove,
+                          rebuild=rebuild, wait=wait, say=log)
 
 
 @dataclass

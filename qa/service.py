@@ -1,5 +1,6 @@
-"""A long-lived pipeline for an interactive front end: switches settings per request,
-keeps loaded readers, and adds articles without losing what is indexed."""
+"""A long-lived pipeline for an interactive front end: loads its models in the background,
+switches settings per request, keeps loaded readers, and adds or removes articles without
+losing what else is indexed."""
 from __future__ import annotations
 
 import threading
@@ -27,18 +28,80 @@ class ArticleInfo:
     characters: int
 
 
-class QAService:
-    """The same pipeline the CLI uses, held open. Readers are loaded once per name."""
+class StillLoadingError(UserError):
+    """The models or the index are not loaded yet."""
 
-    def __init__(self, config: Config, log: Callable[[str], None] = lambda _: None):
+
+class LoadFailedError(UserError):
+    """The pipeline could not be opened (a damaged index, a model that does not load)."""
+
+
+class UnknownArticleError(UserError):
+    """A deletion named an article that is not indexed."""
+
+
+class ReaderLoadError(UserError):
+    """An offered reader failed to load."""
+
+
+class QAService:
+    """The same pipeline the CLI uses, held open. Readers are loaded once per name.
+
+    QAService(config) opens the pipeline at once; with background=True it is opened in a
+    thread, so that a server can answer its first page while models load: until then every
+    call waits up to `wait_s` seconds and then raises StillLoadingError."""
+
+    def __init__(self, config: Config, log: Callable[[str], None] = lambda _: None, *,
+                 background: bool = False, embedder=None, wait_s: float = 120.0):
         self.config = config
         self.log = log
+        self.wait_s = wait_s
         # Two locks, so that a long indexing run never holds up a question: questions only
         # ever take the (brief) reader lock, and read whichever pipeline is current.
         self._readers_lock = threading.Lock()
         self._indexing_lock = threading.Lock()
-        self.pipeline = QAPipeline.open(config, log=log)
-        self._readers: dict[str, Reader] = {config.reader: self.pipeline.reader}
+        self._readers: dict[str, Reader] = {}
+        self._pipeline: QAPipeline | None = None
+        self._load_error: str | None = None
+        self._loaded = threading.Event()
+        if background:
+            threading.Thread(target=self._load, args=(embedder,), name="qa-load", daemon=True).start()
+        else:
+            self._load(embedder, catch=False)
+
+    def _load(self, embedder=None, catch: bool = True) -> None:
+        try:
+            pipeline = QAPipeline.open(self.config, log=self.log, embedder=embedder)
+            pipeline.warm_up()
+            self._readers[self.config.reader] = pipeline.reader
+            self._pipeline = pipeline
+        except Exception as exc:
+            if not catch:
+                raise
+            self._load_error = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+            self.log(f"error: {self._load_error}")
+        finally:
+            self._loaded.set()
+
+    @property
+    def status(self) -> str:
+        """"loading", "ready", or why loading failed."""
+        if not self._loaded.is_set():
+            return "loading"
+        return self._load_error or "ready"
+
+    @property
+    def pipeline(self) -> QAPipeline:
+        if not self._loaded.wait(self.wait_s):
+            raise StillLoadingError("the app is still loading its models and index; try again in a few seconds")
+        if self._pipeline is None:
+            raise LoadFailedError(f"the index or the models could not be opened ({self._load_error}); "
+                                  "the operator should check the server log and restart it")
+        return self._pipeline
+
+    @pipeline.setter
+    def pipeline(self, value: QAPipeline) -> None:
+        self._pipeline = value
 
     def readers_offered(self) -> list[str]:
         """The readers a user may pick: auto, offline, and the QA model the operator configured.
@@ -56,7 +119,13 @@ class QAService:
                             f"{', '.join(self.readers_offered())}")
         with self._readers_lock:
             if name not in self._readers:
-                self._readers[name] = make_reader(name, self.config.qa_model, self.pipeline.embedder, self.log)
+                try:
+                    self._readers[name] = make_reader(name, self.config.qa_model, self.pipeline.embedder, self.log)
+                except Exception as exc:
+                    why = str(exc).split(" (use --reader")[0] if isinstance(exc, UserError) else \
+                        f"{type(exc).__name__}: {exc}"
+                    raise ReaderLoadError(f"the reader '{name}' could not be loaded ({why}); "
+                                          "choose another reader in Settings") from exc
             return self._readers[name]
 
     def ask(self, question: str, top_k: int | None = None, retrieval: str | None = None,
@@ -68,7 +137,7 @@ class QAService:
         return self.pipeline.with_settings(retrieval=retrieval).search(query, top_k)
 
     def add_articles(self, paths: list[str | Path], log: Callable[[str], None] | None = None,
-                     replace_existing: bool = False) -> UpdateReport:
+                     replace_existing: bool = False, show_progress: bool = False) -> UpdateReport:
         """Index these files next to the indexed ones (nothing is removed) and start using them.
         A file whose id (its name without the suffix) is already indexed is added under a new
         id, unless replace_existing. Messages name files, never the folders they came from.
@@ -89,7 +158,24 @@ class QAService:
             if not replace_existing:
                 documents = _without_clashes(documents, set(self.pipeline.collection.documents), warn)
             collection, report = index_documents(self.config, documents, embedder=self.pipeline.embedder,
-                                                 add=True, log=warn)
+                                                 add=True, log=warn, show_progress=show_progress)
+            self.pipeline = self.pipeline.with_settings(collection=collection)
+            return report
+
+    def remove_articles(self, doc_ids: list[str], log: Callable[[str], None] | None = None) -> UpdateReport:
+        """Drop these articles from the index through the incremental indexer (nothing else is
+        re-embedded). Unknown ids and removing every article are refused, changing nothing."""
+        with self._indexing_lock:
+            indexed = set(self.pipeline.collection.documents)
+            unknown = sorted(set(doc_ids) - indexed)
+            if unknown:
+                raise UnknownArticleError(f"no indexed article has the id {', '.join(repr(u) for u in unknown)}")
+            if not doc_ids:
+                raise UnknownArticleError("choose an article to delete first")
+            if indexed <= set(doc_ids):
+                raise UserError("an index must keep at least one article; add another before deleting this one")
+            collection, report = index_documents(self.config, [], embedder=self.pipeline.embedder, add=True,
+                                                 remove=doc_ids, log=log or self.log)
             self.pipeline = self.pipeline.with_settings(collection=collection)
             return report
 

@@ -44,43 +44,87 @@ def example_questions(service: QAService, questions_file: Path = DEFAULT_QUESTIO
     return picks[::step][:EXAMPLE_COUNT]
 
 
+def _said(action: str, exc: Exception) -> str:
+    """A user's mistake as its own sentence; anything else as what failed and what to do."""
+    if isinstance(exc, UserError):
+        return render.error_message(str(exc))
+    return render.error_message(f"{action} failed unexpectedly ({type(exc).__name__}: {exc}). "
+                                "Try again; if it keeps failing, the server log has the details.")
+
+
 def build_app(service: QAService):
     import gradio as gr
 
     def show_answer(question, top_k, retrieval, reader):
         try:
             result = service.ask(question, top_k=int(top_k), retrieval=retrieval, reader=reader)
-        except UserError as exc:
-            return f"<div class='qa-none'>{render._e(str(exc))}</div>", ""
-        return render.answer_summary(result), render.answer_cards(result, service.document_text)
+        except Exception as exc:
+            _log_unexpected(service, exc)
+            return _said("Answering", exc), ""
+        secondary = service.config.secondary_answer_min_score
+        return render.answer_summary(result), render.answer_cards(result, service.document_text, secondary)
 
     def show_passages(query, top_k, retrieval):
         try:
             passages = service.search(query, top_k=int(top_k), retrieval=retrieval)
-        except UserError as exc:
-            return f"<p>{render._e(str(exc))}</p>"
+        except Exception as exc:
+            _log_unexpected(service, exc)
+            return _said("The search", exc)
         return render.passage_list(passages, query)
 
     def article_rows():
         return [[a.doc_id, a.title, a.chunks, a.characters] for a in service.articles()]
 
-    def add_files(files, replace_existing, progress=gr.Progress()):
+    def articles_shown():
+        rows = article_rows()
+        return rows, gr.Dropdown(choices=[r[0] for r in rows], value=None)
+
+    def when_loaded():
+        """Runs as each page opens: waits for the models, then fills what needs the index."""
+        try:
+            rows, choices = articles_shown()
+            examples = example_questions(service)
+        except Exception as exc:
+            return _said("Loading the app", exc), [], gr.Dropdown(), gr.Dataset(samples=[])
+        return "", rows, choices, gr.Dataset(samples=[[q] for q in examples], visible=bool(examples))
+
+    def add_files(files, replace_existing, progress=gr.Progress(track_tqdm=True)):
         if not files:
-            return "Choose one or more files first.", article_rows()
+            return render.error_message("Choose one or more files to add first."), *articles_shown()
         messages: list[str] = []
-        progress(0.1, desc="reading and indexing")
+        progress(0.05, desc="reading the files")
         try:
             report = service.add_articles([Path(f) for f in files], log=messages.append,
-                                          replace_existing=bool(replace_existing))
-        except UserError as exc:
-            messages.append(str(exc))
-            return _notes("Nothing was added.", messages), article_rows()
-        progress(1.0, desc="done")
+                                          replace_existing=bool(replace_existing), show_progress=True)
+        except Exception as exc:
+            _log_unexpected(service, exc)
+            return _said("Adding the articles", exc) + _notes_html(["Nothing was added."] + messages), \
+                *articles_shown()
         summary = (f"Indexed: {len(report.added)} added, {len(report.changed)} updated, "
                    f"{report.embedded_chunks} chunks embedded. The index holds {report.documents} articles.")
-        return _notes(summary, messages), article_rows()
+        return _notes_html([summary] + messages), *articles_shown()
 
-    def show_evaluation(shipped_set, uploaded):
+    def ask_to_delete(doc_id):
+        if not doc_id:
+            return render.error_message("Choose the article to delete first."), gr.Row(visible=False)
+        titles = {a.doc_id: a.title for a in service.articles()}
+        return (render.error_message(f"Delete '{doc_id}' ({titles.get(doc_id, '?')}) from the index? "
+                                     "Questions will no longer find it; its file is not touched.")
+                .replace("qa-error", "qa-confirm"), gr.Row(visible=True))
+
+    def delete_article(doc_id):
+        try:
+            report = service.remove_articles([doc_id] if doc_id else [])
+        except Exception as exc:
+            _log_unexpected(service, exc)
+            return _said("Deleting the article", exc), gr.Row(visible=False), *articles_shown()
+        message = _notes_html([f"Deleted '{doc_id}'. The index holds {report.documents} articles."])
+        return message, gr.Row(visible=False), *articles_shown()
+
+    def cancel_delete():
+        return "", gr.Row(visible=False)
+
+    def show_evaluation(shipped_set, uploaded, progress=gr.Progress()):
         from eval.questions import load_questions
         from eval.report import html_tables, write_report
         from eval.runner import evaluate as run_evaluation
@@ -91,15 +135,18 @@ def build_app(service: QAService):
         elif shipped_set in SHIPPED_QUESTION_SETS:
             path, name = SHIPPED_QUESTION_SETS[shipped_set], shipped_set
         else:
-            return "<p>Choose a shipped question set or upload a question file (.jsonl).</p>", []
+            return render.error_message("Choose a shipped question set or upload a question file (.jsonl)."), []
         try:
             questions = load_questions(path)
-        except UserError as exc:
-            return f"<p>{render._e(str(exc).replace(str(path.parent) + '/', ''))}</p>", []
-        run = run_evaluation(service.pipeline, questions)
-        folder = Path(tempfile.mkdtemp(prefix="qa-report-"))
-        written = write_report(run, folder, title=f"Evaluation of {name}")
-        return html_tables(run), [str(p) for p in written if p.suffix == ".png"]
+            run = run_evaluation(service.pipeline, questions,
+                                 progress=lambda done, total: progress((done, total), desc="questions", unit="questions"))
+            folder = Path(tempfile.mkdtemp(prefix="qa-report-"))
+            written = write_report(run, folder, title=f"Evaluation of {name}")
+        except Exception as exc:
+            _log_unexpected(service, exc)
+            message = _said("The evaluation", exc).replace(str(path.parent) + "/", "")
+            return message, []
+        return f"<div class='qa-report'>{html_tables(run)}</div>", [str(p) for p in written if p.suffix == ".png"]
 
     def ask_json(question: str, top_k: int = 5, retrieval: str = "hybrid", reader: str = "auto") -> dict:
         """The same JSON object as `python -m qa ask --json`."""
@@ -112,9 +159,12 @@ def build_app(service: QAService):
             passages = service.search(query, top_k=_whole(top_k), retrieval=retrieval)
             return {"query": query, "passages": [passage_json(p) for p in passages]}
 
+    loading = service.status == "loading"
     with gr.Blocks(title="Newsroom QA") as app:
         gr.Markdown("# Newsroom QA\nAsk a question about the indexed news articles.")
-        with gr.Accordion("Settings", open=False):
+        status = gr.HTML("<p class='qa-status'>Loading the models and the index… you can type a question now; "
+                         "it is answered as soon as they are ready.</p>" if loading else "", elem_id="status")
+        with gr.Accordion("Settings: passages read, retrieval and reader", open=False, elem_id="settings"):
             with gr.Row():
                 top_k = gr.Slider(1, 20, value=service.config.top_k, step=1, label="Passages to read")
                 retrieval = gr.Radio(list(RETRIEVAL_MODES), value=service.config.retrieval, label="Retrieval")
@@ -126,9 +176,9 @@ def build_app(service: QAService):
                 ask_button = gr.Button("Ask", variant="primary")
                 summary = gr.HTML(elem_id="answer")
                 cards = gr.HTML(elem_id="citations")
-                examples = example_questions(service)
-                if examples:
-                    gr.Examples(examples, inputs=question, label="Try one of these")
+                examples = gr.Dataset(components=[question], samples=[], label="Try one of these",
+                                      visible=False, elem_id="examples")
+                examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
                 gr.on([question.submit, ask_button.click], show_answer, [question, top_k, retrieval, reader], [summary, cards],
                       api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
             with gr.Tab("Search"):
@@ -141,23 +191,43 @@ def build_app(service: QAService):
                 replace_existing = gr.Checkbox(False, label="Replace indexed articles that have the same name",
                                                elem_id="replace-existing")
                 add_button = gr.Button("Add to the index", elem_id="add")
-                added = gr.Markdown(elem_id="added")
-                table = gr.Dataframe(article_rows(), headers=["id", "title", "chunks", "characters"],
-                                     interactive=False, elem_id="articles")
-                add_button.click(add_files, [upload, replace_existing], [added, table], api_visibility="private",
-                                 concurrency_limit=1)
+                added = gr.HTML(elem_id="added")
+                table = gr.Dataframe([], headers=["id", "title", "chunks", "characters"], interactive=False,
+                                     wrap=True, column_widths=["24%", "52%", "10%", "14%"], elem_id="articles")
+                with gr.Row(equal_height=True):
+                    to_delete = gr.Dropdown([], label="Article to delete", elem_id="delete-choice", scale=3)
+                    delete_button = gr.Button("Delete article…", variant="stop", elem_id="delete", scale=1)
+                with gr.Row(visible=False) as confirm_row:
+                    confirm_button = gr.Button("Yes, delete it", variant="stop", elem_id="delete-confirm")
+                    cancel_button = gr.Button("Cancel", elem_id="delete-cancel")
+                # Uploads and deletions are indexed one at a time (a second waits in the queue)
+                # while questions go on against the current index.
+                add_button.click(add_files, [upload, replace_existing], [added, table, to_delete],
+                                 api_visibility="private", concurrency_limit=1, concurrency_id="indexing")
+                delete_button.click(ask_to_delete, to_delete, [added, confirm_row], api_visibility="private")
+                confirm_button.click(delete_article, to_delete, [added, confirm_row, table, to_delete],
+                                     api_visibility="private", concurrency_limit=1, concurrency_id="indexing")
+                cancel_button.click(cancel_delete, None, [added, confirm_row], api_visibility="private")
             with gr.Tab("Evaluation"):
                 shipped_set = gr.Dropdown(list(SHIPPED_QUESTION_SETS), value=next(iter(SHIPPED_QUESTION_SETS)),
                                           label="Shipped question set", elem_id="question-set")
                 uploaded_set = gr.File(file_types=[".jsonl"], label="…or upload a question file (JSON Lines)",
                                        elem_id="question-upload")
-                run_button = gr.Button("Run the evaluation")
-                plots = gr.Gallery(label="Plots", columns=2, height="auto")
-                report = gr.HTML()
+                run_button = gr.Button("Run the evaluation", elem_id="run-evaluation")
+                report = gr.HTML(elem_id="report")
+                plots = gr.Gallery(label="Plots", columns=2, height=380, object_fit="contain", elem_id="plots")
                 run_button.click(show_evaluation, [shipped_set, uploaded_set], [report, plots], api_visibility="private")
+        app.load(when_loaded, None, [status, table, to_delete, examples], api_visibility="private")
         gr.api(ask_json, api_name="ask")
         gr.api(search_json, api_name="search")
     return app
+
+
+def _log_unexpected(service: QAService, exc: Exception) -> None:
+    if not isinstance(exc, UserError):
+        import traceback
+
+        service.log("".join(traceback.format_exception(exc)).rstrip())
 
 
 @contextmanager
@@ -175,9 +245,10 @@ def _whole(value) -> int:
     return int(value)
 
 
-def _notes(summary: str, messages: list[str]) -> str:
-    lines = [summary] + [f"- {m}" for m in messages]
-    return "\n".join(lines)
+def _notes_html(lines: list[str]) -> str:
+    first, rest = lines[0], lines[1:]
+    items = "".join(f"<li>{render._e(line)}</li>" for line in rest)
+    return f"<p>{render._e(first)}</p>" + (f"<ul>{items}</ul>" if items else "")
 
 
 # Gradio's page sets its config in an inline script, compiles code at run time (it does not
@@ -217,6 +288,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _theme():
+    """Gradio's default look with the system's sans-serif font for all text: its bundled web
+    font has only two weights, so bold headings mixed in letters from a fallback font."""
+    import gradio as gr
+
+    return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                             font_mono=["ui-monospace", "Consolas", "monospace"])
+
+
 def auth_from_env() -> tuple[str, str] | None:
     value = os.environ.get(AUTH_ENV)
     if not value:
@@ -230,8 +310,8 @@ def auth_from_env() -> tuple[str, str] | None:
 def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload: str = "20mb",
           block: bool = True, log=print):
     """Start the app over the configured index (built from the bundled articles on first use)."""
-    service = QAService(config, log=log)
-    service.pipeline.warm_up()
+    # The models load in the background: the page is served at once and says it is loading.
+    service = QAService(config, log=log, background=True)
     app = build_app(service)
     # Questions run side by side up to the machine's cores; uploads are indexed one at a time
     # (a second waits in the queue) while questions go on against the current index.
@@ -239,6 +319,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
     from starlette.middleware import Middleware
 
     app.launch(server_name=host, server_port=port, auth=auth_from_env(), max_file_size=max_upload,
-               prevent_thread_lock=not block, quiet=not block, css=render.STYLE, footer_links=["api"],
+               prevent_thread_lock=not block, quiet=not block, css=render.STYLE, theme=_theme(),
+               footer_links=["api"],
                app_kwargs={"middleware": [Middleware(SecurityHeaders)]})
     return app

@@ -28,15 +28,26 @@ def answer_summary(result: Result) -> str:
             f" <span class='qa-confidence'>confidence {best.score:.0%}</span></div>")
 
 
-def answer_cards(result: Result, article_text) -> str:
+def error_message(text: str) -> str:
+    """A sentence saying what went wrong, shown where the result would have been."""
+    return f"<div class='qa-error' role='alert'>{_e(text[:1].upper() + text[1:])}</div>"
+
+
+def answer_cards(result: Result, article_text, secondary_min_score: float = 0.5) -> str:
     """One card per answer: title, the sentence with the answer highlighted, and the whole
-    article in an expander with the passage marked and a link that scrolls to it."""
+    article in an expander with the passage marked and a link that scrolls to it. The best
+    answer is always shown; others scoring under `secondary_min_score` wait behind "more"."""
     if not result.answers:
         return passage_list(result.passages, query=result.question)
-    cards = []
+    shown, more = [], []
     for number, answer in enumerate(result.answers, start=1):
-        cards.append(_answer_card(number, answer, article_text(answer.doc_id)))
-    return "".join(cards)
+        card = _answer_card(number, answer, article_text(answer.doc_id))
+        (shown if number == 1 or answer.score >= secondary_min_score else more).append(card)
+    if more:
+        noun = "answer" if len(more) == 1 else "answers"
+        shown.append(f"<details class='qa-more'><summary>{len(more)} more {noun} with lower confidence</summary>"
+                     f"{''.join(more)}</details>")
+    return "".join(shown)
 
 
 def _answer_card(number: int, answer: Answer, text: str) -> str:
@@ -105,7 +116,11 @@ def _slug(text: str) -> str:
 STYLE = """
 .qa-answer { font-size: 1.3em; margin: .3em 0; }
 .qa-label { color: #666; font-size: .8em; text-transform: uppercase; letter-spacing: .05em; }
-.qa-confidence, .qa-meta { color: #666; font-size: .85em; }
+.qa-confidence { color: #666; font-size: .85em; }
+.qa-meta { color: #888; font-size: .78em; }
+.qa-error { border-left: 4px solid #c0392b; background: #fdf0ef; padding: .5em .8em; margin: .3em 0; }
+.qa-more > summary { cursor: pointer; color: #555; margin: .4em 0; }
+.qa-status { color: #666; }
 .qa-none { font-size: 1.1em; margin: .3em 0; }
 .qa-card { border: 1px solid #ddd; border-radius: 8px; padding: .6em .9em; margin: .6em 0; }
 .qa-passage { margin: .4em 0; line-height: 1.5; }

@@ -49,6 +49,17 @@ def test_text_file_without_a_short_first_line_takes_its_first_sentence(tmp_path)
     assert docs["b"].title == "The conference opened on Monday in the city."
 
 
+def test_an_untitled_article_gets_its_first_words_cut_at_a_word_boundary(tmp_path):
+    from index.loaders import SHORT_TITLE_CHARS
+
+    sentence = ("The regional health board said on Thursday that the new clinic in the northern district "
+                "would open two months later than planned because of supply delays.")
+    (tmp_path / "c.txt").write_text(sentence + " A second sentence follows.")
+    title = load(tmp_path)[0]["c"].title
+    assert title.endswith("…") and len(title) <= SHORT_TITLE_CHARS + 1
+    assert sentence.startswith(title[:-1]) and sentence[len(title) - 1] == " "  # whole words only
+
+
 def test_markdown_heading_is_the_title(tmp_path):
     (tmp_path / "m.md").write_text("Intro line\n\n# The Real Title\n\nBody text here.")
     docs, _ = load(tmp_path)

@@ -90,3 +90,62 @@ def test_a_question_is_answered_while_articles_are_being_indexed(service, tmp_pa
     assert result.passages
     worker.join(60)
     assert "ferry" in {a.doc_id for a in service.articles()}
+
+
+def test_deleting_an_article_drops_only_it_and_embeds_nothing(service):
+    before = {a.doc_id: a.chunks for a in service.articles()}
+    report = service.remove_articles(["chess"])
+    assert report.removed == ["chess"] and report.embedded_chunks == 0
+    after = {a.doc_id: a.chunks for a in service.articles()}
+    assert after == {k: v for k, v in before.items() if k != "chess"}
+    assert all(p.doc_id != "chess" for p in service.search("Lindholm chess open", top_k=5))
+    reopened = QAService(service.config)  # the deletion is on disk, not only in memory
+    assert {a.doc_id for a in reopened.articles()} == set(after)
+
+
+def test_deleting_an_unknown_or_the_last_article_is_refused_and_changes_nothing(service):
+    with pytest.raises(UserError, match="no indexed article has the id 'nope'"):
+        service.remove_articles(["nope"])
+    everything = [a.doc_id for a in service.articles()]
+    with pytest.raises(UserError, match="at least one article"):
+        service.remove_articles(everything)
+    assert sorted(a.doc_id for a in QAService(service.config).articles()) == sorted(everything)
+
+
+def test_a_background_service_waits_for_its_models_then_answers(corpus, tmp_path, embedder, monkeypatch):
+    import threading
+
+    from qa.pipeline import QAPipeline
+    from qa.service import StillLoadingError
+
+    config = Config(index_dir=tmp_path / "idx", reader="offline")
+    index_paths(config, [corpus], embedder=embedder)
+    release = threading.Event()
+    real_open = QAPipeline.open.__func__
+
+    def slow_open(cls, *args, **kwargs):
+        release.wait(30)
+        return real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(QAPipeline, "open", classmethod(slow_open))
+    service = QAService(config, background=True, embedder=embedder, wait_s=0.2)
+    assert service.status == "loading"
+    assert "offline" in service.readers_offered()  # known without the models
+    with pytest.raises(StillLoadingError, match="still loading"):
+        service.ask("Who won the chess open?")
+    release.set()
+    service.wait_s = 60
+    assert service.ask("Who won the Lindholm Chess Open?").answers
+    assert service.status == "ready"
+
+
+def test_a_service_that_cannot_open_its_index_says_why_on_every_call(tmp_path, embedder):
+    from qa.service import LoadFailedError
+
+    index_dir = tmp_path / "idx"
+    index_dir.mkdir()
+    (index_dir / "CURRENT").write_text("../../elsewhere\n")
+    service = QAService(Config(index_dir=index_dir, reader="offline"), background=True, embedder=embedder)
+    with pytest.raises(LoadFailedError, match="could not be opened"):
+        service.ask("Who won the chess open?")
+    assert service.status not in ("loading", "ready")

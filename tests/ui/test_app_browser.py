@@ -46,12 +46,22 @@ def app_url(tmp_path_factory, embedder):
 
     folder = write_articles(tmp_path_factory.mktemp("articles"))
     (folder / "pilots.txt").write_text(XSS_ARTICLE, encoding="utf-8")
-    config = Config(index_dir=tmp_path_factory.mktemp("index"), reader="offline")
+    # The operator configured a QA model that turns out to be broken: picking it must say so.
+    broken_model = tmp_path_factory.mktemp("broken-model")
+    (broken_model / "config.json").write_text("{ this is not json")
+    config = Config(index_dir=tmp_path_factory.mktemp("index"), reader="offline", qa_model=str(broken_model))
     index_paths(config, [folder], embedder=embedder)
     port = _free_port()
     app = serve(config, port=port, block=False, log=lambda _: None)
     yield f"http://127.0.0.1:{port}/", config
     app.close()
+
+
+@pytest.fixture()
+def context(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +185,168 @@ def test_every_response_carries_the_security_headers(app_url):
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"], path
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def open_page(context, url):
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#question textarea, #question input")
+    return page
+
+
+def upload(page, paths):
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#upload input[type=file]").set_input_files([str(p) for p in paths])
+    page.locator("#add").click()
+
+
+def added_text(page) -> str:
+    return page.inner_text("#added")
+
+
+def test_the_page_is_ready_once_loaded_and_shows_example_questions_only_when_there_are_some(page):
+    page.wait_for_function("document.querySelector('#status').innerText.trim() === ''", timeout=60_000)
+    assert page.locator("#settings").inner_text().startswith("Settings")
+
+
+def test_two_pages_ask_at_once_and_each_gets_its_own_answer(context, app_url):
+    first, second = open_page(context, app_url[0]), open_page(context, app_url[0])
+    for page, question in ((first, "Who won the Lindholm Chess Open?"), (second, "Who cut the ribbon in Portvale?")):
+        box = page.get_by_label("Question")
+        box.fill(question)
+        box.press("Enter")
+    for page in (first, second):
+        page.wait_for_selector("#answer .qa-text", timeout=60_000)
+    assert first.inner_text("#answer .qa-text") == "Mara Quint"
+    assert "Brandt" in second.inner_text("#answer .qa-text")
+
+
+def test_a_question_is_answered_while_a_large_upload_is_indexed(context, app_url, tmp_path):
+    big = tmp_path / "tide-log.txt"
+    lines = [f"Tide log entry {n}: the survey boat read {n % 97} centimetres at buoy {n % 31}." for n in range(6000)]
+    big.write_text("Tide log of the survey boat\n" + "\n".join(lines), encoding="utf-8")
+    uploader, asker = open_page(context, app_url[0]), open_page(context, app_url[0])
+    upload(uploader, [big])
+    uploader.wait_for_function("document.body.innerText.includes('embedding')", timeout=60_000)  # progress shown
+    ask(asker, "Who won the Lindholm Chess Open?")
+    assert asker.inner_text("#answer .qa-text") == "Mara Quint"
+    assert "Indexed" not in added_text(uploader)  # answered while the upload was still being indexed
+    uploader.wait_for_function("document.querySelector('#added').innerText.includes('Indexed')", timeout=300_000)
+    delete(uploader, "tide-log")
+
+
+def delete(page, doc_id):
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#delete-choice input").fill(doc_id)
+    page.get_by_role("option", name=doc_id, exact=True).click()
+    page.locator("#delete").click()
+    page.wait_for_selector("#delete-confirm", state="visible")
+    assert doc_id in page.inner_text("#added") and "Delete" in page.inner_text("#added")
+    page.locator("#delete-confirm").click()
+    page.wait_for_function(f"document.querySelector('#added').innerText.includes(\"Deleted '{doc_id}'\")",
+                           timeout=60_000)
+
+
+def test_an_article_is_deleted_only_after_confirmation(page, tmp_path):
+    old = tmp_path / "obsolete.txt"
+    old.write_text("Obsolete notice\nThe Kestrel Lane library closes for repairs until the end of April.",
+                   encoding="utf-8")
+    upload(page, [old])
+    page.wait_for_function("document.querySelector('#articles').innerText.includes('obsolete')", timeout=60_000)
+    page.locator("#delete-choice input").fill("obsolete")
+    page.get_by_role("option", name="obsolete", exact=True).click()
+    page.locator("#delete").click()
+    page.locator("#delete-cancel").click()
+    page.wait_for_selector("#delete-confirm", state="hidden")
+    assert "obsolete" in page.inner_text("#articles")  # cancelled: nothing deleted
+    delete(page, "obsolete")
+    page.wait_for_function("!document.querySelector('#articles').innerText.includes('obsolete')")
+    assert "Young player wins city chess open" in page.inner_text("#articles")
+
+
+@pytest.mark.parametrize("question, says", [
+    ("Why? " * 300, "the limit is 1,000"),
+    ("   ", "the question is empty"),
+])
+def test_a_bad_question_gets_a_sentence_in_the_page(page, question, says):
+    box = page.get_by_label("Question")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_selector("#answer .qa-error", timeout=60_000)
+    assert says in page.inner_text("#answer .qa-error").lower()
+
+
+def test_a_reader_that_cannot_load_says_so_and_what_to_do(page, app_url):
+    page.locator("#settings").get_by_text("Settings").click()
+    page.get_by_label("Reader").click()
+    page.get_by_role("option", name=app_url[1].qa_model).click()
+    ask_error = page.get_by_label("Question")
+    ask_error.fill("Who won the Lindholm Chess Open?")
+    ask_error.press("Enter")
+    page.wait_for_selector("#answer .qa-error", timeout=60_000)
+    message = page.inner_text("#answer .qa-error")
+    assert "could not be loaded" in message and "choose another reader" in message
+
+
+def test_a_bad_upload_says_nothing_was_added(page, tmp_path):
+    broken = tmp_path / "scan.pdf"
+    broken.write_bytes(b"%PDF-1.4 nothing")
+    upload(page, [broken])
+    page.wait_for_selector("#added .qa-error", timeout=60_000)
+    text = added_text(page)
+    assert "none of these files holds readable articles" in text.lower() and "Nothing was added" in text
+    assert "scan.pdf" in text and "/tmp" not in text
+
+
+def test_the_articles_table_shows_every_column_at_1200px(page):
+    page.get_by_role("tab", name="Articles").click()
+    page.wait_for_function("document.querySelector('#articles').innerText.includes('chess')")
+    right_edge = page.evaluate("document.querySelector('#articles').getBoundingClientRect().right")
+    for header in ("id", "title", "chunks", "characters"):
+        cell = page.locator("#articles th").filter(has_text=header).first
+        box = cell.bounding_box()
+        assert box and box["width"] > 30 and box["x"] + box["width"] <= right_edge + 1, header
+
+
+def test_an_uploaded_question_file_is_evaluated_with_uncropped_plots(page, tmp_path):
+    questions = tmp_path / "my-questions.jsonl"
+    questions.write_text("\n".join([
+        '{"id": "q1", "question": "Who won the Lindholm Chess Open?", "answers": ["Mara Quint"], "doc": "chess"}',
+        '{"id": "q2", "question": "How long is the Portvale harbour bridge?", "answers": ["1.8 kilometres"], "doc": "harbour"}',
+        '{"id": "q3", "question": "What is the capital of the Moon?", "answers": []}',
+    ]), encoding="utf-8")
+    page.get_by_role("tab", name="Evaluation").click()
+    page.locator("#question-upload input[type=file]").set_input_files(str(questions))
+    page.locator("#run-evaluation").click()
+    page.wait_for_selector("#report table", timeout=120_000)
+    assert "Who won the Lindholm Chess Open?" in page.inner_text("#report")
+    page.wait_for_selector("#plots img")
+    for fit in page.locator("#plots img").evaluate_all("imgs => imgs.map(i => getComputedStyle(i).objectFit)"):
+        assert fit == "contain"
+    assert page.evaluate("document.documentElement.scrollHeight") < 4000
+
+
+def test_a_broken_question_file_gets_a_sentence_not_a_bare_error(page, tmp_path):
+    questions = tmp_path / "broken.jsonl"
+    questions.write_text("{not json\n", encoding="utf-8")
+    page.get_by_role("tab", name="Evaluation").click()
+    page.locator("#question-upload input[type=file]").set_input_files(str(questions))
+    page.locator("#run-evaluation").click()
+    page.wait_for_selector("#report .qa-error", timeout=60_000)
+    message = page.inner_text("#report .qa-error")
+    assert "broken.jsonl:1: not valid JSON" in message and "/tmp" not in message
+
+
+def test_all_text_is_drawn_in_one_font(page):
+    """Asks Chromium which font actually drew each piece of text (not just the CSS asked for)."""
+    page.get_by_role("tab", name="Articles").click()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    families = set()
+    for selector in ("h1", "button[role=tab]", "button.primary, button.lg", "#add", "label span", "p"):
+        for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"][:10]:
+            for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]:
+                families.add(font["familyName"])
+    assert len(families) == 1, families
