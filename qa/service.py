@@ -48,11 +48,12 @@ class QAService:
     """The same pipeline the CLI uses, held open. Readers are loaded once per name.
 
     QAService(config) opens the pipeline at once; with background=True it is opened in a
-    thread, so that a server can answer its first page while models load: until then every
-    call waits up to `wait_s` seconds and then raises StillLoadingError."""
+    thread (started now, or by start_loading() when start=False), so that a server can answer
+    its first page while models load: until then every call waits up to `wait_s` seconds and
+    then raises StillLoadingError."""
 
     def __init__(self, config: Config, log: Callable[[str], None] = lambda _: None, *,
-                 background: bool = False, embedder=None, wait_s: float = 120.0):
+                 background: bool = False, start: bool = True, embedder=None, wait_s: float = 120.0):
         self.config = config
         self.log = log
         self.wait_s = wait_s
@@ -64,10 +65,19 @@ class QAService:
         self._pipeline: QAPipeline | None = None
         self._load_error: str | None = None
         self._loaded = threading.Event()
-        if background:
-            threading.Thread(target=self._load, args=(embedder,), name="qa-load", daemon=True).start()
-        else:
+        self._embedder = embedder
+        self._started = False
+        if not background:
+            self._started = True
             self._load(embedder, catch=False)
+        elif start:
+            self.start_loading()
+
+    def start_loading(self) -> None:
+        """Open the pipeline in a background thread (once)."""
+        if not self._started:
+            self._started = True
+            threading.Thread(target=self._load, args=(self._embedder,), name="qa-load", daemon=True).start()
 
     def _load(self, embedder=None, catch: bool = True) -> None:
         try:

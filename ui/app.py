@@ -310,8 +310,9 @@ def auth_from_env() -> tuple[str, str] | None:
 def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload: str = "20mb",
           block: bool = True, log=print):
     """Start the app over the configured index (built from the bundled articles on first use)."""
-    # The models load in the background: the page is served at once and says it is loading.
-    service = QAService(config, log=log, background=True)
+    # The models load in the background once the server is up (loading them alongside Gradio's
+    # own start-up would slow both): the first page is served at once and says it is loading.
+    service = QAService(config, log=log, background=True, start=False)
     app = build_app(service)
     # Questions run side by side up to the machine's cores; uploads are indexed one at a time
     # (a second waits in the queue) while questions go on against the current index.
@@ -319,7 +320,10 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
     from starlette.middleware import Middleware
 
     app.launch(server_name=host, server_port=port, auth=auth_from_env(), max_file_size=max_upload,
-               prevent_thread_lock=not block, quiet=not block, css=render.STYLE, theme=_theme(),
+               prevent_thread_lock=True, quiet=not block, css=render.STYLE, theme=_theme(),
                footer_links=["api"],
                app_kwargs={"middleware": [Middleware(SecurityHeaders)]})
+    service.start_loading()
+    if block:
+        app.block_thread()
     return app

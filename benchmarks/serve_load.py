@@ -1,0 +1,186 @@
+"""Web-app load benchmark: python benchmarks/serve_load.py [--questions 50] [--upload-kb 600]
+
+Starts `python -m qa serve` in a fresh process over an index of the bundled articles and
+measures, through the same HTTP API a browser or gradio_client uses:
+- start: seconds from process start to the first page (HTTP 200), and to the first answer;
+- single: median latency of questions asked one at a time (the reference);
+- concurrent: `--questions` questions submitted at once: errors, p50, p95, p95 / single;
+- during upload: a headless Chromium (Debian's, as the browser tests) uploads an article of
+  `--upload-kb` kB in the Articles tab; once its progress shows, a question is asked, and its
+  latency is compared with the single-question latency. Skipped without /usr/bin/chromium.
+Prints a table and the machine it ran on (--json: one JSON object)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from eval.metrics import percentile  # noqa: E402
+from eval.questions import load_questions  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(index_dir: Path, port: int) -> tuple[subprocess.Popen, float]:
+    """The server process and the seconds until it served its first page."""
+    import httpx
+
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "qa", "serve", "--index-dir", str(index_dir),
+                                "--port", str(port)], cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with status {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return process, time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+
+
+def timed_ask(client, question: str) -> tuple[float, str | None]:
+    """(seconds, error or None) of one /ask call."""
+    started = time.perf_counter()
+    try:
+        client.predict(question, 5, "hybrid", "auto", api_name="/ask")
+        return time.perf_counter() - started, None
+    except Exception as exc:  # counted, not raised: the benchmark reports errors
+        return time.perf_counter() - started, f"{type(exc).__name__}: {exc}"
+
+
+def concurrent_asks(url: str, questions: list[str]) -> tuple[list[float], list[str]]:
+    """All questions sent at once, each from its own client (as from separate users)."""
+    from gradio_client import Client
+
+    clients = [Client(url, verbose=False) for _ in questions]
+    results: list[tuple[float, str | None]] = [(0.0, None)] * len(questions)
+    gate = threading.Barrier(len(questions))
+
+    def run(i: int) -> None:
+        gate.wait()
+        results[i] = timed_ask(clients[i], questions[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(questions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [r[0] for r in results], [r[1] for r in results if r[1]]
+
+
+def ask_during_upload(url: str, upload_kb: int, question: str) -> dict | None:
+    """Upload a large article through the page; ask while it is being indexed."""
+    if not CHROMIUM.exists():
+        return None
+    from gradio_client import Client
+    from playwright.sync_api import sync_playwright
+
+    client = Client(url, verbose=False)
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        article = Path(tmp) / "large-upload.txt"
+        lines, size, n = ["A large uploaded report"], 0, 0
+        while size < upload_kb * 1000:
+            line = f"Entry {n}: the survey team logged reading {n % 89} at station {n % 37} on day {n % 365}."
+            lines.append(line)
+            size += len(line) + 1
+            n += 1
+        article.write_text("\n".join(lines), encoding="utf-8")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(url)
+        page.get_by_role("tab", name="Articles").click()
+        page.locator("#upload input[type=file]").set_input_files(str(article))
+        upload_started = time.perf_counter()
+        page.locator("#add").click()
+        page.wait_for_function("document.body.innerText.includes('embedding')", timeout=300_000)
+        seconds, error = timed_ask(client, question)
+        still_indexing = "Indexed" not in page.inner_text("#added")
+        page.wait_for_function("document.querySelector('#added').innerText.includes('Indexed')", timeout=1_800_000)
+        upload_seconds = time.perf_counter() - upload_started
+        browser.close()
+    return {"upload_kb": upload_kb, "upload_seconds": round(upload_seconds, 1), "question_seconds": round(seconds, 3),
+            "asked_while_indexing": still_indexing, "error": error}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=50, help="questions sent at once (default: 50)")
+    parser.add_argument("--single", type=int, default=15, help="questions asked one at a time (default: 15)")
+    parser.add_argument("--upload-kb", type=int, default=600, help="size of the uploaded article (default: 600)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    from gradio_client import Client
+
+    questions = [q.question for q in load_questions(REPO / "eval" / "questions.jsonl")]
+    with tempfile.TemporaryDirectory() as tmp:
+        index_dir = Path(tmp) / "index"
+        subprocess.run([sys.executable, "-m", "qa", "index", str(REPO / "data" / "articles"), "--index-dir",
+                        str(index_dir)], cwd=REPO, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/"
+        process, first_page = start_server(index_dir, port)
+        try:
+            client = Client(url, verbose=False)
+            first_answer, error = timed_ask(client, questions[0])
+            if error:
+                raise SystemExit(f"the first question failed: {error}")
+            first_answer += first_page  # from process start
+            single = [timed_ask(client, q)[0] for q in questions[1:args.single + 1]]
+            single_p50 = statistics.median(single)
+            batch = [questions[i % len(questions)] for i in range(args.questions)]
+            latencies, errors = concurrent_asks(url, batch)
+            upload = ask_during_upload(url, args.upload_kb, questions[0])
+        finally:
+            process.terminate()
+            process.wait(30)
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "start_first_page_s": round(first_page, 2),
+        "start_first_answer_s": round(first_answer, 2),
+        "single_p50_s": round(single_p50, 3),
+        "concurrent": {"questions": args.questions, "errors": len(errors),
+                       "p50_s": round(percentile(latencies, 50), 3), "p95_s": round(percentile(latencies, 95), 3),
+                       "p95_over_single": round(percentile(latencies, 95) / single_p50, 1),
+                       "first_error": errors[0] if errors else None},
+        "during_upload": upload,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    c = result["concurrent"]
+    print(f"machine: {result['machine']}")
+    print(f"start: first page {result['start_first_page_s']} s, first answer {result['start_first_answer_s']} s")
+    print(f"single question p50: {result['single_p50_s'] * 1000:.0f} ms")
+    print(f"{c['questions']} at once: {c['errors']} errors, p50 {c['p50_s']} s, p95 {c['p95_s']} s "
+          f"({c['p95_over_single']}x single)")
+    if upload:
+        print(f"during a {upload['upload_kb']} kB upload ({upload['upload_seconds']} s to index): question answered in "
+              f"{upload['question_seconds']} s (asked while indexing: {upload['asked_while_indexing']})")
+    else:
+        print("during upload: skipped (needs /usr/bin/chromium)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
