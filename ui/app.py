@@ -86,7 +86,8 @@ def build_app(service: QAService):
             examples = example_questions(service)
         except Exception as exc:
             return _said("Loading the app", exc), [], gr.Dropdown(), gr.Dataset(samples=[])
-        return "", rows, choices, gr.Dataset(samples=[[q] for q in examples], visible=bool(examples))
+        return (gr.HTML("", visible=False), rows, choices,
+                gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)))
 
     def add_files(files, replace_existing, progress=gr.Progress(track_tqdm=True)):
         if not files:

@@ -35,6 +35,7 @@ def main(argv: list[str]) -> int:
             box.fill(question)
             box.press("Enter")
             page.wait_for_selector("#answer .qa-text, #answer .qa-none", timeout=60_000)
+            page.wait_for_function("!document.body.innerText.includes('Loading the models')")
             page.locator("#citations summary").first.click()
             out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out), full_page=True)

@@ -205,7 +205,7 @@ def added_text(page) -> str:
 
 
 def test_the_page_is_ready_once_loaded_and_shows_example_questions_only_when_there_are_some(page):
-    page.wait_for_function("document.querySelector('#status').innerText.trim() === ''", timeout=60_000)
+    page.wait_for_function("!document.body.innerText.includes('Loading the models')", timeout=60_000)
     assert page.locator("#settings").inner_text().startswith("Settings")
 
 
@@ -350,3 +350,39 @@ def test_all_text_is_drawn_in_one_font(page):
             for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]:
                 families.add(font["familyName"])
     assert len(families) == 1, families
+
+
+def test_the_page_says_it_is_loading_until_the_models_are_ready(browser, tmp_path, embedder, monkeypatch):
+    import threading
+
+    from qa.pipeline import QAPipeline
+    from ui.app import serve
+
+    config = Config(index_dir=tmp_path / "index", reader="offline")
+    index_paths(config, [write_articles(tmp_path / "articles")], embedder=embedder)
+    release = threading.Event()
+    real_open = QAPipeline.open.__func__
+
+    def slow_open(cls, *args, **kwargs):
+        release.wait(60)
+        return real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(QAPipeline, "open", classmethod(slow_open))
+    port = _free_port()
+    app = serve(config, port=port, block=False, log=lambda _: None)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#question textarea, #question input")
+        assert "Loading the models" in page.inner_text("#status")  # served before the models are in
+        box = page.get_by_label("Question")
+        box.fill("Who won the Lindholm Chess Open?")
+        box.press("Enter")
+        release.set()
+        page.wait_for_selector("#answer .qa-text", timeout=60_000)  # the waiting question is answered
+        assert page.inner_text("#answer .qa-text") == "Mara Quint"
+        page.wait_for_function("!document.body.innerText.includes('Loading the models')", timeout=60_000)
+    finally:
+        release.set()
+        page.close()
+        app.close()
