@@ -86,7 +86,8 @@ class Collection:
                 Chunk(r["doc_id"], r["start"], r["end"], documents[r["doc_id"]].text[r["start"]:r["end"]])
                 for r in _read_jsonl(folder / _CHUNKS)
             ]
-            vectors = np.load(folder / _VECTORS)
+            # Memory-mapped: only the rows a re-index reuses are ever read (search uses FAISS).
+            vectors = np.load(folder / _VECTORS, mmap_mode="r")
             dense = DenseStore.load(folder / _FAISS)
             lexical = LexicalStore.load(folder / _BM25, len(chunks)) if chunks else LexicalStore.build([])
         except (OSError, KeyError, ValueError, RuntimeError, IndexError) as exc:

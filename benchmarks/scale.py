@@ -1,0 +1,193 @@
+"""Scale benchmark: python benchmarks/scale.py [--sizes 10000 100000 1000000] [--json]
+
+Dense search at collection sizes well beyond the bundled articles, for several FAISS index
+types, and BM25 at the same sizes.
+
+Vectors: the real embeddings of every chunk of the bundled and evaluation articles (a few
+thousand), and, for the rest, copies of them moved by Gaussian noise (cosine to the original
+about 0.8) and re-normalised, so that the collection keeps the clustered shape of real text
+embeddings (uniformly random unit vectors have no neighbours worth finding). Queries: the real
+embeddings of the evaluation questions. Recall@10 is measured against exact search (Flat)
+on the same vectors. Each search is one query at a time, as the app searches.
+
+BM25: passages made of the articles' sentences recombined with a fixed seed, with names and
+numbers varied, indexed with bm25s as the app does; queries are the evaluation questions.
+
+Prints a table per size (and the machine); --json prints one JSON object."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from eval.metrics import percentile  # noqa: E402
+
+NOISE = 0.038  # per dimension: a moved copy keeps a cosine of about 0.8 with its original (1/sqrt(1 + 384 NOISE²))
+SEED = 0
+# name -> (FAISS factory string, search-time parameters)
+INDEX_TYPES = {
+    "exact (Flat)": ("Flat", {}),
+    "HNSW32": ("HNSW32", {"efSearch": 64}),
+    "HNSW32,SQ8": ("HNSW32,SQ8", {"efSearch": 96}),
+    "IVF,SQ8": ("IVF{nlist},SQ8", {"nprobe": 32}),
+    "IVF,PQ48": ("IVF{nlist},PQ48", {"nprobe": 32}),
+}
+
+
+def texts_and_questions() -> tuple[list[str], list[str]]:
+    from eval.questions import load_questions
+    from index.loaders import load_documents
+
+    folders = [REPO / "data" / "articles"] + sorted((REPO / "eval" / "corpora").glob("*/articles"))
+    documents = load_documents(folders, warn=lambda _: None)
+    question_files = [REPO / "eval" / "questions.jsonl"] + sorted((REPO / "eval" / "corpora").glob("*/questions.jsonl"))
+    questions = [q.question for path in question_files for q in load_questions(path)]
+    return [d.text for d in documents], questions
+
+
+def real_vectors(texts: list[str], questions: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    from index.chunker import SentenceChunker
+    from index.documents import Document
+    from index.embedder import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    chunker = SentenceChunker(embedder.count_tokens)
+    chunks = [c.text for i, t in enumerate(texts) for c in chunker.chunk(Document(str(i), "", t, ""))]
+    return embedder.encode(chunks), embedder.encode(questions)
+
+
+def grow(base: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    vectors = np.empty((size, base.shape[1]), dtype=np.float32)
+    vectors[:min(size, len(base))] = base[:size]
+    for lo in range(len(base), size, 100_000):
+        hi = min(size, lo + 100_000)
+        block = base[rng.integers(0, len(base), hi - lo)] + rng.normal(0, NOISE, (hi - lo, base.shape[1]))
+        vectors[lo:hi] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return vectors
+
+
+def timed_searches(index, queries: np.ndarray, k: int = 10) -> tuple[list[float], np.ndarray]:
+    latencies, found = [], []
+    for query in queries:
+        started = time.perf_counter()
+        _, ids = index.search(query.reshape(1, -1), k)
+        latencies.append((time.perf_counter() - started) * 1000)
+        found.append(ids[0])
+    return latencies, np.array(found)
+
+
+def dense_rows(vectors: np.ndarray, queries: np.ndarray) -> list[dict]:
+    import faiss
+
+    size = len(vectors)
+    nlist = max(64, int(4 * np.sqrt(size)) // 64 * 64)
+    rows, truth = [], None
+    for name, (factory, params) in INDEX_TYPES.items():
+        factory = factory.format(nlist=nlist)
+        if factory.startswith("IVF") and size < 39 * nlist:
+            continue  # too few vectors to train that many lists
+        index = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+        started = time.perf_counter()
+        if not index.is_trained:
+            sample = vectors[np.random.default_rng(SEED).choice(size, min(size, 64 * nlist), replace=False)]
+            index.train(sample)
+        index.add(vectors)
+        build = time.perf_counter() - started
+        space = faiss.ParameterSpace()
+        for key, value in params.items():
+            space.set_index_parameter(index, key, value)
+        timed_searches(index, queries[:20])  # warm caches
+        latencies, found = timed_searches(index, queries)
+        if truth is None:
+            truth = found
+        recall = float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)]))
+        rows.append({"index": name, "factory": factory, "params": params, "build_s": round(build, 1),
+                     "memory_mb": round(len(faiss.serialize_index(index)) / 1e6, 1),
+                     "search_p50_ms": round(percentile(latencies, 50), 3),
+                     "search_p95_ms": round(percentile(latencies, 95), 3), "recall_at_10": round(recall, 4)})
+        del index
+    return rows
+
+
+def synthetic_passages(texts: list[str], size: int, rng: random.Random) -> list[str]:
+    from index.sentences import split_sentences
+
+    sentences = [t[s:e] for t in texts for s, e in split_sentences(t)]
+    names = ["Arlen", "Bergström", "Castell", "Dunmore", "Ekwueme", "Farrow", "Gaskell", "Haldane", "Ito", "Jovanović"]
+
+    def varied(sentence: str) -> str:
+        sentence = re.sub(r"\d+", lambda m: str(rng.randint(1, 10 ** len(m.group()))), sentence)
+        return re.sub(r"\b[A-Z][a-z]{3,}\b", lambda m: rng.choice(names) if rng.random() < 0.15 else m.group(), sentence)
+
+    return [" ".join(varied(rng.choice(sentences)) for _ in range(rng.randint(2, 5))) for _ in range(size)]
+
+
+def bm25_row(passages: list[str], questions: list[str]) -> dict:
+    from index.lexical import LexicalStore
+
+    started = time.perf_counter()
+    store = LexicalStore.build(passages)
+    build = time.perf_counter() - started
+    for question in questions[:20]:
+        store.search(question, 10)
+    latencies = []
+    for question in questions:
+        started = time.perf_counter()
+        store.search(question, 10)
+        latencies.append((time.perf_counter() - started) * 1000)
+    scores = store.retriever.scores
+    memory = sum(scores[key].nbytes for key in ("data", "indices", "indptr"))
+    return {"index": "BM25 (bm25s)", "build_s": round(build, 1), "memory_mb": round(memory / 1e6, 1),
+            "search_p50_ms": round(percentile(latencies, 50), 3), "search_p95_ms": round(percentile(latencies, 95), 3)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--no-bm25", action="store_true", help="dense indexes only")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    from qa.cli import _quiet_libraries
+
+    _quiet_libraries()
+    texts, questions = texts_and_questions()
+    base, queries = real_vectors(texts, questions)
+    results = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+                          f"Python {platform.python_version()}",
+               "real_vectors": len(base), "queries": len(queries), "sizes": {}}
+    for size in sorted(args.sizes):
+        vectors = grow(base, size, np.random.default_rng(SEED))
+        rows = dense_rows(vectors, queries)
+        del vectors
+        if not args.no_bm25:
+            rows.append(bm25_row(synthetic_passages(texts, size, random.Random(SEED)), questions))
+        rows.append({"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})
+        results["sizes"][size] = rows
+        if not args.json:
+            print(f"\n{size:,} passages")
+            print(f"{'index':<16} {'build s':>8} {'MB':>8} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>10}")
+            for row in rows[:-1]:
+                print(f"{row['index']:<16} {row['build_s']:>8} {row['memory_mb']:>8} {row['search_p50_ms']:>8} "
+                      f"{row['search_p95_ms']:>8} {row.get('recall_at_10', ''):>10}")
+            print(f"peak RSS of this process so far: {rows[-1]['peak_rss_mb']} MB", flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print(f"\nmachine: {results['machine']}; {results['real_vectors']} real vectors, {results['queries']} queries")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
