@@ -121,6 +121,7 @@ STYLE = """
 .qa-error { border-left: 4px solid #c0392b; background: #fdf0ef; padding: .5em .8em; margin: .3em 0; }
 .qa-more > summary { cursor: pointer; color: #555; margin: .4em 0; }
 .qa-status { color: #666; }
+.qa-report { max-height: 36em; overflow-y: auto; border: 1px solid #eee; padding: 0 .6em; }
 .qa-none { font-size: 1.1em; margin: .3em 0; }
 .qa-card { border: 1px solid #ddd; border-radius: 8px; padding: .6em .9em; margin: .6em 0; }
 .qa-passage { margin: .4em 0; line-height: 1.5; }

@@ -309,12 +309,15 @@ def test_the_articles_table_shows_every_column_at_1200px(page):
 
 
 def test_an_uploaded_question_file_is_evaluated_with_uncropped_plots(page, tmp_path):
+    import json
+
+    asked = [("Who won the Lindholm Chess Open?", ["Mara Quint"], "chess"),
+             ("How long is the Portvale harbour bridge?", ["1.8 kilometres"], "harbour"),
+             ("What is the capital of the Moon?", [], None)]
     questions = tmp_path / "my-questions.jsonl"
-    questions.write_text("\n".join([
-        '{"id": "q1", "question": "Who won the Lindholm Chess Open?", "answers": ["Mara Quint"], "doc": "chess"}',
-        '{"id": "q2", "question": "How long is the Portvale harbour bridge?", "answers": ["1.8 kilometres"], "doc": "harbour"}',
-        '{"id": "q3", "question": "What is the capital of the Moon?", "answers": []}',
-    ]), encoding="utf-8")
+    questions.write_text("\n".join(  # enough rows that an unbounded table would run far down the page
+        json.dumps({"id": f"q{n}", "question": q, "answers": a, "doc": d}) for n in range(40) for q, a, d in [asked[n % 3]]
+    ), encoding="utf-8")
     page.get_by_role("tab", name="Evaluation").click()
     page.locator("#question-upload input[type=file]").set_input_files(str(questions))
     page.locator("#run-evaluation").click()

@@ -1,0 +1,26 @@
+"""The FAISS store: "auto" chooses the index type by collection size."""
+import numpy as np
+
+from index.dense import EXACT_UP_TO, DenseStore, factory_for, inverted_lists_for
+
+
+def _unit(rows: int, dimension: int = 32, seed: int = 0) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(rows, dimension)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_auto_is_exact_for_small_collections_and_a_graph_index_beyond():
+    assert factory_for(10, "auto") == factory_for(EXACT_UP_TO, "auto") == "Flat"
+    assert factory_for(EXACT_UP_TO + 1, "auto") == f"IVF{inverted_lists_for(EXACT_UP_TO + 1)},SQ8"
+    assert inverted_lists_for(1_000_000) == 3968 and inverted_lists_for(1000) == 256
+    assert factory_for(10 * EXACT_UP_TO, "IVF1024,Flat") == "IVF1024,Flat"  # a chosen string is kept
+    assert type(DenseStore.build(_unit(500)).index).__name__ == "IndexFlat"
+
+
+def test_the_large_index_type_finds_the_exact_neighbours(tmp_path):
+    vectors, queries = _unit(20_000), _unit(50, seed=1)
+    exact, large = DenseStore.build(vectors, "Flat"), DenseStore.build(vectors, "IVF256,SQ8")
+    large.save(tmp_path / "large.faiss")
+    reopened = DenseStore.load(tmp_path / "large.faiss")  # search settings are saved with it
+    recall = np.mean([len(set(exact.search(q, 10)[1]) & set(reopened.search(q, 10)[1])) / 10 for q in queries])
+    assert recall >= 0.9
