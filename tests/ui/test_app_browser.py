@@ -326,7 +326,8 @@ def test_an_uploaded_question_file_is_evaluated_with_uncropped_plots(page, tmp_p
     page.wait_for_selector("#plots img")
     for fit in page.locator("#plots img").evaluate_all("imgs => imgs.map(i => getComputedStyle(i).objectFit)"):
         assert fit == "contain"
-    assert page.evaluate("document.documentElement.scrollHeight") < 4000
+    # 40 rows run to about 3,900 px unbounded; the report scrolls in its own box instead
+    assert page.evaluate("document.documentElement.scrollHeight") < 2500
 
 
 def test_a_broken_question_file_gets_a_sentence_not_a_bare_error(page, tmp_path):
