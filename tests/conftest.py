@@ -46,3 +46,21 @@ def write_articles(folder: Path, articles: dict[str, str] = ARTICLES) -> Path:
 @pytest.fixture()
 def corpus(tmp_path: Path) -> Path:
     return write_articles(tmp_path / "articles")
+
+
+def hold_pipeline_open(monkeypatch, timeout: float = 60) -> "threading.Event":
+    """Make QAPipeline.open wait until the returned event is set (at most `timeout` seconds),
+    as if the models took that long to load."""
+    import threading
+
+    from qa.pipeline import QAPipeline
+
+    release = threading.Event()
+    real_open = QAPipeline.open.__func__
+
+    def slow_open(cls, *args, **kwargs):
+        release.wait(timeout)
+        return real_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(QAPipeline, "open", classmethod(slow_open))
+    return release

@@ -8,6 +8,8 @@ from qa.config import Config
 from qa.pipeline import index_paths
 from qa.service import QAService
 
+from ..conftest import hold_pipeline_open
+
 
 @pytest.fixture()
 def service(corpus, tmp_path, embedder):
@@ -113,21 +115,11 @@ def test_deleting_an_unknown_or_the_last_article_is_refused_and_changes_nothing(
 
 
 def test_a_background_service_waits_for_its_models_then_answers(corpus, tmp_path, embedder, monkeypatch):
-    import threading
-
-    from qa.pipeline import QAPipeline
     from qa.service import StillLoadingError
 
     config = Config(index_dir=tmp_path / "idx", reader="offline")
     index_paths(config, [corpus], embedder=embedder)
-    release = threading.Event()
-    real_open = QAPipeline.open.__func__
-
-    def slow_open(cls, *args, **kwargs):
-        release.wait(30)
-        return real_open(cls, *args, **kwargs)
-
-    monkeypatch.setattr(QAPipeline, "open", classmethod(slow_open))
+    release = hold_pipeline_open(monkeypatch)
     service = QAService(config, background=True, embedder=embedder, wait_s=0.2)
     assert service.status == "loading"
     assert "offline" in service.readers_offered()  # known without the models

@@ -11,7 +11,7 @@ from qa.config import Config
 from qa.pipeline import index_paths
 from qa.render import result_json
 
-from ..conftest import write_articles
+from ..conftest import hold_pipeline_open, write_articles
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -357,21 +357,11 @@ def test_all_text_is_drawn_in_one_font(page):
 
 
 def test_the_page_says_it_is_loading_until_the_models_are_ready(browser, tmp_path, embedder, monkeypatch):
-    import threading
-
-    from qa.pipeline import QAPipeline
     from ui.app import serve
 
     config = Config(index_dir=tmp_path / "index", reader="offline")
     index_paths(config, [write_articles(tmp_path / "articles")], embedder=embedder)
-    release = threading.Event()
-    real_open = QAPipeline.open.__func__
-
-    def slow_open(cls, *args, **kwargs):
-        release.wait(60)
-        return real_open(cls, *args, **kwargs)
-
-    monkeypatch.setattr(QAPipeline, "open", classmethod(slow_open))
+    release = hold_pipeline_open(monkeypatch)
     port = _free_port()
     app = serve(config, port=port, block=False, log=lambda _: None)
     page = browser.new_page(viewport={"width": 1200, "height": 900})
