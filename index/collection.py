@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -93,6 +94,16 @@ class Collection:
         except (OSError, KeyError, ValueError, RuntimeError, IndexError) as exc:
             raise damaged(root, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         return cls(manifest, documents, chunks, vectors, dense, lexical)
+
+
+def in_canonical_order(hits: list[tuple], chunk_of: Callable[[object], Chunk], k: int) -> list[tuple]:
+    """The k best (key, score) hits, equal scores ordered by their chunk's (doc_id, start): the
+    same order whatever the row or shard layout."""
+    def order(hit):
+        chunk = chunk_of(hit[0])
+        return -hit[1], chunk.doc_id, chunk.start
+
+    return sorted(hits, key=order)[:k]
 
 
 def read_manifest(root: Path) -> Manifest:

@@ -1,9 +1,9 @@
 """Incremental (re)indexing: only new or changed documents are chunked and embedded."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Callable
 
 import numpy as np

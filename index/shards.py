@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from .chunker import ChunkerSettings
-from .collection import Collection
+from .collection import Collection, in_canonical_order
 from .dense import DEFAULT_FACTORY
 from .documents import Document
 from .errors import ConfigError, IndexNotFoundError
@@ -142,7 +142,7 @@ class ShardedCollection:
         for number, shard in enumerate(self.shards):
             scores, rows = search(shard)
             hits.extend(((number, int(row)), float(score)) for row, score in zip(rows, scores))
-        return sorted(hits, key=lambda hit: (-hit[1], self.chunk(hit[0]).doc_id, self.chunk(hit[0]).start))[:k]
+        return in_canonical_order(hits, self.chunk, k)
 
     def chunk(self, key: tuple[int, int]):
         shard, row = key

@@ -24,8 +24,8 @@ MAX_QUESTION_CHARS = 1000
 class Config:
     """index_dir: where the index lives. embedder: sentence-transformers model id or folder.
     chunk_tokens / chunk_overlap: chunk size and overlap in embedder tokens.
-    faiss_factory: "auto" (exact search up to 100,000 chunks, HNSW over 8-bit vectors beyond)
-    or any FAISS factory string ("Flat" is exact search).
+    faiss_factory: "auto" (exact search up to 50,000 chunks, an inverted file over 8-bit
+    vectors beyond: index/dense.py) or any FAISS factory string ("Flat" is exact search).
     retrieval: hybrid, dense or lexical. top_k: passages retrieved per question.
     reader: auto, offline, or a QA model id / folder. qa_model: the model `auto` uses
     (default: the reader shipped in models/reader).

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -56,7 +57,7 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
 
 
 def index_documents(config: Config, documents: list[Document], *, embedder: Embedder | None = None,
-                    add: bool = False, remove: list[str] = (), rebuild: bool = False, log: Log = _quiet,
+                    add: bool = False, remove: Iterable[str] = (), rebuild: bool = False, log: Log = _quiet,
                     show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
     """Bring the index in `config.index_dir` up to date with these documents (see index_paths);
     `remove`: ids of indexed documents to drop."""

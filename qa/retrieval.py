@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from index.collection import Collection
+from index.collection import Collection, in_canonical_order
 from index.embedder import Embedder
 
 from .fusion import fuse_rankings
@@ -95,15 +95,6 @@ class ShardedRetriever:
             passages.append(Passage(chunk, self.sharded.documents[chunk.doc_id].title, float(score), rank,
                                     dense.get(key), lexical.get(key)))
         return passages
-
-
-def in_canonical_order(hits: list[tuple], chunk_of, k: int) -> list[tuple]:
-    """The k best (key, score) hits, equal scores ordered by their chunk's (doc_id, start)."""
-    def order(hit):
-        chunk = chunk_of(hit[0])
-        return -hit[1], chunk.doc_id, chunk.start
-
-    return sorted(hits, key=order)[:k]
 
 
 def make_retriever(mode: str, collection: Collection, embedder: Embedder) -> Retriever:

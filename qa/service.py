@@ -69,7 +69,7 @@ class QAService:
         self._started = False
         if not background:
             self._started = True
-            self._load(embedder, catch=False)
+            self._load(catch=False)
         elif start:
             self.start_loading()
 
@@ -77,11 +77,11 @@ class QAService:
         """Open the pipeline in a background thread (once)."""
         if not self._started:
             self._started = True
-            threading.Thread(target=self._load, args=(self._embedder,), name="qa-load", daemon=True).start()
+            threading.Thread(target=self._load, name="qa-load", daemon=True).start()
 
-    def _load(self, embedder=None, catch: bool = True) -> None:
+    def _load(self, catch: bool = True) -> None:
         try:
-            pipeline = QAPipeline.open(self.config, log=self.log, embedder=embedder)
+            pipeline = QAPipeline.open(self.config, log=self.log, embedder=self._embedder)
             pipeline.warm_up()
             self._readers[self.config.reader] = pipeline.reader
             self._pipeline = pipeline

@@ -44,10 +44,14 @@ def example_questions(service: QAService, questions_file: Path = DEFAULT_QUESTIO
     return picks[::step][:EXAMPLE_COUNT]
 
 
-def _said(action: str, exc: Exception) -> str:
-    """A user's mistake as its own sentence; anything else as what failed and what to do."""
+def _said(service: QAService, action: str, exc: Exception) -> str:
+    """A user's mistake as its own sentence; anything else as what failed and what to do,
+    with its traceback in the server log."""
     if isinstance(exc, UserError):
         return render.error_message(str(exc))
+    import traceback
+
+    service.log("".join(traceback.format_exception(exc)).rstrip())
     return render.error_message(f"{action} failed unexpectedly ({type(exc).__name__}: {exc}). "
                                 "Try again; if it keeps failing, the server log has the details.")
 
@@ -59,8 +63,7 @@ def build_app(service: QAService):
         try:
             result = service.ask(question, top_k=int(top_k), retrieval=retrieval, reader=reader)
         except Exception as exc:
-            _log_unexpected(service, exc)
-            return _said("Answering", exc), ""
+            return _said(service, "Answering", exc), ""
         secondary = service.config.secondary_answer_min_score
         return render.answer_summary(result), render.answer_cards(result, service.document_text, secondary)
 
@@ -68,8 +71,7 @@ def build_app(service: QAService):
         try:
             passages = service.search(query, top_k=int(top_k), retrieval=retrieval)
         except Exception as exc:
-            _log_unexpected(service, exc)
-            return _said("The search", exc)
+            return _said(service, "The search", exc)
         return render.passage_list(passages, query)
 
     def article_rows():
@@ -85,7 +87,7 @@ def build_app(service: QAService):
             rows, choices = articles_shown()
             examples = example_questions(service)
         except Exception as exc:
-            return _said("Loading the app", exc), [], gr.Dropdown(), gr.Dataset(samples=[])
+            return _said(service, "Loading the app", exc), [], gr.Dropdown(), gr.Dataset(samples=[])
         return (gr.HTML("", visible=False), rows, choices,
                 gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)))
 
@@ -98,8 +100,7 @@ def build_app(service: QAService):
             report = service.add_articles([Path(f) for f in files], log=messages.append,
                                           replace_existing=bool(replace_existing), show_progress=True)
         except Exception as exc:
-            _log_unexpected(service, exc)
-            return _said("Adding the articles", exc) + _notes_html(["Nothing was added."] + messages), \
+            return _said(service, "Adding the articles", exc) + _notes_html(["Nothing was added."] + messages), \
                 *articles_shown()
         summary = (f"Indexed: {len(report.added)} added, {len(report.changed)} updated, "
                    f"{report.embedded_chunks} chunks embedded. The index holds {report.documents} articles.")
@@ -108,17 +109,16 @@ def build_app(service: QAService):
     def ask_to_delete(doc_id):
         if not doc_id:
             return render.error_message("Choose the article to delete first."), gr.Row(visible=False)
-        titles = {a.doc_id: a.title for a in service.articles()}
-        return (render.error_message(f"Delete '{doc_id}' ({titles.get(doc_id, '?')}) from the index? "
-                                     "Questions will no longer find it; its file is not touched.")
-                .replace("qa-error", "qa-confirm"), gr.Row(visible=True))
+        document = service.pipeline.collection.documents.get(doc_id)
+        title = f" ({document.title})" if document else ""
+        return (render.confirmation(f"Delete '{doc_id}'{title} from the index? "
+                                    "Questions will no longer find it; its file is not touched."), gr.Row(visible=True))
 
     def delete_article(doc_id):
         try:
             report = service.remove_articles([doc_id] if doc_id else [])
         except Exception as exc:
-            _log_unexpected(service, exc)
-            return _said("Deleting the article", exc), gr.Row(visible=False), *articles_shown()
+            return _said(service, "Deleting the article", exc), gr.Row(visible=False), *articles_shown()
         message = _notes_html([f"Deleted '{doc_id}'. The index holds {report.documents} articles."])
         return message, gr.Row(visible=False), *articles_shown()
 
@@ -144,8 +144,7 @@ def build_app(service: QAService):
             folder = Path(tempfile.mkdtemp(prefix="qa-report-"))
             written = write_report(run, folder, title=f"Evaluation of {name}")
         except Exception as exc:
-            _log_unexpected(service, exc)
-            message = _said("The evaluation", exc).replace(str(path.parent) + "/", "")
+            message = _said(service, "The evaluation", exc).replace(str(path.parent) + "/", "")
             return message, []
         return f"<div class='qa-report'>{html_tables(run)}</div>", [str(p) for p in written if p.suffix == ".png"]
 
@@ -222,13 +221,6 @@ def build_app(service: QAService):
         gr.api(ask_json, api_name="ask")
         gr.api(search_json, api_name="search")
     return app
-
-
-def _log_unexpected(service: QAService, exc: Exception) -> None:
-    if not isinstance(exc, UserError):
-        import traceback
-
-        service.log("".join(traceback.format_exception(exc)).rstrip())
 
 
 @contextmanager

@@ -30,7 +30,16 @@ def answer_summary(result: Result) -> str:
 
 def error_message(text: str) -> str:
     """A sentence saying what went wrong, shown where the result would have been."""
-    return f"<div class='qa-error' role='alert'>{_e(text[:1].upper() + text[1:])}</div>"
+    return _notice(text, "qa-error")
+
+
+def confirmation(text: str) -> str:
+    """A question the user must answer before something is done."""
+    return _notice(text, "qa-confirm")
+
+
+def _notice(text: str, css_class: str) -> str:
+    return f"<div class='{css_class}' role='alert'>{_e(text[:1].upper() + text[1:])}</div>"
 
 
 def answer_cards(result: Result, article_text, secondary_min_score: float = 0.5) -> str:
@@ -118,7 +127,7 @@ STYLE = """
 .qa-label { color: #666; font-size: .8em; text-transform: uppercase; letter-spacing: .05em; }
 .qa-confidence { color: #666; font-size: .85em; }
 .qa-meta { color: #888; font-size: .78em; }
-.qa-error { border-left: 4px solid #c0392b; background: #fdf0ef; padding: .5em .8em; margin: .3em 0; }
+.qa-error, .qa-confirm { border-left: 4px solid #c0392b; background: #fdf0ef; padding: .5em .8em; margin: .3em 0; }
 .qa-more > summary { cursor: pointer; color: #555; margin: .4em 0; }
 .qa-status { color: #666; }
 .qa-report { max-height: 36em; overflow-y: auto; border: 1px solid #eee; padding: 0 .6em; }
