@@ -21,7 +21,7 @@ RANK_DEPTH = 10
 
 def corpus_index_dir(corpus: Path, config: Config) -> Path:
     """A cache folder of its own for an evaluation corpus (never the default index)."""
-    key = f"{Path(corpus).resolve()}|{config.embedder}|{config.chunk_tokens}|{config.chunk_overlap}|{config.faiss_factory}"
+    key = f"{Path(corpus).resolve()}|{config.embedder}|{config.embedder_backend}|{config.chunk_tokens}|{config.chunk_overlap}|{config.faiss_factory}"
     return CORPUS_CACHE / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

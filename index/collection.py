@@ -63,8 +63,9 @@ class Collection:
                 self.lexical.save(folder / _BM25)
 
     @classmethod
-    def load(cls, root: Path, embedder_name: str | None = None) -> "Collection":
-        """Open the index in `root`. With `embedder_name`, refuse an index built with another."""
+    def load(cls, root: Path, embedder_name: str | None = None, backend: str | None = None) -> "Collection":
+        """Open the index in `root`. With `embedder_name` (and `backend`), refuse an index
+        built with another embedder (or backend: their vectors differ slightly)."""
         folder = current_generation(root)
         if folder is None:
             raise IndexNotFoundError(
@@ -78,6 +79,12 @@ class Collection:
                 f"the index in {root} was built with embedder '{manifest.embedder}' "
                 f"(dimension {manifest.dimension}), not '{embedder_name}'. Rebuild it with: "
                 f"python -m qa index PATH... --index-dir {root} --embedder {embedder_name} --rebuild"
+            )
+        if backend is not None and backend != manifest.embedder_backend:
+            raise EmbedderMismatchError(
+                f"the index in {root} was built with the '{manifest.embedder_backend}' embedder backend, "
+                f"not '{backend}'. Use --embedder-backend auto (it follows the index), or rebuild it with: "
+                f"python -m qa index PATH... --index-dir {root} --embedder-backend {backend} --rebuild"
             )
         try:
             documents = {}

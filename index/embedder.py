@@ -9,6 +9,8 @@ import numpy as np
 from .errors import ConfigError
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+EMBEDDER_BACKENDS = ("onnx-int8", "torch")
+DEFAULT_BACKEND = "onnx-int8"
 COUNT_BATCH_TEXTS = 4096
 _BUNDLED_ALIASES = {DEFAULT_EMBEDDER, "sentence-transformers/all-MiniLM-L6-v2"}
 
@@ -17,6 +19,7 @@ class Embedder(Protocol):
     """What indexing and retrieval need from an embedding model."""
 
     name: str
+    backend: str
 
     @property
     def dimension(self) -> int: ...
@@ -50,6 +53,8 @@ class SentenceTransformerEmbedder:
     batch_size: texts per forward pass.
     device: torch device string; None lets sentence-transformers choose.
     """
+
+    backend = "torch"
 
     def __init__(self, name: str = DEFAULT_EMBEDDER, batch_size: int = 32, device: str | None = None):
         self.name = name
@@ -101,3 +106,13 @@ class SentenceTransformerEmbedder:
             encoded = self.model.tokenizer(list(texts[lo:lo + COUNT_BATCH_TEXTS]), add_special_tokens=False)
             counts.extend(len(ids) for ids in encoded["input_ids"])
         return counts
+
+
+def make_embedder(name: str = DEFAULT_EMBEDDER, backend: str = DEFAULT_BACKEND) -> Embedder:
+    """The embedder `name` run by `backend` (see EMBEDDER_BACKENDS); loads nothing yet."""
+    if backend == "torch":
+        return SentenceTransformerEmbedder(name)
+    if backend == "onnx-int8":
+        from .onnx_embedder import OnnxInt8Embedder
+        return OnnxInt8Embedder(name)
+    raise ConfigError(f"embedder backend must be one of {', '.join(EMBEDDER_BACKENDS)}, got '{backend}'")

@@ -78,7 +78,7 @@ class Indexer:
 
     def _update(self, root: Path, documents: list[Document], remove_missing: bool, remove: set[str],
                 rebuild: bool) -> tuple[Collection, UpdateReport]:
-        old = None if rebuild or current_generation(root) is None else Collection.load(root, self.embedder.name)
+        old = None if rebuild or current_generation(root) is None else Collection.load(root, self.embedder.name, self.embedder.backend)
         wanted = {d.id: d for d in documents}
         if old is not None and not remove_missing:
             wanted = {**old.documents, **wanted}
@@ -125,6 +125,7 @@ class Indexer:
             overlap_tokens=self.settings.overlap_tokens,
             faiss_factory=self.faiss_factory,
             documents=entries,
+            embedder_backend=self.embedder.backend,
         )
         if old is not None and not (report.added or report.changed or report.removed) \
                 and old.manifest == manifest:
@@ -138,6 +139,8 @@ class Indexer:
         batches of EMBED_BATCH_CHUNKS written straight into it, so memory stays at the
         matrix plus one batch however large the collection, with one progress bar."""
         missing = [i for i, row in enumerate(rows) if row is None]
+        # Batches of similar lengths waste less padding; the rows are written back by index.
+        missing.sort(key=lambda i: len(chunks[i].text))
         if not missing:
             return np.stack(rows).astype(np.float32)
         dimension = self.embedder.dimension

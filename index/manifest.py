@@ -36,6 +36,8 @@ class Manifest:
     faiss_factory: str
     documents: dict[str, DocumentEntry] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    # How the vectors were computed (index/embedder.py); indexes older than the field: torch.
+    embedder_backend: str = "torch"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -25,6 +25,7 @@ from .chunker import ChunkerSettings
 from .collection import Collection, in_canonical_order
 from .dense import DEFAULT_FACTORY
 from .documents import Document
+from .embedder import DEFAULT_BACKEND
 from .errors import ConfigError, IndexNotFoundError
 from .lexical import LexicalStore, tokenize
 
@@ -50,21 +51,22 @@ class ShardJob:
     embedder: str
     settings: ChunkerSettings
     faiss_factory: str
+    backend: str
 
 
 def _index_shard(job: ShardJob) -> int:
     """Runs in a worker process: chunk, embed and save one shard. Returns its chunk count."""
-    from .embedder import SentenceTransformerEmbedder
+    from .embedder import make_embedder
     from .indexer import Indexer
 
-    indexer = Indexer(SentenceTransformerEmbedder(job.embedder), job.settings, job.faiss_factory)
+    indexer = Indexer(make_embedder(job.embedder, job.backend), job.settings, job.faiss_factory)
     collection, _ = indexer.update(job.folder, job.documents, rebuild=True)
     return len(collection.chunks)
 
 
 def build_shards(root: Path, documents: Sequence[Document], shards: int, *, embedder: str,
                  settings: ChunkerSettings = ChunkerSettings(), faiss_factory: str = DEFAULT_FACTORY,
-                 processes: int = 1) -> list[Path]:
+                 processes: int = 1, backend: str = DEFAULT_BACKEND) -> list[Path]:
     """Split `documents` into `shards` index folders under `root`, build them in `processes`
     worker processes, then give every shard's BM25 the whole collection's statistics."""
     if shards < 1:
@@ -75,7 +77,7 @@ def build_shards(root: Path, documents: Sequence[Document], shards: int, *, embe
     if any(not group for group in groups):
         raise ConfigError(f"{len(documents)} documents leave some of {shards} shards empty; use fewer shards")
     folders = [Path(root) / f"{SHARD_PREFIX}{i:03d}" for i in range(shards)]
-    jobs = [ShardJob(folder, group, embedder, settings, faiss_factory) for folder, group in zip(folders, groups)]
+    jobs = [ShardJob(folder, group, embedder, settings, faiss_factory, backend) for folder, group in zip(folders, groups)]
     if processes > 1:
         # spawn: a forked child of a process that already ran torch can hang in its thread pool
         with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn")) as pool:

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from index.errors import UserError
 
-from .config import Config, RETRIEVAL_MODES
+from .config import EMBEDDER_BACKENDS, Config, RETRIEVAL_MODES
 
 EXIT_USAGE = 2
 
@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index-dir", type=Path, help="index folder (default: .qa-index in the repository)")
     common.add_argument("--embedder", help="sentence-transformers model id or folder (default: bundled all-MiniLM-L6-v2)")
+    common.add_argument("--embedder-backend", choices=("auto", *EMBEDDER_BACKENDS),
+                        help="how the embedder runs: onnx-int8 (ONNX Runtime, int8 weights), torch (float32), "
+                             "or auto (default): what the index was built with, onnx-int8 for a new index")
     common.add_argument("--json", action="store_true", help="print one JSON object")
 
     asking = argparse.ArgumentParser(add_help=False)
@@ -97,6 +100,7 @@ def _config_from(args: argparse.Namespace) -> Config:
     return Config.from_env().with_overrides(
         index_dir=args.index_dir,
         embedder=args.embedder,
+        embedder_backend=args.embedder_backend,
         retrieval=getattr(args, "retrieval", None),
         top_k=getattr(args, "top_k", None),
         reader=getattr(args, "reader", None),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from index.chunker import ChunkerSettings
 from index.dense import DEFAULT_FACTORY
-from index.embedder import DEFAULT_EMBEDDER
+from index.embedder import DEFAULT_EMBEDDER, EMBEDDER_BACKENDS
 from index.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,8 @@ MAX_QUESTION_CHARS = 1000
 @dataclass(frozen=True)
 class Config:
     """index_dir: where the index lives. embedder: sentence-transformers model id or folder.
+    embedder_backend: how the embedder runs (index/embedder.py): "onnx-int8", "torch", or
+    "auto": what the existing index was built with, else onnx-int8.
     chunk_tokens / chunk_overlap: chunk size and overlap in embedder tokens.
     faiss_factory: "auto" (exact search up to 50,000 chunks, an inverted file over 8-bit
     vectors beyond: index/dense.py) or any FAISS factory string ("Flat" is exact search).
@@ -35,6 +37,7 @@ class Config:
 
     index_dir: Path = DEFAULT_INDEX_DIR
     embedder: str = DEFAULT_EMBEDDER
+    embedder_backend: str = "auto"
     chunk_tokens: int = 128
     chunk_overlap: int = 32
     faiss_factory: str = DEFAULT_FACTORY
@@ -48,6 +51,9 @@ class Config:
     def __post_init__(self) -> None:
         if self.retrieval not in RETRIEVAL_MODES:
             raise ConfigError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, got '{self.retrieval}'")
+        if self.embedder_backend not in ("auto", *EMBEDDER_BACKENDS):
+            raise ConfigError(f"the embedder backend must be one of auto, {', '.join(EMBEDDER_BACKENDS)}, "
+                              f"got '{self.embedder_backend}'")
         if not 1 <= self.top_k <= MAX_TOP_K:
             raise ConfigError(f"top-k must be from 1 to {MAX_TOP_K}, got {self.top_k}")
         if not 0.0 <= self.secondary_answer_min_score <= 1.0:

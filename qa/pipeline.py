@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from index.collection import Collection
+from index.collection import Collection, read_manifest
 from index.documents import Document
-from index.embedder import Embedder, SentenceTransformerEmbedder
+from index.embedder import DEFAULT_BACKEND, Embedder, make_embedder
 from index.errors import EmptyCollectionError, UserError
 from index.indexer import Indexer, UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
@@ -56,12 +56,27 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
                            show_progress=show_progress, wait=wait)
 
 
+def embedder_for(config: Config, *, rebuild: bool = False) -> Embedder:
+    """The configured embedder, run as configured, or with backend "auto" the way the index
+    in config.index_dir was built (onnx-int8 for a new index or a rebuild)."""
+    backend = config.embedder_backend
+    root = Path(config.index_dir)
+    if backend == "auto":
+        backend = DEFAULT_BACKEND
+        if not rebuild and current_generation(root) is not None:
+            try:
+                backend = read_manifest(root).embedder_backend
+            except UserError:
+                pass  # a damaged index: opening or re-indexing it says what is wrong
+    return make_embedder(config.embedder, backend)
+
+
 def index_documents(config: Config, documents: list[Document], *, embedder: Embedder | None = None,
                     add: bool = False, remove: Iterable[str] = (), rebuild: bool = False, log: Log = _quiet,
                     show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
     """Bring the index in `config.index_dir` up to date with these documents (see index_paths);
     `remove`: ids of indexed documents to drop."""
-    embedder = embedder or SentenceTransformerEmbedder(config.embedder)
+    embedder = embedder or embedder_for(config, rebuild=rebuild)
     indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
     return indexer.update(Path(config.index_dir), documents, remove_missing=not add, remove=remove,
                           rebuild=rebuild, wait=wait, say=log)
@@ -80,14 +95,14 @@ class QAPipeline:
              reader: Reader | None = None) -> "QAPipeline":
         """Open the configured index. The default index is built from the bundled
         articles on first use; any other folder must have been indexed before."""
-        embedder = embedder or SentenceTransformerEmbedder(config.embedder)
+        embedder = embedder or embedder_for(config)
         root = Path(config.index_dir)
         if current_generation(root) is None and config.is_default_index:
             log(f"building the index of the bundled articles in {root} (first use)…")
             collection, report = index_paths(config, [BUNDLED_ARTICLES], embedder=embedder, log=log)
             log(f"indexed {report.summary()}")
         else:
-            collection = Collection.load(root, config.embedder)
+            collection = Collection.load(root, config.embedder, embedder.backend)
         reader = reader or make_reader(config.reader, config.qa_model, embedder, log)
         return cls(config, collection, embedder, make_retriever(config.retrieval, collection, embedder), reader)
 

@@ -1,11 +1,12 @@
-"""Shared fixtures: the real bundled embedder (loaded once) and small article folders."""
+"""Shared fixtures: the real bundled embedder, run by the default backend (loaded once), and
+small article folders."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import Embedder, make_embedder
 
 ARTICLES = {
     "harbour.txt": (
@@ -30,8 +31,8 @@ ARTICLES = {
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    model = SentenceTransformerEmbedder()
+def embedder() -> Embedder:
+    model = make_embedder()
     model.warm_up()
     return model
 

@@ -115,6 +115,7 @@ class RecordingEmbedder:
     """Counts words as tokens and returns a distinct vector per text; records each call's size."""
 
     name = "recording"
+    backend = "torch"
     dimension = 8
 
     def __init__(self):

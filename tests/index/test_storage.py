@@ -115,11 +115,11 @@ def test_a_second_writer_fails_clearly_with_no_wait_and_waits_otherwise(built, c
 
 
 def _add_one(root, name, embedder_name):
-    from index.embedder import SentenceTransformerEmbedder
+    from index.embedder import make_embedder
     from index.documents import Document
 
     document = Document(name, name, f"{name}\nAn article called {name} about a harbour.", name)
-    Indexer(SentenceTransformerEmbedder(embedder_name)).update(root, [document], remove_missing=False)
+    Indexer(make_embedder(embedder_name)).update(root, [document], remove_missing=False)
 
 
 def test_concurrent_adds_into_one_folder_keep_every_article(built, embedder):

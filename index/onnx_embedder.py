@@ -1,0 +1,164 @@
+"""The same sentence-transformers model run by ONNX Runtime with int8 weights: about twice
+the texts per second of torch float32 on these CPUs (benchmarks/RESULTS.md), with no
+sentence-transformers import at query time.
+
+The int8 model is made once from the installed weights (exported with torch, weights
+quantised per output channel) and kept in a cache folder keyed by the weights' checksum;
+nothing is downloaded. Only models that are a transformer, mean pooling and unit length
+(as all-MiniLM-L6-v2) can run this way; others need the torch backend."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .embedder import COUNT_BATCH_TEXTS, resolve_model_path
+from .errors import ConfigError
+
+BACKEND = "onnx-int8"
+DEFAULT_CACHE_DIR = Path(os.environ.get("QA_CACHE_DIR", Path(__file__).resolve().parent.parent / ".qa-cache"))
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_SUPPORTED_MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
+                      "sentence_transformers.models.Normalize"]
+
+
+class OnnxInt8Embedder:
+    """name: a sentence-transformers model folder or the bundled default's name.
+    cache_dir: where the int8 model is kept. threads: ONNX Runtime's threads (default: cores).
+
+    Each text runs alone: int8 activations are scaled per run, so in a batch a text's vector
+    would depend on its neighbours (and an incremental re-index would differ from a full one).
+    Alone it is also faster here than in padded batches."""
+
+    backend = BACKEND
+
+    def __init__(self, name: str, cache_dir: Path | None = None, threads: int | None = None):
+        self.name = name
+        self.cache_dir = Path(cache_dir or DEFAULT_CACHE_DIR) / "embedders"
+        self.threads = threads
+        self._session = None
+        self._tokenizer = None
+        self._counter = None
+        self._dimension = 0
+        self.max_tokens = 0
+
+    def warm_up(self) -> None:
+        if self._session is not None:
+            return
+        folder = Path(resolve_model_path(self.name))
+        if not (folder / "modules.json").is_file():
+            raise ConfigError(f"cannot load embedder '{self.name}' with the {BACKEND} backend: "
+                              f"{folder} is not a local sentence-transformers folder; use --embedder-backend torch")
+        _check_supported(folder)
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ConfigError(f"the {BACKEND} embedder needs onnxruntime ({exc}); "
+                              "pip install onnxruntime, or use --embedder-backend torch") from exc
+        settings = json.loads((folder / "sentence_bert_config.json").read_text())
+        self.max_tokens = int(settings.get("max_seq_length", 256))
+        self._dimension = int(json.loads((folder / "config.json").read_text())["hidden_size"])
+        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(self.max_tokens)
+        self._tokenizer.no_padding()
+        model_file = self._int8_model(folder, onnxruntime.__version__)
+        options = onnxruntime.SessionOptions()
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        # Idle threads would spin for a while after each run, taking the cores from the reader.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+    @property
+    def dimension(self) -> int:
+        self.warm_up()
+        return self._dimension
+
+    def encode(self, texts: Sequence[str], show_progress_bar: bool = False) -> np.ndarray:
+        self.warm_up()
+        vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        rows = range(len(texts))
+        if show_progress_bar:
+            from tqdm import tqdm
+            rows = tqdm(rows, desc="Texts")
+        for row in rows:
+            encoded = self._tokenizer.encode(texts[row])
+            feed = {
+                "input_ids": np.array([encoded.ids], dtype=np.int64),
+                "attention_mask": np.array([encoded.attention_mask], dtype=np.int64),
+                "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
+            }
+            pooled = self._session.run(None, feed)[0][0].mean(axis=0)
+            vectors[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return vectors
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        self.warm_up()
+        counts: list[int] = []
+        for lo in range(0, len(texts), COUNT_BATCH_TEXTS):
+            encoded = self._counter.encode_batch(list(texts[lo:lo + COUNT_BATCH_TEXTS]), add_special_tokens=False)
+            counts.extend(len(e.ids) for e in encoded)
+        return counts
+
+    def _int8_model(self, folder: Path, runtime_version: str) -> Path:
+        weights = folder / "model.safetensors"
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+        target = self.cache_dir / f"{digest}-ort{runtime_version}" / "model-int8.onnx"
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            export_int8(folder, target)
+        return target
+
+
+def _check_supported(folder: Path) -> None:
+    modules = [m.get("type") for m in json.loads((folder / "modules.json").read_text())]
+    pooling_file = folder / "1_Pooling" / "config.json"
+    pooling = json.loads(pooling_file.read_text()) if pooling_file.is_file() else {}
+    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
+        v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
+    if modules != _SUPPORTED_MODULES or not mean_only:
+        raise ConfigError(f"the {BACKEND} backend runs only a transformer with mean pooling and unit-length "
+                          f"vectors; {folder} is {modules}; use --embedder-backend torch")
+
+
+def export_int8(folder: Path, target: Path) -> None:
+    """Export the transformer of `folder` to ONNX and quantise its weights to int8 per output
+    channel (per-tensor scales cost ten times as much cosine similarity); atomic."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    example = torch.ones((2, 8), dtype=torch.int64)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "hidden")}
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        float_file = Path(tmp) / "model.onnx"
+        torch.onnx.export(LastHiddenState(model), (example, example, torch.zeros_like(example)), str(float_file),
+                          input_names=list(_INPUTS), output_names=["hidden"], dynamic_axes=axes,
+                          opset_version=17, dynamo=False)
+        int8_file = Path(tmp) / target.name
+        logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # "consider pre-processing"
+        quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(int8_file, target)

@@ -1,0 +1,78 @@
+"""The default embedder backend (ONNX Runtime, int8 weights) against the torch float32 model:
+nearly the same vectors, each a function of its text alone, and an index remembers which
+backend made its vectors."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from index.collection import Collection
+from index.embedder import DEFAULT_EMBEDDER, make_embedder, resolve_model_path
+from index.errors import ConfigError, EmbedderMismatchError
+from index.indexer import Indexer
+from index.loaders import load_documents
+from qa.config import Config
+from qa.pipeline import QAPipeline, embedder_for
+
+TEXTS = [
+    "The harbour bridge opened to traffic on March 3 after four years of work.",
+    "Who won the chess open?",
+    "Growers picked 31,000 tonnes of apples this autumn, up 12 percent on last year. " * 20,
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder():
+    return make_embedder(backend="torch")
+
+
+def test_int8_vectors_are_unit_length_and_close_to_float32(embedder, torch_embedder):
+    assert embedder.backend == "onnx-int8"
+    fast, exact = embedder.encode(TEXTS), torch_embedder.encode(TEXTS)
+    assert fast.shape == exact.shape == (len(TEXTS), 384) and fast.dtype == np.float32
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert np.all(np.sum(fast * exact, axis=1) > 0.97)
+
+
+def test_a_texts_vector_does_not_depend_on_the_texts_beside_it(embedder):
+    together = embedder.encode(TEXTS)
+    for row, text in enumerate(TEXTS):
+        assert np.array_equal(embedder.encode([text])[0], together[row])
+
+
+def test_token_counts_match_the_torch_tokenizer(embedder, torch_embedder):
+    assert embedder.count_tokens(TEXTS) == torch_embedder.count_tokens(TEXTS)
+    assert embedder.max_tokens == torch_embedder.max_tokens and embedder.dimension == torch_embedder.dimension
+
+
+def test_a_model_other_than_mean_pooling_is_refused_with_the_way_out(tmp_path):
+    folder = tmp_path / "cls-model"
+    shutil.copytree(resolve_model_path(DEFAULT_EMBEDDER), folder)
+    pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
+    pooling.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    with pytest.raises(ConfigError, match="--embedder-backend torch"):
+        make_embedder(str(folder), "onnx-int8").warm_up()
+    with pytest.raises(ConfigError, match="backend must be one of"):
+        make_embedder(backend="gpu")
+    with pytest.raises(ConfigError, match="embedder backend"):
+        Config(embedder_backend="fast")
+
+
+def test_an_index_keeps_its_backend_and_auto_follows_it(tmp_path, corpus, torch_embedder):
+    root = tmp_path / "idx"
+    Indexer(torch_embedder).update(root, load_documents([corpus], warn=print))
+    assert Collection.load(root).manifest.embedder_backend == "torch"
+    config = Config(index_dir=root)
+    assert embedder_for(config).backend == "torch"
+    assert embedder_for(config, rebuild=True).backend == "onnx-int8"
+    assert embedder_for(Config(index_dir=tmp_path / "new")).backend == "onnx-int8"
+    pipeline = QAPipeline.open(config)
+    assert pipeline.embedder.backend == "torch" and pipeline.search("harbour bridge", 1)
+    with pytest.raises(EmbedderMismatchError, match="--embedder-backend onnx-int8 --rebuild"):
+        QAPipeline.open(config.with_overrides(embedder_backend="onnx-int8"))
+    with pytest.raises(EmbedderMismatchError):
+        Indexer(make_embedder(backend="onnx-int8")).update(root, load_documents([corpus], warn=print))
+    assert Collection.load(root).manifest.embedder_backend == "torch"
