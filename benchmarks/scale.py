@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import random
-import re
 import resource
 import sys
 import time
@@ -33,6 +32,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.synthetic import synthetic_passages  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
 
 NOISE = 0.01  # per dimension, added to each blend
@@ -63,13 +63,18 @@ def texts_and_questions() -> tuple[list[str], list[str]]:
     return texts, questions
 
 
-def real_vectors(texts: list[str], questions: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    from index.embedder import SentenceTransformerEmbedder
+def all_sentences(texts: list[str]) -> list[str]:
     from index.sentences import split_sentences
 
-    sentences = [t[s:e] for t in texts for s, e in split_sentences(t)]
+    return [t[s:e] for t in texts for s, e in split_sentences(t)]
+
+
+def real_vectors(texts: list[str], questions: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    from index.embedder import make_embedder
+
+    sentences = all_sentences(texts)
     sentences = random.Random(SEED).sample(sentences, min(REAL_SENTENCES, len(sentences)))
-    embedder = SentenceTransformerEmbedder()
+    embedder = make_embedder()
     return embedder.encode(sentences), embedder.encode(questions)
 
 
@@ -132,19 +137,6 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray) -> list[dict]:
     return rows
 
 
-def synthetic_passages(texts: list[str], size: int, rng: random.Random) -> list[str]:
-    from index.sentences import split_sentences
-
-    sentences = [t[s:e] for t in texts for s, e in split_sentences(t)]
-    names = ["Arlen", "Bergström", "Castell", "Dunmore", "Ekwueme", "Farrow", "Gaskell", "Haldane", "Ito", "Jovanović"]
-
-    def varied(sentence: str) -> str:
-        sentence = re.sub(r"\d+", lambda m: str(rng.randint(1, 10 ** len(m.group()))), sentence)
-        return re.sub(r"\b[A-Z][a-z]{3,}\b", lambda m: rng.choice(names) if rng.random() < 0.15 else m.group(), sentence)
-
-    return [" ".join(varied(rng.choice(sentences)) for _ in range(rng.randint(2, 5))) for _ in range(size)]
-
-
 def bm25_row(passages: list[str], questions: list[str]) -> dict:
     from index.lexical import LexicalStore
 
@@ -175,6 +167,7 @@ def main() -> int:
     _quiet_libraries()
     texts, questions = texts_and_questions()
     base, queries = real_vectors(texts, questions)
+    sentences = all_sentences(texts)
     results = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
                           f"Python {platform.python_version()}",
                "real_vectors": len(base), "queries": len(queries), "sizes": {}}
@@ -183,7 +176,7 @@ def main() -> int:
         rows = dense_rows(vectors, queries)
         del vectors
         if not args.no_bm25:
-            rows.append(bm25_row(synthetic_passages(texts, size, random.Random(SEED)), questions))
+            rows.append(bm25_row(synthetic_passages(size, SEED, sentences), questions))
         rows.append({"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})
         results["sizes"][size] = rows
         if not args.json:

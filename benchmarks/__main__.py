@@ -1,0 +1,351 @@
+"""All benchmarks, one report: python -m benchmarks [--quick] [--runs 3] [--out benchmarks/RESULTS.md]
+
+Measures, on this machine, with the median of `--runs` runs where a figure is a duration:
+index build throughput against raw SentenceTransformer.encode on the same chunks; incremental
+re-index of 1% of a synthetic collection against a full build; retrieval latency at 500
+articles; `ask` end to end; the reader on the top 5 passages; cold start and peak memory of
+`qa ask` and of the running app; and search at 10k, 100k and 1M passages (table and plot).
+Haystack and txtai do the same work in their own virtual environment when it exists
+(`bash benchmarks/peers-venv.sh` makes it in .bench-venv; `--peers-python` points elsewhere),
+and each comparison is a ratio of figures from this one run.
+--quick: smaller collections and scale sizes, one run each (minutes, for trying it out)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.synthetic import write_synthetic_articles  # noqa: E402
+from eval.metrics import percentile  # noqa: E402
+from eval.questions import load_questions  # noqa: E402
+from qa.config import BUNDLED_ARTICLES  # noqa: E402
+
+PEERS_PYTHON = REPO / ".bench-venv" / "bin" / "python"
+QUESTIONS = REPO / "eval" / "questions.jsonl"
+SEED = 0
+QUALITY_SETS = ["bundled", "general", "town", "events", "final", "holdout", "blind", "fresh", "sealed"]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    import faiss
+    import onnxruntime
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "memory_gb": round(memory_gb, 1),
+            "python": platform.python_version(), "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
+            "faiss": faiss.__version__, "date": time.strftime("%Y-%m-%d")}
+
+
+def p50_p95(values: list[float]) -> dict:
+    return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2)}
+
+
+def timed_calls_ms(function, items) -> list[float]:
+    function(items[0])
+    times = []
+    for item in items:
+        started = time.perf_counter()
+        function(item)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def run_child(command: list[str], **kwargs) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, stdout) of a child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               **kwargs)
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, out
+
+
+# ---------------------------------------------------------------- sections
+
+def index_build(collections: dict[str, Path], runs: int, work: Path) -> tuple[dict, dict[str, list[str]]]:
+    """Chunks per second of a full build, per backend, and of raw encode on the same chunks."""
+    from index.embedder import SentenceTransformerEmbedder, make_embedder
+    from index.indexer import Indexer
+    from index.loaders import load_documents
+
+    raw = SentenceTransformerEmbedder()
+    raw.warm_up()
+    backends = {"torch": raw, "onnx-int8": make_embedder(backend="onnx-int8")}
+    backends["onnx-int8"].warm_up()
+    results, chunk_texts = {}, {}
+    for name, folder in collections.items():
+        documents = load_documents([folder], warn=lambda _: None)
+        row: dict = {}
+        for backend, embedder in backends.items():
+            times = []
+            for run in range(runs):
+                started = time.perf_counter()
+                collection, _ = Indexer(embedder).update(work / f"{name}-{backend}", documents, rebuild=True)
+                times.append(time.perf_counter() - started)
+            row[backend] = statistics.median(times)
+            chunk_texts[name] = [chunk.text for chunk in collection.chunks]
+        texts = chunk_texts[name]
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            raw.model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+            times.append(time.perf_counter() - started)
+        row["raw_encode"] = statistics.median(times)
+        row["chunks"] = len(texts)
+        row["articles"] = len(documents)
+        results[name] = row
+        log(f"index build {name}: {row}")
+    return results, chunk_texts
+
+
+def incremental(articles: int, work: Path) -> dict:
+    """A full build of `articles` synthetic articles, then 1% of them changed and re-indexed."""
+    from qa.config import Config
+    from qa.pipeline import index_paths
+
+    folder = work / f"synthetic-{articles}"
+    paths = write_synthetic_articles(folder, articles, SEED)
+    config = Config(index_dir=work / f"index-{articles}")
+    started = time.perf_counter()
+    _, report = index_paths(config, [folder])
+    full = time.perf_counter() - started
+    started = time.perf_counter()
+    index_paths(config, [folder])
+    unchanged = time.perf_counter() - started
+    for path in paths[:: 100][: max(1, articles // 100)]:
+        path.write_text(path.read_text(encoding="utf-8") + "\nThe report was updated on Friday.\n", encoding="utf-8")
+    started = time.perf_counter()
+    _, changed = index_paths(config, [folder])
+    one_percent = time.perf_counter() - started
+    result = {"articles": articles, "chunks": report.total_chunks, "full_s": round(full, 1),
+              "unchanged_s": round(unchanged, 2), "one_percent_s": round(one_percent, 2),
+              "changed_articles": len(changed.changed), "embedded_chunks": changed.embedded_chunks,
+              "speedup": round(full / one_percent, 1)}
+    log(f"incremental: {result}")
+    return result
+
+
+def retrieval(index_dir: Path, queries: list[str], rounds: int) -> dict:
+    from index.collection import Collection
+    from index.embedder import make_embedder
+    from qa.retrieval import make_retriever
+
+    collection = Collection.load(index_dir)
+    embedder = make_embedder(backend=collection.manifest.embedder_backend)
+    result = {}
+    for mode in ("hybrid", "dense", "lexical"):
+        retriever = make_retriever(mode, collection, embedder)
+        result[mode] = p50_p95(timed_calls_ms(lambda q: retriever.retrieve(q, 5), queries * rounds))
+    log(f"retrieval: {result}")
+    return result
+
+
+def reader_cases(index_dir: Path, questions: list[str]) -> tuple[list[dict], object]:
+    """Each question with the texts of its top 5 passages (hybrid retrieval), and those passages."""
+    from qa.config import Config
+    from qa.pipeline import QAPipeline
+
+    pipeline = QAPipeline.open(Config(index_dir=index_dir))
+    pipeline.warm_up()
+    cases = [(q, pipeline.search(q, 5)) for q in questions]
+    return [{"question": q, "passages": [p.chunk.text for p in passages]} for q, passages in cases], \
+        (pipeline.reader, cases)
+
+
+def our_reader_ms(reader, cases, rounds: int) -> dict:
+    return p50_p95(timed_calls_ms(lambda case: reader.read(case[0], case[1], 3), cases * rounds))
+
+
+def ask_end_to_end(rounds: int) -> dict:
+    _, _, out = run_child([sys.executable, "benchmarks/ask_latency.py", "--json", "--rounds", str(rounds)])
+    result = json.loads(out)
+    log(f"ask: {result}")
+    return result
+
+
+def cold_start(index_dir: Path, question: str, runs: int) -> dict:
+    walls, peaks = [], []
+    for _ in range(runs):
+        wall, peak, _ = run_child([sys.executable, "-m", "qa", "ask", question, "--index-dir", str(index_dir)])
+        walls.append(wall)
+        peaks.append(peak)
+    result = {"wall_s": round(statistics.median(walls), 2), "runs_s": [round(w, 2) for w in walls],
+              "peak_rss_mb": round(max(peaks))}
+    log(f"cold start: {result}")
+    return result
+
+
+def app_memory(index_dir: Path, questions: list[str]) -> dict:
+    from gradio_client import Client
+
+    from benchmarks.serve_load import free_port, start_server, timed_ask
+
+    port = free_port()
+    process, first_page = start_server(index_dir, port)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        errors = [error for _, error in (timed_ask(client, q) for q in questions) if error]
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+    finally:
+        process.terminate()
+        process.wait(30)
+    result = {"first_page_s": round(first_page, 2), "questions": len(questions), "errors": len(errors),
+              "peak_rss_mb": round(peak / 1024)}
+    log(f"app: {result}")
+    return result
+
+
+def embedder_quality(sets: list[str]) -> dict:
+    """Retrieval recall@5 and end-to-end exact match of each backend on the question sets."""
+    result = {}
+    for name in sets:
+        if name == "bundled":
+            questions, corpus = QUESTIONS, BUNDLED_ARTICLES
+        else:
+            questions, corpus = REPO / "eval" / "corpora" / name / "questions.jsonl", REPO / "eval" / "corpora" / name / "articles"
+        row = {}
+        for backend in ("torch", "onnx-int8"):
+            _, _, out = run_child([sys.executable, "-m", "qa", "eval", "--json", "--questions", str(questions),
+                                   "--corpus", str(corpus), "--embedder-backend", backend])
+            metrics = json.loads(out)["metrics"]
+            row[backend] = {"recall_at_5": metrics["recall_at_5"], "exact_match": metrics["exact_match"]}
+        result[name] = row
+    log(f"embedder quality: {result}")
+    return result
+
+
+def scale(sizes: list[int], out_dir: Path) -> dict:
+    _, _, out = run_child([sys.executable, "benchmarks/scale.py", "--json", "--sizes", *map(str, sizes)])
+    result = json.loads(out)
+    plot_scaling(result, out_dir / "scaling.png")
+    log("scale: done")
+    return result
+
+
+def plot_scaling(result: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(int(s) for s in result["sizes"])
+    series: dict[str, list[tuple[int, float, float]]] = {}
+    for size in sizes:
+        for row in result["sizes"][str(size)]:
+            if "index" in row and (row.get("recall_at_10", 1.0) >= 0.95 or row["index"].startswith("exact")):
+                series.setdefault(row["index"], []).append((size, row["search_p50_ms"], row["memory_mb"]))
+    figure, (latency, memory) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, points in series.items():
+        if len(points) == len(sizes):
+            latency.plot(sizes, [p[1] for p in points], marker="o", label=name)
+            memory.plot(sizes, [p[2] for p in points], marker="o", label=name)
+    for axis, label in ((latency, "search p50 (ms)"), (memory, "index memory (MB)")):
+        axis.set(xscale="log", yscale="log", xlabel="passages", ylabel=label)
+        axis.grid(True, which="both", alpha=0.3)
+    latency.legend(fontsize=7)
+    figure.suptitle("Search at 10k to 1M passages (recall@10 ≥ 0.95 settings and exact search)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def peers(peers_python: Path, job: dict, work: Path) -> dict:
+    if not peers_python.exists():
+        return {"skipped": f"{peers_python} not found; make it with: bash benchmarks/peers-venv.sh"}
+    job_file, out_file = work / "peers-job.json", work / "peers-out.json"
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    subprocess.run([str(peers_python), str(REPO / "benchmarks" / "peers.py"), str(job_file), str(out_file)],
+                   cwd=work, check=True)
+    result = json.loads(out_file.read_text(encoding="utf-8"))
+    log(f"peers: { {k: v.get('error', 'ok') for k, v in result.items()} }")
+    return result
+
+
+# ---------------------------------------------------------------- the run
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small collections, one run (for trying it out)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per timed figure; the median is reported")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--peers-python", type=Path, default=PEERS_PYTHON)
+    parser.add_argument("--incremental-articles", type=int, default=10_000)
+    parser.add_argument("--scale-sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--json", type=Path, help="also write every figure as JSON here")
+    args = parser.parse_args()
+    from qa.cli import _quiet_libraries
+
+    _quiet_libraries()
+    if args.quick:
+        args.runs, args.incremental_articles, args.scale_sizes = 1, 500, [10_000, 100_000]
+    questions = [q.question for q in load_questions(QUESTIONS)]
+    results: dict = {"machine": machine(), "runs": args.runs, "quick": args.quick}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        shutil.copytree(BUNDLED_ARTICLES, work / "bundled")
+        write_synthetic_articles(work / "synthetic-500", 500, SEED)
+        collections = {"bundled": work / "bundled", "synthetic-500": work / "synthetic-500"}
+        results["index_build"], chunk_texts = index_build(collections, args.runs, work)
+        results["incremental"] = incremental(args.incremental_articles, work)
+        results["retrieval_500"] = retrieval(work / "synthetic-500-onnx-int8", questions, args.runs)
+        cases, (reader, our_cases) = reader_cases(work / "bundled-onnx-int8", questions)
+        results["reader_ms"] = our_reader_ms(reader, our_cases, args.runs)
+        results["reader_name"] = reader.name
+        del reader, our_cases
+        results["ask"] = ask_end_to_end(args.runs)
+        results["cold_start"] = cold_start(work / "bundled-onnx-int8", questions[0], args.runs)
+        results["app"] = app_memory(work / "bundled-onnx-int8", questions[:10])
+        full_reader = work / "reader-full"
+        from qa.config import SHIPPED_READER
+        from qa.readers.model_folder import export_full_folder
+
+        export_full_folder(SHIPPED_READER, full_reader)
+        settings = json.loads((SHIPPED_READER / "reader.json").read_text())["inference"]
+        from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
+
+        job = {"embedder": resolve_model_path(DEFAULT_EMBEDDER), "reader": str(full_reader), "runs": args.runs,
+               "collections": chunk_texts, "search_collection": "synthetic-500", "queries": questions * args.runs,
+               "reader_cases": cases * args.runs, "reader_max_length": settings["max_length"],
+               "reader_stride": settings["stride"]}
+        results["peers"] = peers(args.peers_python, job, work)
+        results["embedder_quality"] = embedder_quality(QUALITY_SETS[:1] if args.quick else QUALITY_SETS)
+        results["scale"] = scale(args.scale_sizes, args.out.parent)
+    results["wall_s"] = round(time.perf_counter() - started)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    from benchmarks.report import write_results
+
+    write_results(results, args.out)
+    log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
