@@ -72,17 +72,24 @@ def timed_calls_ms(function, items) -> list[float]:
     return times
 
 
-def run_child(command: list[str], **kwargs) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, stdout) of a child process."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               **kwargs)
-    out = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, out
+# A child's peak RSS starts at its parent's RSS when it is forked (and survives exec), so the
+# measured command is started by a small launcher process, not by this large one.
+_LAUNCHER = """import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+wall = time.perf_counter() - started
+sys.stdout.buffer.write(done.stdout)
+sys.stderr.write(f"{wall} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+sys.exit(done.returncode)"""
+
+
+def run_child(command: list[str]) -> tuple[float, float, str]:
+    """(wall seconds from process start to exit, peak RSS in MB, stdout) of a child process."""
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], cwd=REPO, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {done.returncode}")
+    wall, peak_kb = done.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(peak_kb) / 1024, done.stdout
 
 
 # ---------------------------------------------------------------- sections
@@ -254,22 +261,28 @@ def plot_scaling(result: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from index.dense import EXACT_UP_TO
+
     sizes = sorted(int(s) for s in result["sizes"])
-    series: dict[str, list[tuple[int, float, float]]] = {}
-    for size in sizes:
-        for row in result["sizes"][str(size)]:
-            if "index" in row and (row.get("recall_at_10", 1.0) >= 0.95 or row["index"].startswith("exact")):
-                series.setdefault(row["index"], []).append((size, row["search_p50_ms"], row["memory_mb"]))
+    rows = {size: {row["index"]: row for row in result["sizes"][str(size)] if "index" in row} for size in sizes}
+
+    def auto_choice(size: int) -> dict | None:
+        return rows[size].get("exact (Flat)" if size <= EXACT_UP_TO else "IVF,SQ8 nprobe=128")
+
+    series = {"auto (what --faiss-factory auto picks)": [auto_choice(size) for size in sizes]}
+    for name in ("exact (Flat)", "HNSW32 efSearch=512", "BM25 (bm25s)"):
+        series[name] = [rows[size].get(name) for size in sizes]
     figure, (latency, memory) = plt.subplots(1, 2, figsize=(10, 4))
     for name, points in series.items():
-        if len(points) == len(sizes):
-            latency.plot(sizes, [p[1] for p in points], marker="o", label=name)
-            memory.plot(sizes, [p[2] for p in points], marker="o", label=name)
+        if all(points):
+            style = {"linewidth": 3} if name.startswith("auto") else {"linestyle": "--"}
+            latency.plot(sizes, [p["search_p50_ms"] for p in points], marker="o", label=name, **style)
+            memory.plot(sizes, [p["memory_mb"] for p in points], marker="o", label=name, **style)
     for axis, label in ((latency, "search p50 (ms)"), (memory, "index memory (MB)")):
         axis.set(xscale="log", yscale="log", xlabel="passages", ylabel=label)
         axis.grid(True, which="both", alpha=0.3)
     latency.legend(fontsize=7)
-    figure.suptitle("Search at 10k to 1M passages (recall@10 ≥ 0.95 settings and exact search)")
+    figure.suptitle("Search at 10k to 1M passages, one query at a time, 2 cores")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -298,7 +311,16 @@ def main() -> int:
     parser.add_argument("--incremental-articles", type=int, default=10_000)
     parser.add_argument("--scale-sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--json", type=Path, help="also write every figure as JSON here")
+    parser.add_argument("--report-only", type=Path, metavar="JSON",
+                        help="measure nothing: write RESULTS.md and the plot again from a run's --json file")
     args = parser.parse_args()
+    if args.report_only:
+        from benchmarks.report import write_results
+
+        results = json.loads(args.report_only.read_text(encoding="utf-8"))
+        plot_scaling(results["scale"], args.out.parent / "scaling.png")
+        write_results(results, args.out)
+        return 0
     from qa.cli import _quiet_libraries
 
     _quiet_libraries()
