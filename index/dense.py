@@ -88,9 +88,14 @@ class DenseStore:
 
     @classmethod
     def load(cls, path: Path) -> "DenseStore":
+        """Memory-mapped where FAISS can (inverted-file indexes: a search reads only the lists
+        it probes, so a large index costs little RAM); read into memory otherwise."""
         import faiss
 
-        return cls(faiss.read_index(str(path)))
+        try:
+            return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY))
+        except RuntimeError:
+            return cls(faiss.read_index(str(path)))
 
 
 def _first_line(exc: Exception) -> str:

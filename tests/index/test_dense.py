@@ -1,4 +1,6 @@
 """The FAISS store: "auto" chooses the index type by collection size."""
+from pathlib import Path
+
 import numpy as np
 
 from index.dense import EXACT_UP_TO, DenseStore, factory_for, inverted_lists_for
@@ -24,3 +26,18 @@ def test_the_large_index_type_finds_the_exact_neighbours(tmp_path):
     reopened = DenseStore.load(tmp_path / "large.faiss")  # search settings are saved with it
     recall = np.mean([len(set(exact.search(q, 10)[1]) & set(reopened.search(q, 10)[1])) / 10 for q in queries])
     assert recall >= 0.9
+
+
+def test_a_saved_inverted_file_index_is_memory_mapped_and_searches_the_same(tmp_path):
+    vectors, queries = _unit(20_000), _unit(20, seed=1)
+    built = DenseStore.build(vectors, "IVF256,SQ8")
+    built.save(tmp_path / "large.faiss")
+    reopened = DenseStore.load(tmp_path / "large.faiss")
+    mapped = Path("/proc/self/maps").read_text()
+    assert str(tmp_path / "large.faiss") in mapped
+    for query in queries:
+        assert [list(a) for a in built.search(query, 10)] == [list(b) for b in reopened.search(query, 10)]
+    flat = DenseStore.build(vectors[:100])
+    flat.save(tmp_path / "small.faiss")
+    assert DenseStore.load(tmp_path / "small.faiss").search(queries[0], 3)[1].tolist() == \
+        flat.search(queries[0], 3)[1].tolist()
