@@ -122,6 +122,21 @@ class OnnxInt8Embedder:
         return target
 
 
+def runs_here(name: str) -> bool:
+    """Whether `name` can run on this backend: a local sentence-transformers folder of the
+    supported shape, with ONNX Runtime installed. Reads a few small files only."""
+    import importlib.util
+
+    folder = Path(resolve_model_path(name)) if name else None
+    if folder is None or not (folder / "modules.json").is_file() or importlib.util.find_spec("onnxruntime") is None:
+        return False
+    try:
+        _check_supported(folder)
+    except (ConfigError, OSError, ValueError):
+        return False
+    return True
+
+
 def _check_supported(folder: Path) -> None:
     modules = [m.get("type") for m in json.loads((folder / "modules.json").read_text())]
     pooling_file = folder / "1_Pooling" / "config.json"

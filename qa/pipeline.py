@@ -13,6 +13,7 @@ from index.embedder import DEFAULT_BACKEND, Embedder, make_embedder
 from index.errors import EmptyCollectionError, UserError
 from index.indexer import Indexer, UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
+from index.onnx_embedder import runs_here as onnx_int8_runs
 from index.storage import check_writable, current_generation
 
 from .config import BUNDLED_ARTICLES, MAX_QUESTION_CHARS, MAX_TOP_K, Config
@@ -58,11 +59,12 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
 
 def embedder_for(config: Config, *, rebuild: bool = False) -> Embedder:
     """The configured embedder, run as configured, or with backend "auto" the way the index
-    in config.index_dir was built (onnx-int8 for a new index or a rebuild)."""
+    in config.index_dir was built; for a new index or a rebuild, onnx-int8 where the model
+    can run on it (index/onnx_embedder.py), else torch."""
     backend = config.embedder_backend
     root = Path(config.index_dir)
     if backend == "auto":
-        backend = DEFAULT_BACKEND
+        backend = DEFAULT_BACKEND if onnx_int8_runs(config.embedder) else "torch"
         if not rebuild and current_generation(root) is not None:
             try:
                 backend = read_manifest(root).embedder_backend

@@ -55,6 +55,10 @@ def test_a_model_other_than_mean_pooling_is_refused_with_the_way_out(tmp_path):
     (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
     with pytest.raises(ConfigError, match="--embedder-backend torch"):
         make_embedder(str(folder), "onnx-int8").warm_up()
+    # "auto" gives a new index of such a model (or of a hub id) the torch backend instead
+    assert embedder_for(Config(index_dir=tmp_path / "new", embedder=str(folder))).backend == "torch"
+    assert embedder_for(Config(index_dir=tmp_path / "new", embedder="org/some-hub-model")).backend == "torch"
+    assert embedder_for(Config(index_dir=tmp_path / "new")).backend == "onnx-int8"
     with pytest.raises(ConfigError, match="backend must be one of"):
         make_embedder(backend="gpu")
     with pytest.raises(ConfigError, match="embedder backend"):
