@@ -8,6 +8,7 @@ nothing is downloaded. Only models that are a transformer, mean pooling and unit
 (as all-MiniLM-L6-v2) can run this way; others need the torch backend."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -174,6 +175,22 @@ def export_int8(folder: Path, target: Path) -> None:
                           input_names=list(_INPUTS), output_names=["hidden"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
         int8_file = Path(tmp) / target.name
-        logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # "consider pre-processing"
-        quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QInt8, per_channel=True)
+        with _root_logging_untouched():
+            quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QInt8, per_channel=True)
         os.replace(int8_file, target)
+
+
+@contextlib.contextmanager
+def _root_logging_untouched():
+    """The quantiser warns through the root logger ("consider pre-processing"), and that call
+    would install a root handler for good, after which every library's debug lines print.
+    Silence it and leave the root logger as it was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    root.addHandler(logging.NullHandler())
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -12,6 +12,7 @@ from index.embedder import DEFAULT_EMBEDDER, make_embedder, resolve_model_path
 from index.errors import ConfigError, EmbedderMismatchError
 from index.indexer import Indexer
 from index.loaders import load_documents
+from index.onnx_embedder import OnnxInt8Embedder
 from qa.config import Config
 from qa.pipeline import QAPipeline, embedder_for
 
@@ -80,3 +81,18 @@ def test_an_index_keeps_its_backend_and_auto_follows_it(tmp_path, corpus, torch_
     with pytest.raises(EmbedderMismatchError):
         Indexer(make_embedder(backend="onnx-int8")).update(root, load_documents([corpus], warn=print))
     assert Collection.load(root).manifest.embedder_backend == "torch"
+
+
+def test_making_the_int8_model_leaves_logging_as_it_was(tmp_path):
+    import logging
+
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    root.handlers[:] = []  # as in `python -m qa`: no root handler, so a bare logging.warning adds one
+    try:
+        embedder = OnnxInt8Embedder(DEFAULT_EMBEDDER, cache_dir=tmp_path)
+        embedder.warm_up()  # a fresh cache: exports and quantises
+        assert list((tmp_path / "embedders").glob("*/model-int8.onnx"))
+        assert root.handlers == [] and root.level == level
+    finally:
+        root.handlers[:] = saved
