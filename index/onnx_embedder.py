@@ -48,7 +48,7 @@ class OnnxInt8Embedder:
         self._tokenizer = None
         self._counter = None
         self._dimension = 0
-        self.max_tokens = 0
+        self._max_tokens = 0
 
     def warm_up(self) -> None:
         if self._session is not None:
@@ -65,13 +65,13 @@ class OnnxInt8Embedder:
             raise ConfigError(f"the {BACKEND} embedder needs onnxruntime ({exc}); "
                               "pip install onnxruntime, or use --embedder-backend torch") from exc
         settings = json.loads((folder / "sentence_bert_config.json").read_text())
-        self.max_tokens = int(settings.get("max_seq_length", 256))
+        self._max_tokens = int(settings.get("max_seq_length", 256))
         self._dimension = int(json.loads((folder / "config.json").read_text())["hidden_size"])
         self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()
         self._counter.no_padding()
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(self.max_tokens)
+        self._tokenizer.enable_truncation(self._max_tokens)
         self._tokenizer.no_padding()
         model_file = self._int8_model(folder, onnxruntime.__version__)
         options = onnxruntime.SessionOptions()
@@ -86,6 +86,11 @@ class OnnxInt8Embedder:
     def dimension(self) -> int:
         self.warm_up()
         return self._dimension
+
+    @property
+    def max_tokens(self) -> int:
+        self.warm_up()
+        return self._max_tokens
 
     def encode(self, texts: Sequence[str], show_progress_bar: bool = False) -> np.ndarray:
         self.warm_up()
