@@ -3,8 +3,9 @@ the texts per second of torch float32 on these CPUs (benchmarks/RESULTS.md), wit
 sentence-transformers import at query time.
 
 The int8 model is made once from the installed weights (exported with torch, weights
-quantised per output channel) and kept in a cache folder keyed by the weights' checksum;
-nothing is downloaded. Only models that are a transformer, mean pooling and unit length
+quantised per output channel) and kept in a cache folder keyed by the weights file (path,
+size, modification time: hashing its 90 MB would cost every start 0.15 s); nothing is
+downloaded. Only models that are a transformer, mean pooling and unit length
 (as all-MiniLM-L6-v2) can run this way; others need the torch backend."""
 from __future__ import annotations
 
@@ -53,17 +54,10 @@ class OnnxInt8Embedder:
     def warm_up(self) -> None:
         if self._session is not None:
             return
-        folder = Path(resolve_model_path(self.name))
-        if not (folder / "modules.json").is_file():
-            raise ConfigError(f"cannot load embedder '{self.name}' with the {BACKEND} backend: "
-                              f"{folder} is not a local sentence-transformers folder; use --embedder-backend torch")
-        _check_supported(folder)
-        try:
-            import onnxruntime
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise ConfigError(f"the {BACKEND} embedder needs onnxruntime ({exc}); "
-                              "pip install onnxruntime, or use --embedder-backend torch") from exc
+        folder = _supported_folder(self.name)
+        import onnxruntime
+        from tokenizers import Tokenizer
+
         settings = json.loads((folder / "sentence_bert_config.json").read_text())
         self._max_tokens = int(settings.get("max_seq_length", 256))
         self._dimension = int(json.loads((folder / "config.json").read_text())["hidden_size"])
@@ -119,8 +113,9 @@ class OnnxInt8Embedder:
         return counts
 
     def _int8_model(self, folder: Path, runtime_version: str) -> Path:
-        weights = folder / "model.safetensors"
-        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+        weights = (folder / "model.safetensors").resolve()
+        stat = weights.stat()
+        digest = hashlib.sha256(f"{weights}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
         target = self.cache_dir / f"{digest}-ort{runtime_version}" / "model-int8.onnx"
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -129,21 +124,26 @@ class OnnxInt8Embedder:
 
 
 def runs_here(name: str) -> bool:
-    """Whether `name` can run on this backend: a local sentence-transformers folder of the
-    supported shape, with ONNX Runtime installed. Reads a few small files only."""
-    import importlib.util
-
-    folder = Path(resolve_model_path(name)) if name else None
-    if folder is None or not (folder / "modules.json").is_file() or importlib.util.find_spec("onnxruntime") is None:
-        return False
+    """Whether `name` can run on this backend. Reads a few small files only."""
     try:
-        _check_supported(folder)
+        _supported_folder(name)
     except (ConfigError, OSError, ValueError):
         return False
     return True
 
 
-def _check_supported(folder: Path) -> None:
+def _supported_folder(name: str) -> Path:
+    """The local sentence-transformers folder of `name`, if this backend can run it (ONNX
+    Runtime installed; a transformer, mean pooling, unit length); else ConfigError saying why."""
+    import importlib.util
+
+    folder = Path(resolve_model_path(name))
+    if not (folder / "modules.json").is_file():
+        raise ConfigError(f"cannot load embedder '{name}' with the {BACKEND} backend: "
+                          f"{folder} is not a local sentence-transformers folder; use --embedder-backend torch")
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise ConfigError(f"the {BACKEND} embedder needs onnxruntime: "
+                          "pip install onnxruntime, or use --embedder-backend torch")
     modules = [m.get("type") for m in json.loads((folder / "modules.json").read_text())]
     pooling_file = folder / "1_Pooling" / "config.json"
     pooling = json.loads(pooling_file.read_text()) if pooling_file.is_file() else {}
@@ -152,6 +152,7 @@ def _check_supported(folder: Path) -> None:
     if modules != _SUPPORTED_MODULES or not mean_only:
         raise ConfigError(f"the {BACKEND} backend runs only a transformer with mean pooling and unit-length "
                           f"vectors; {folder} is {modules}; use --embedder-backend torch")
+    return folder
 
 
 def export_int8(folder: Path, target: Path) -> None:

@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--embedder", help="sentence-transformers model id or folder (default: bundled all-MiniLM-L6-v2)")
     common.add_argument("--embedder-backend", choices=("auto", *EMBEDDER_BACKENDS),
                         help="how the embedder runs: onnx-int8 (ONNX Runtime, int8 weights), torch (float32), "
-                             "or auto (default): what the index was built with, onnx-int8 for a new index")
+                             "or auto (default): what the index was built with; for a new index onnx-int8 where "
+                             "the model can run on it, else torch")
     common.add_argument("--json", action="store_true", help="print one JSON object")
 
     asking = argparse.ArgumentParser(add_help=False)

@@ -24,7 +24,8 @@ MAX_QUESTION_CHARS = 1000
 class Config:
     """index_dir: where the index lives. embedder: sentence-transformers model id or folder.
     embedder_backend: how the embedder runs (index/embedder.py): "onnx-int8", "torch", or
-    "auto": what the existing index was built with, else onnx-int8.
+    "auto": what the existing index was built with, else onnx-int8 where the model can run on
+    it (index/onnx_embedder.py) and torch where not.
     chunk_tokens / chunk_overlap: chunk size and overlap in embedder tokens.
     faiss_factory: "auto" (exact search up to 50,000 chunks, an inverted file over 8-bit
     vectors beyond: index/dense.py) or any FAISS factory string ("Flat" is exact search).

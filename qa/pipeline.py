@@ -64,12 +64,14 @@ def embedder_for(config: Config, *, rebuild: bool = False) -> Embedder:
     backend = config.embedder_backend
     root = Path(config.index_dir)
     if backend == "auto":
-        backend = DEFAULT_BACKEND if onnx_int8_runs(config.embedder) else "torch"
+        backend = None
         if not rebuild and current_generation(root) is not None:
             try:
                 backend = read_manifest(root).embedder_backend
             except UserError:
                 pass  # a damaged index: opening or re-indexing it says what is wrong
+        if backend is None:
+            backend = DEFAULT_BACKEND if onnx_int8_runs(config.embedder) else "torch"
     return make_embedder(config.embedder, backend)
 
 
