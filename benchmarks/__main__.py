@@ -28,6 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.synthetic import write_synthetic_articles  # noqa: E402
+from benchmarks.timing import per_call_ms, seconds  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
 from qa.config import BUNDLED_ARTICLES  # noqa: E402
@@ -62,16 +63,6 @@ def p50_p95(values: list[float]) -> dict:
     return {"p50": round(percentile(values, 50), 2), "p95": round(percentile(values, 95), 2)}
 
 
-def timed_calls_ms(function, items) -> list[float]:
-    function(items[0])
-    times = []
-    for item in items:
-        started = time.perf_counter()
-        function(item)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
 # A child's peak RSS starts at its parent's RSS when it is forked (and survives exec), so the
 # measured command is started by a small launcher process, not by this large one.
 _LAUNCHER = """import resource, subprocess, sys, time
@@ -96,6 +87,7 @@ def run_child(command: list[str]) -> tuple[float, float, str]:
 
 def index_build(collections: dict[str, Path], runs: int, work: Path) -> tuple[dict, dict[str, list[str]]]:
     """Chunks per second of a full build, per backend, and of raw encode on the same chunks."""
+    from index.collection import Collection
     from index.embedder import SentenceTransformerEmbedder, make_embedder
     from index.indexer import Indexer
     from index.loaders import load_documents
@@ -109,20 +101,13 @@ def index_build(collections: dict[str, Path], runs: int, work: Path) -> tuple[di
         documents = load_documents([folder], warn=lambda _: None)
         row: dict = {}
         for backend, embedder in backends.items():
-            times = []
-            for run in range(runs):
-                started = time.perf_counter()
-                collection, _ = Indexer(embedder).update(work / f"{name}-{backend}", documents, rebuild=True)
-                times.append(time.perf_counter() - started)
-            row[backend] = statistics.median(times)
-            chunk_texts[name] = [chunk.text for chunk in collection.chunks]
-        texts = chunk_texts[name]
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            raw.model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
-            times.append(time.perf_counter() - started)
-        row["raw_encode"] = statistics.median(times)
+            folder = work / f"{name}-{backend}"
+            row[backend] = statistics.median(
+                seconds(lambda: Indexer(embedder).update(folder, documents, rebuild=True)) for _ in range(runs))
+        texts = chunk_texts[name] = [chunk.text for chunk in Collection.load(folder).chunks]
+        row["raw_encode"] = statistics.median(
+            seconds(lambda: raw.model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True))
+            for _ in range(runs))
         row["chunks"] = len(texts)
         row["articles"] = len(documents)
         results[name] = row
@@ -138,17 +123,13 @@ def incremental(articles: int, work: Path) -> dict:
     folder = work / f"synthetic-{articles}"
     paths = write_synthetic_articles(folder, articles, SEED)
     config = Config(index_dir=work / f"index-{articles}")
-    started = time.perf_counter()
-    _, report = index_paths(config, [folder])
-    full = time.perf_counter() - started
-    started = time.perf_counter()
-    index_paths(config, [folder])
-    unchanged = time.perf_counter() - started
+    reports = []
+    full = seconds(lambda: reports.append(index_paths(config, [folder])[1]))
+    unchanged = seconds(lambda: index_paths(config, [folder]))
     for path in paths[:: 100][: max(1, articles // 100)]:
         path.write_text(path.read_text(encoding="utf-8") + "\nThe report was updated on Friday.\n", encoding="utf-8")
-    started = time.perf_counter()
-    _, changed = index_paths(config, [folder])
-    one_percent = time.perf_counter() - started
+    one_percent = seconds(lambda: reports.append(index_paths(config, [folder])[1]))
+    report, changed = reports
     result = {"articles": articles, "chunks": report.total_chunks, "full_s": round(full, 1),
               "unchanged_s": round(unchanged, 2), "one_percent_s": round(one_percent, 2),
               "changed_articles": len(changed.changed), "embedded_chunks": changed.embedded_chunks,
@@ -167,7 +148,7 @@ def retrieval(index_dir: Path, queries: list[str], rounds: int) -> dict:
     result = {}
     for mode in ("hybrid", "dense", "lexical"):
         retriever = make_retriever(mode, collection, embedder)
-        result[mode] = p50_p95(timed_calls_ms(lambda q: retriever.retrieve(q, 5), queries * rounds))
+        result[mode] = p50_p95(per_call_ms(lambda q: retriever.retrieve(q, 5), queries * rounds))
     log(f"retrieval: {result}")
     return result
 
@@ -185,7 +166,7 @@ def reader_cases(index_dir: Path, questions: list[str]) -> tuple[list[dict], obj
 
 
 def our_reader_ms(reader, cases, rounds: int) -> dict:
-    return p50_p95(timed_calls_ms(lambda case: reader.read(case[0], case[1], 3), cases * rounds))
+    return p50_p95(per_call_ms(lambda case: reader.read(case[0], case[1], 3), cases * rounds))
 
 
 def ask_end_to_end(rounds: int) -> dict:

@@ -4,30 +4,16 @@
 JOB.json holds the embedder folder, a complete reader folder, the chunk texts to index, the
 queries, and the reader cases (a question and its 5 passages) that the main benchmark also
 gives our pipeline. OUT.json gets each system's timings; the comparison is made by
-`python -m benchmarks`. Nothing here imports the project."""
+`python -m benchmarks`. Nothing here imports the project but benchmarks/timing.py (standard
+library only)."""
 from __future__ import annotations
 
 import json
 import os
 import sys
-import time
 import warnings
 
-
-def timed(function, *args, **kwargs) -> tuple[float, object]:
-    started = time.perf_counter()
-    value = function(*args, **kwargs)
-    return time.perf_counter() - started, value
-
-
-def per_call_ms(function, items) -> list[float]:
-    function(items[0])  # warm-up
-    times = []
-    for item in items:
-        started = time.perf_counter()
-        function(item)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+from timing import per_call_ms, seconds  # benchmarks/, this script's folder
 
 
 def haystack(job: dict) -> dict:
@@ -53,9 +39,8 @@ def haystack(job: dict) -> dict:
         times = []
         for _ in range(job["runs"]):
             store = InMemoryDocumentStore()
-            seconds, _ = timed(lambda: store.write_documents(
-                embedder.run(documents=[Document(id=str(i), content=t) for i, t in enumerate(texts)])["documents"]))
-            times.append(seconds)
+            times.append(seconds(lambda: store.write_documents(
+                embedder.run(documents=[Document(id=str(i), content=t) for i, t in enumerate(texts)])["documents"])))
         result["build_s"][name] = times
         if name == job["search_collection"]:
             query_embedder = SentenceTransformersTextEmbedder(model=job["embedder"], device=cpu, progress_bar=False,
@@ -84,8 +69,7 @@ def txtai(job: dict) -> dict:
             embeddings = Embeddings(path=job["embedder"], method="sentence-transformers", backend="faiss")
             embeddings.model  # noqa: B018  (load the model before the clock starts)
             embeddings.index([t for t in texts[:1]])
-            seconds, _ = timed(embeddings.index, texts)
-            times.append(seconds)
+            times.append(seconds(lambda: embeddings.index(texts)))
         result["build_s"][name] = times
         if name == job["search_collection"]:
             result["retrieve_ms"] = per_call_ms(lambda q: embeddings.search(q, 5), job["queries"])
