@@ -9,7 +9,8 @@ length the pipeline reads (question plus a 128-token chunk), built from
   and sometimes a window of the same paragraph that does not (no answer);
 - the question against another paragraph of its article (no answer): what the reader
   gets when retrieval misses;
-- the training articles of SQuAD 2.0 dev, real unanswerable questions included.
+- the training articles of SQuAD 2.0 dev, real unanswerable questions included;
+- optionally, harder negatives made from the answerable questions (see train_negatives).
 Word embeddings stay frozen (they are loaded from the base package, not shipped). The run
 is seeded, checkpoints every `checkpoint_every` examples and resumes from there; every
 `eval_every` examples it scores a fixed sample of held-out questions and writes the
@@ -23,7 +24,7 @@ import random
 import shlex
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -31,6 +32,8 @@ import numpy as np
 
 from eval.squad import SquadQuestion, article_splits, predict_squad, read_squad, squad_metrics
 from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
+
+from .train_negatives import swap_entity, without_answer_sentence
 
 TRAIN_FILE = "train-v1.1.json.gz"
 DEV2_FILE = "dev-v2.0-a.json.gz"
@@ -55,6 +58,8 @@ class TrainSettings:
     total_examples: int = 60_000      # the learning rate decays linearly to 0 here
     other_paragraph_rate: float = 0.3  # share of questions also paired with another paragraph
     window_negative_rate: float = 0.1  # share of questions also given a window without the answer
+    sentence_negative_rate: float = 0.0  # share also read against their paragraph minus the answer's sentence
+    swap_negative_rate: float = 0.0      # share also asked with a name or number swapped (train_negatives)
     eval_every: int = 6_000
     eval_questions: int = 300          # per evaluation file, a fixed sample
     checkpoint_every: int = 1_000
@@ -136,6 +141,34 @@ def build_examples(tokenizer, questions: Sequence[SquadQuestion], settings: Trai
             other_contexts.append(rng.choice(candidates))
     for _, found in windows(tokenizer, others, other_contexts, settings, [None] * len(others)):
         examples.append(rng.choice(found))
+    examples += hard_negatives(tokenizer, short, by_article, settings, rng)
+    return examples
+
+
+def hard_negatives(tokenizer, questions: Sequence[SquadQuestion], by_article: dict[str, list[str]],
+                   settings: TrainSettings, rng: random.Random) -> list[TrainExample]:
+    """Unanswerable examples that look answerable: the question against its paragraph without
+    the answer's sentence, and the question with a name or number swapped, read against the
+    window where the real answer is (so the distractor is in view)."""
+    cut_questions, cut_contexts, swapped, swapped_answers = [], [], [], []
+    for q in questions:
+        if q.is_impossible:
+            continue
+        if rng.random() < settings.sentence_negative_rate:
+            context = without_answer_sentence(q.context, q.answers)
+            if context is not None:
+                cut_questions.append(q)
+                cut_contexts.append(context)
+        if rng.random() < settings.swap_negative_rate:
+            question = swap_entity(q.question, q.context, by_article[q.title], rng)
+            if question is not None:
+                swapped.append(replace(q, question=question))
+                swapped_answers.append((q.answers[0][1], q.answers[0][1] + len(q.answers[0][0])))
+    examples = [rng.choice(found) for _, found in
+                windows(tokenizer, cut_questions, cut_contexts, settings, [None] * len(cut_questions))]
+    for _, found in windows(tokenizer, swapped, [q.context for q in swapped], settings, swapped_answers):
+        chosen = rng.choice([w for w in found if w.start > 0] or found)
+        examples.append(TrainExample(chosen.input_ids, chosen.token_type_ids, 0, 0))
     return examples
 
 
@@ -364,7 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("max_length", "stride", "batch_size", "warmup_examples", "total_examples", "eval_every",
                  "eval_questions", "checkpoint_every", "seed", "threads", "limit_questions"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
-    for name in ("learning_rate", "other_paragraph_rate", "window_negative_rate"):
+    for name in ("learning_rate", "other_paragraph_rate", "window_negative_rate", "sentence_negative_rate",
+                 "swap_negative_rate"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     parser.add_argument("--device", default=defaults.device, help="torch device, e.g. cpu or cuda")
     return parser

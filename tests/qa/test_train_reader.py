@@ -134,3 +134,25 @@ def test_the_command_line_writes_the_reader_folder(squad_folder, tiny_base, tmp_
     assert main(args) == 0
     meta = json.loads((tmp_path / "out" / READER_META).read_text())
     assert meta["training"]["command"].startswith("python -m qa.train_reader --data")
+
+
+def test_hard_negatives_are_unanswerable_and_keep_the_distractor_in_view():
+    from transformers import AutoTokenizer
+
+    from eval.squad import SquadQuestion
+    from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
+    from qa.train_reader import hard_negatives
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(DEFAULT_EMBEDDER))
+    context = "The plant opened in Lyon in 1998. It was built by Arcadia Systems for the city."
+    other = "Later the firm sold shares to Meridian."
+    question = SquadQuestion("q1", "Plants", 0, context, "Who built the plant in Lyon?",
+                             (("Arcadia Systems", context.index("Arcadia")),))
+    settings = TrainSettings(data=Path("unused"), out=Path("unused"), sentence_negative_rate=1.0,
+                             swap_negative_rate=1.0)
+    examples = hard_negatives(tokenizer, [question], {"Plants": [context, other]}, settings, random.Random(0))
+    texts = [tokenizer.decode(e.input_ids, skip_special_tokens=True) for e in examples]
+    assert len(examples) == 2 and all(e.start == e.end == 0 for e in examples)
+    cut, swapped = texts
+    assert "arcadia" not in cut and "lyon in 1998" in cut
+    assert "built the plant in meridian" in swapped and "arcadia systems" in swapped
