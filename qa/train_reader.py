@@ -107,6 +107,12 @@ def windows(tokenizer, questions: Sequence[SquadQuestion], contexts: Sequence[st
             yield lo + pair, grouped[pair]
 
 
+def answer_chars(question: SquadQuestion) -> tuple[int, int]:
+    """The character span of an answerable question's first answer in its paragraph."""
+    text, start = question.answers[0]
+    return start, start + len(text)
+
+
 def build_examples(tokenizer, questions: Sequence[SquadQuestion], settings: TrainSettings,
                    rng: random.Random) -> list[TrainExample]:
     """The training examples for these questions, as described at the top of the module."""
@@ -116,7 +122,7 @@ def build_examples(tokenizer, questions: Sequence[SquadQuestion], settings: Trai
         paragraphs = by_article.setdefault(q.title, [])
         if q.context not in paragraphs:
             paragraphs.append(q.context)
-    answers = [None if q.is_impossible else (q.answers[0][1], q.answers[0][1] + len(q.answers[0][0])) for q in short]
+    answers = [None if q.is_impossible else answer_chars(q) for q in short]
     examples: list[TrainExample] = []
     for index, found in windows(tokenizer, short, [q.context for q in short], settings, answers):
         positive = [w for w in found if w.start > 0]
@@ -163,7 +169,7 @@ def hard_negatives(tokenizer, questions: Sequence[SquadQuestion], by_article: di
             question = swap_entity(q.question, q.context, by_article[q.title], rng)
             if question is not None:
                 swapped.append(replace(q, question=question))
-                swapped_answers.append((q.answers[0][1], q.answers[0][1] + len(q.answers[0][0])))
+                swapped_answers.append(answer_chars(q))
     examples = [rng.choice(found) for _, found in
                 windows(tokenizer, cut_questions, cut_contexts, settings, [None] * len(cut_questions))]
     for _, found in windows(tokenizer, swapped, [q.context for q in swapped], settings, swapped_answers):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from eval.squad import read_squad
+from eval.squad import SquadQuestion, read_squad
 from qa.readers.model_folder import READER_META, load_qa_model
-from qa.train_reader import TrainSettings, build_examples, main, train
+from qa.train_reader import TrainSettings, build_examples, hard_negatives, main, train
 
 CODES = ["alder", "birch", "cedar", "hazel", "larch", "maple", "rowan", "willow"]
 FILLER = ["river", "stone", "market", "harbour", "winter", "garden", "tower", "bridge"]
@@ -139,9 +139,7 @@ def test_the_command_line_writes_the_reader_folder(squad_folder, tiny_base, tmp_
 def test_hard_negatives_are_unanswerable_and_keep_the_distractor_in_view():
     from transformers import AutoTokenizer
 
-    from eval.squad import SquadQuestion
     from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
-    from qa.train_reader import hard_negatives
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(DEFAULT_EMBEDDER))
     context = "The plant opened in Lyon in 1998. It was built by Arcadia Systems for the city."
