@@ -6,9 +6,14 @@ both in the reader folder's reader.json.
 
 Each calibration question is read the way the app reads: against its own paragraph and
 `passages - 1` other paragraphs of the same article (what retrieval returns around it).
+With `--questions` and `--corpus`, a question set on news articles kept for this (never
+one the figures are reported on) is read through the app's own retrieval too, and weighs
+`--news-weight` of the total: SQuAD's Wikipedia paragraphs and its deliberately misleading
+unanswerable questions set a margin that news does not need.
 The margin is the best span's logit minus its window's "no answer" logit; the question is
 answered when the margin exceeds the chosen threshold, which is the one that maximises
-exact match. Scores are then P(right | margin) from a logistic fit on the answered ones.
+(weighted) exact match. Scores are then P(right | margin) from a weighted logistic fit on
+the answered ones.
 """
 from __future__ import annotations
 
@@ -18,11 +23,12 @@ import random
 import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from eval.metrics import answer_scores
+from eval.questions import Question, load_questions
 from eval.squad import SquadQuestion, question_chunk, read_squad, select_split
 
 from .readers.model_folder import READER_META
@@ -40,6 +46,7 @@ class Reading:
     exact: float
     f1: float
     impossible: bool
+    weight: float = 1.0
 
 
 def read_with_neighbours(reader: TransformerReader, questions: Sequence[SquadQuestion], passages: int,
@@ -64,41 +71,92 @@ def read_with_neighbours(reader: TransformerReader, questions: Sequence[SquadQue
     return readings
 
 
+def weighted(readings: Sequence[Reading], total: float, no_answer_share: float | None = None) -> list[Reading]:
+    """The readings weighted to sum to `total`, the unanswerable ones to `no_answer_share`
+    of it (None: as many as they are)."""
+    if not readings:
+        return []
+    impossible = sum(r.impossible for r in readings)
+    if no_answer_share is None or impossible in (0, len(readings)):
+        each = {True: total / len(readings), False: total / len(readings)}
+    else:
+        each = {True: no_answer_share * total / impossible,
+                False: (1 - no_answer_share) * total / (len(readings) - impossible)}
+    return [replace(r, weight=each[r.impossible]) for r in readings]
+
+
 def best_margin(readings: Sequence[Reading], no_answer_share: float | None = None) -> tuple[float, float]:
     """(threshold, exact match): answering only above the threshold; no answer is right
-    exactly for the unanswerable questions. no_answer_share: weigh the questions as if
-    this share of them were unanswerable (None: as they come)."""
-    impossible = sum(r.impossible for r in readings)
-    weight = {True: 1.0, False: 1.0}
-    if no_answer_share is not None and 0 < impossible < len(readings):
-        weight = {True: no_answer_share * len(readings) / impossible,
-                  False: (1 - no_answer_share) * len(readings) / (len(readings) - impossible)}
+    exactly for the unanswerable questions. Each reading counts its weight; no_answer_share:
+    first reweigh them as if this share of them were unanswerable."""
+    if no_answer_share is not None:
+        readings = weighted(readings, len(readings), no_answer_share)
+    total = sum(r.weight for r in readings)
     ordered = sorted(readings, key=lambda r: -r.margin)
-    correct = sum(weight[True] for r in readings if r.impossible)  # everything left unanswered
+    correct = sum(r.weight for r in readings if r.impossible)  # everything left unanswered
     best = (ordered[0].margin + 1.0 if ordered else 0.0, correct)
     for i, r in enumerate(ordered):
-        correct += weight[r.impossible] * (r.exact - float(r.impossible))
+        correct += r.weight * (r.exact - float(r.impossible))
         next_margin = ordered[i + 1].margin if i + 1 < len(ordered) else r.margin - 1.0
         if correct > best[1] and next_margin < r.margin:
             best = ((r.margin + next_margin) / 2, correct)
-    return best[0], best[1] / max(1, len(readings))
+    return best[0], best[1] / total if total else 0.0
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[float, float]:
-    """(scale, bias) of P(y=1) = sigmoid(scale * x + bias), by Newton's method with a
-    little ridge so that a separable sample still gives finite values."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
+                 iterations: int = 50) -> tuple[float, float]:
+    """(scale, bias) of P(y=1) = sigmoid(scale * x + bias), by weighted Newton's method
+    with a little ridge so that a separable sample still gives finite values.
+    weights: how much each sample counts (None: equally; they are scaled to average 1)."""
     w = np.zeros(2)
     features = np.stack([x, np.ones_like(x)], axis=1)
+    counts = np.ones_like(x) if weights is None else weights * (len(x) / max(float(np.sum(weights)), 1e-12))
     for _ in range(iterations):
         p = 1 / (1 + np.exp(-features @ w))
-        gradient = features.T @ (p - y) + 1e-3 * w
-        hessian = (features * (p * (1 - p))[:, None]).T @ features + 1e-3 * np.eye(2)
+        gradient = features.T @ (counts * (p - y)) + 1e-3 * w
+        hessian = (features * (counts * p * (1 - p))[:, None]).T @ features + 1e-3 * np.eye(2)
         w -= np.linalg.solve(hessian, gradient)
     return float(w[0]), float(w[1])
 
 
+def read_through_retrieval(reader: TransformerReader, questions: Sequence[Question],
+                           retrieve: Callable[[str, int], list[Passage]], passages: int) -> list[Reading]:
+    """Each question read against the `passages` best passages retrieval finds for it."""
+    readings = []
+    for q in questions:
+        retrieved = retrieve(q.question, passages)
+        found = reader.spans(q.question, retrieved, top_n=1)
+        if not found:
+            readings.append(Reading(float("-inf"), 0.0, 0.0, not q.answerable))
+            continue
+        best = max(found, key=lambda s: s.margin)
+        text = retrieved[best.passage].chunk.text[best.span.start:best.span.end]
+        exact, f1 = answer_scores(text, list(q.answers))
+        readings.append(Reading(best.margin, exact, f1, not q.answerable))
+    return readings
+
+
+def news_readings(reader: TransformerReader, questions_file: Path, corpus: Path, passages: int) -> list[Reading]:
+    """The question set read as the app reads it: the corpus indexed into its own cache
+    (as `qa eval --corpus` does), then hybrid retrieval of the top passages."""
+    from eval.runner import corpus_index_dir
+
+    from .config import Config
+    from .pipeline import QAPipeline, index_paths
+
+    questions = load_questions(questions_file)
+    config = Config.from_env()
+    config = config.with_overrides(index_dir=corpus_index_dir(corpus, config))
+    index_paths(config, [corpus])
+    pipeline = QAPipeline.open(config, reader=reader)
+    return read_through_retrieval(reader, questions, pipeline.search, passages)
+
+
 def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | None = None,
-              quantize: str | None = None, no_answer_share: float | None = None) -> dict:
+              quantize: str | None = None, no_answer_share: float | None = None,
+              news: tuple[Path, Path] | None = None, news_weight: float = 0.5) -> dict:
+    """news: (question file, articles folder) of a news set kept for calibration;
+    news_weight: its share of the weight (the SQuAD questions have the rest)."""
     meta_path = Path(reader_folder) / READER_META
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     trained = meta.get("training", {}).get("settings", {})  # read in windows like those it was trained on
@@ -108,19 +166,37 @@ def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | N
     questions = select_split(read_squad(Path(data) / DEV2_FILE), "calibration")
     if limit:
         questions = random.Random(0).sample(questions, min(limit, len(questions)))
-    readings = read_with_neighbours(reader, questions, passages)
-    threshold, exact = best_margin(readings, no_answer_share)
+    squad = weighted(read_with_neighbours(reader, questions, passages), 1.0 - (news_weight if news else 0.0),
+                     no_answer_share)
+    on_news = weighted(news_readings(reader, news[0], news[1], passages), news_weight) if news else []
+    readings = squad + on_news
+    threshold, exact = best_margin(readings)
     answered = [r for r in readings if r.margin > threshold]
-    scale, bias = fit_logistic(np.array([r.margin for r in answered]), np.array([r.exact for r in answered]))
+    scale, bias = fit_logistic(np.array([r.margin for r in answered]), np.array([r.exact for r in answered]),
+                               np.array([r.weight for r in answered]))
     settings = replace(window, null_margin=round(threshold, 4), score_scale=round(scale, 4),
                        score_bias=round(bias, 4), threshold=0.0)
-    record = {"split": "calibration", "questions": len(readings), "passages_per_question": passages,
+    record = {"split": "calibration", "questions": len(squad), "passages_per_question": passages,
               "no_answer_share": no_answer_share,
               "exact_match_at_threshold": round(exact, 4), "answered": len(answered)}
+    if news:
+        news_answered = [r for r in on_news if r.margin > threshold]
+        record["news"] = {"questions_file": str(news[0]), "corpus": str(news[1]), "questions": len(on_news),
+                          "weight": news_weight,
+                          "exact_match_at_threshold": round(exact_match_at(on_news, threshold), 4),
+                          "answered": len(news_answered)}
+        record["squad_exact_match_at_threshold"] = round(exact_match_at(squad, threshold), 4)
     meta["inference"] = asdict(settings)
     meta["calibration"] = record
     meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return {"inference": asdict(settings), "calibration": record}
+
+
+def exact_match_at(readings: Sequence[Reading], threshold: float) -> float:
+    """Weighted exact match when answering only above `threshold`."""
+    total = sum(r.weight for r in readings)
+    right = sum(r.weight * (r.exact if r.margin > threshold else float(r.impossible)) for r in readings)
+    return right / total if total else 0.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,11 +209,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-answer-share", type=float,
                         help="choose the margin as if this share of questions had no answer (SQuAD 2.0 "
                              "dev has about half; default: the data's own share)")
+    parser.add_argument("--questions", type=Path,
+                        help="a question file on news articles kept for calibration (with --corpus)")
+    parser.add_argument("--corpus", type=Path, help="the folder of articles those questions are about")
+    parser.add_argument("--news-weight", type=float, default=0.5,
+                        help="share of the weight the news questions carry (default: 0.5)")
     args = parser.parse_args(argv)
     if args.no_answer_share is not None and not 0 < args.no_answer_share < 1:
         parser.error("--no-answer-share must be between 0 and 1")
+    if (args.questions is None) != (args.corpus is None):
+        parser.error("--questions and --corpus go together")
+    if args.questions is not None:
+        if not args.questions.is_file():
+            parser.error(f"no such question file: {args.questions}")
+        if not args.corpus.is_dir():
+            parser.error(f"no such folder of articles: {args.corpus}")
+    if not 0 < args.news_weight < 1:
+        parser.error("--news-weight must be between 0 and 1")
+    news = (args.questions, args.corpus) if args.questions is not None else None
     print(json.dumps(calibrate(args.reader, args.data, args.passages, args.limit, args.quantize,
-                               args.no_answer_share), indent=2))
+                               args.no_answer_share, news, args.news_weight), indent=2))
     return 0
 
 

@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 SETS = [(REPO / "eval" / "questions.jsonl", REPO / "data" / "articles")] + [
     (REPO / "eval" / "corpora" / name / "questions.jsonl", REPO / "eval" / "corpora" / name / "articles")
     for name in ("general", "town", "events", "final", "holdout", "blind", "fresh", "sealed")
-]
+] + [(REPO / "eval" / "calibration" / "questions.jsonl", REPO / "eval" / "calibration" / "articles")]
 
 
 @pytest.mark.parametrize("questions_file,articles", SETS)

@@ -2,7 +2,13 @@
 import numpy as np
 import pytest
 
-from qa.calibrate_reader import Reading, best_margin, fit_logistic
+from eval.questions import Question
+from index.documents import Chunk
+from qa.calibrate_reader import (
+    Reading, best_margin, exact_match_at, fit_logistic, read_through_retrieval, weighted,
+)
+from qa.readers.transformer import SpanCandidate, WindowSpan
+from qa.results import Passage
 
 
 def test_the_margin_answers_exactly_the_questions_worth_answering():
@@ -43,3 +49,71 @@ def test_a_smaller_no_answer_share_lowers_the_margin():
     assert as_they_come > 3.0
     weighted, exact = best_margin(readings, no_answer_share=0.1)
     assert weighted < 2.0 and exact == pytest.approx(0.9)
+
+
+def test_weighted_readings_sum_to_their_total_with_the_chosen_no_answer_share():
+    readings = [Reading(1.0, 1.0, 1.0, False)] * 3 + [Reading(0.0, 0.0, 0.0, True)]
+    weights = weighted(readings, 0.5, no_answer_share=0.5)
+    assert sum(r.weight for r in weights) == pytest.approx(0.5)
+    assert sum(r.weight for r in weights if r.impossible) == pytest.approx(0.25)
+    assert {r.weight for r in weighted(readings, 2.0)} == {0.5}
+
+
+def test_a_heavier_group_pulls_the_margin_its_way():
+    # SQuAD-like readings want a high margin (confident wrong answers to unanswerable
+    # questions); news-like ones want a low one (right answers at small margins).
+    squad = [Reading(3.0, 0.0, 0.0, True), Reading(4.0, 1.0, 1.0, False)]
+    news = [Reading(1.0, 1.0, 1.0, False), Reading(2.0, 1.0, 1.0, False)]
+    light, _ = best_margin(weighted(squad, 0.9) + weighted(news, 0.1))
+    heavy, exact = best_margin(weighted(squad, 0.1) + weighted(news, 0.9))
+    assert light > 3.0 and heavy < 1.0
+    assert exact == pytest.approx(0.1 * 0.5 + 0.9 * 1.0)
+    assert exact_match_at(weighted(news, 0.9), heavy) == pytest.approx(1.0)
+
+
+def test_sample_weights_move_the_logistic_fit():
+    x = np.array([1.0, 1.0, 2.0, 2.0])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    even = fit_logistic(x, y)
+    leaning = fit_logistic(x, y, np.array([3.0, 1.0, 3.0, 1.0]))
+    probability = lambda fit: 1 / (1 + np.exp(-(fit[0] * 1.5 + fit[1])))  # noqa: E731
+    assert probability(even) == pytest.approx(0.5, abs=0.01)
+    assert probability(leaning) == pytest.approx(0.75, abs=0.02)
+
+
+class _FixedReader:
+    """Finds one span per passage: the passage's first word, with a margin the test sets."""
+
+    def __init__(self, margins):
+        self.margins = margins
+
+    def spans(self, question, passages, top_n):
+        return [WindowSpan(i, SpanCandidate(0, len(p.chunk.text.split()[0]), 0.0), -self.margins[p.chunk.text])
+                for i, p in enumerate(passages)]
+
+
+def test_questions_read_through_retrieval_keep_the_best_span_and_score_it():
+    texts = {"Paris is big.": 2.0, "Rome is old.": 5.0}
+    passages = [Passage(Chunk(f"d{i}", 0, len(t), t), f"T{i}", 1.0, i + 1) for i, t in enumerate(texts)]
+    questions = [Question("q1", "Which city?", ("Rome",), "d1"), Question("q2", "Who?", (), None)]
+    asked = []
+
+    def retrieve(question, k):
+        asked.append(k)
+        return passages[:k]
+
+    readings = read_through_retrieval(_FixedReader(texts), questions, retrieve, passages=2)
+    assert asked == [2, 2]
+    assert [(r.margin, r.exact, r.impossible) for r in readings] == [(5.0, 1.0, False), (5.0, 0.0, True)]
+
+
+def test_the_news_options_are_checked_before_anything_loads(tmp_path, capsys):
+    from qa.calibrate_reader import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data", str(tmp_path), "--reader", str(tmp_path), "--questions", str(tmp_path / "q.jsonl")])
+    assert stopped.value.code == 2 and "--questions and --corpus go together" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data", str(tmp_path), "--reader", str(tmp_path), "--questions", str(tmp_path / "q.jsonl"),
+              "--corpus", str(tmp_path)])
+    assert stopped.value.code == 2 and "no such question file" in capsys.readouterr().err
