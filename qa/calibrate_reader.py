@@ -6,14 +6,15 @@ both in the reader folder's reader.json.
 
 Each calibration question is read the way the app reads: against its own paragraph and
 `passages - 1` other paragraphs of the same article (what retrieval returns around it).
-With `--questions` and `--corpus`, a question set on news articles kept for this (never
-one the figures are reported on) is read through the app's own retrieval too, and weighs
-`--news-weight` of the total: SQuAD's Wikipedia paragraphs and its deliberately misleading
-unanswerable questions set a margin that news does not need.
 The margin is the best span's logit minus its window's "no answer" logit; the question is
 answered when the margin exceeds the chosen threshold, which is the one that maximises
-(weighted) exact match. Scores are then P(right | margin) from a weighted logistic fit on
-the answered ones.
+exact match. Scores are then P(right | margin) from a logistic fit on the answered ones.
+
+With `--questions` and `--corpus`, a question set on news articles kept for this (never one
+the figures are reported on) is read through the app's own retrieval too and carries
+`--news-weight` of the score fit, so that a score means the same on news as on Wikipedia.
+The margin stays SQuAD's: a few dozen news questions, a dozen of them unanswerable, are too
+few to place it reliably (the record says what it would do to them).
 """
 from __future__ import annotations
 
@@ -156,7 +157,7 @@ def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | N
               quantize: str | None = None, no_answer_share: float | None = None,
               news: tuple[Path, Path] | None = None, news_weight: float = 0.5) -> dict:
     """news: (question file, articles folder) of a news set kept for calibration;
-    news_weight: its share of the weight (the SQuAD questions have the rest)."""
+    news_weight: its share of the weight in the score fit (the SQuAD questions have the rest)."""
     meta_path = Path(reader_folder) / READER_META
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     trained = meta.get("training", {}).get("settings", {})  # read in windows like those it was trained on
@@ -169,23 +170,21 @@ def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | N
     squad = weighted(read_with_neighbours(reader, questions, passages), 1.0 - (news_weight if news else 0.0),
                      no_answer_share)
     on_news = weighted(news_readings(reader, news[0], news[1], passages), news_weight) if news else []
-    readings = squad + on_news
-    threshold, exact = best_margin(readings)
-    answered = [r for r in readings if r.margin > threshold]
+    threshold, exact = best_margin(squad)
+    answered = [r for r in squad + on_news if r.margin > threshold]
     scale, bias = fit_logistic(np.array([r.margin for r in answered]), np.array([r.exact for r in answered]),
                                np.array([r.weight for r in answered]))
     settings = replace(window, null_margin=round(threshold, 4), score_scale=round(scale, 4),
                        score_bias=round(bias, 4), threshold=0.0)
     record = {"split": "calibration", "questions": len(squad), "passages_per_question": passages,
               "no_answer_share": no_answer_share,
-              "exact_match_at_threshold": round(exact, 4), "answered": len(answered)}
+              "exact_match_at_threshold": round(exact, 4), "answered": sum(r.margin > threshold for r in squad)}
     if news:
-        news_answered = [r for r in on_news if r.margin > threshold]
         record["news"] = {"questions_file": str(news[0]), "corpus": str(news[1]), "questions": len(on_news),
-                          "weight": news_weight,
+                          "score_fit_weight": news_weight,
                           "exact_match_at_threshold": round(exact_match_at(on_news, threshold), 4),
-                          "answered": len(news_answered)}
-        record["squad_exact_match_at_threshold"] = round(exact_match_at(squad, threshold), 4)
+                          "answered": sum(r.margin > threshold for r in on_news),
+                          "best_threshold_for_these_alone": [round(v, 4) for v in best_margin(on_news)]}
     meta["inference"] = asdict(settings)
     meta["calibration"] = record
     meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -213,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="a question file on news articles kept for calibration (with --corpus)")
     parser.add_argument("--corpus", type=Path, help="the folder of articles those questions are about")
     parser.add_argument("--news-weight", type=float, default=0.5,
-                        help="share of the weight the news questions carry (default: 0.5)")
+                        help="share of the score fit the news questions carry (default: 0.5)")
     args = parser.parse_args(argv)
     if args.no_answer_share is not None and not 0 < args.no_answer_share < 1:
         parser.error("--no-answer-share must be between 0 and 1")
