@@ -267,11 +267,13 @@ def _answer(passage: Passage, span: SpanCandidate, score: float) -> Answer:
 
 
 def _best_unique(answers, limit: int) -> list[Answer]:
-    """Best first; the same answer text found in overlapping chunks or windows is kept once."""
+    """Best first; the same answer text found in overlapping chunks or windows is kept once,
+    and so is a span of an article that overlaps a better one ("27" and "27 academicians")."""
     kept, seen = [], set()
     for answer in sorted(answers, key=lambda a: -a.score):
         key = " ".join(answer.text.lower().split())
-        if key in seen:
+        if key in seen or any(k.doc_id == answer.doc_id and k.start < answer.end and answer.start < k.end
+                              for k in kept):
             continue
         seen.add(key)
         kept.append(answer)

@@ -58,6 +58,16 @@ def test_same_answer_from_overlapping_windows_is_reported_once_with_the_best_sco
     assert len(kept) == 1 and kept[0].score == 0.9
 
 
+def test_a_span_overlapping_a_better_one_in_the_same_article_is_not_another_answer():
+    chunk = Chunk("d", 0, 40, "27 academicians and 300 experts came here")
+    passage = Passage(chunk, "t", 1.0, 1)
+    make = lambda text, score, start, doc="d": Answer(text, score, doc, "t", start, start + len(text), "c", 0, 40,  # noqa: E731
+                                                      passage)
+    kept = _best_unique([make("27", 0.8, 0), make("27 academicians", 0.6, 0), make("300", 0.5, 20),
+                         make("27 academicians", 0.4, 0, doc="e")], limit=5)
+    assert [(a.text, a.doc_id) for a in kept] == [("27", "d"), ("300", "d"), ("27 academicians", "e")]
+
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     from transformers import BertConfig, BertForQuestionAnswering, BertTokenizer
