@@ -60,16 +60,21 @@ def read_with_neighbours(reader: TransformerReader, questions: Sequence[SquadQue
     for q in questions:
         others = [p for i, p in paragraphs[q.title].items() if i != q.paragraph]
         chosen = [q] + rng.sample(others, min(passages - 1, len(others)))
-        found = reader.spans(q.question, [Passage(question_chunk(p), p.title, 1.0, rank)
-                                          for rank, p in enumerate(chosen, 1)], top_n=1)
-        if not found:
-            readings.append(Reading(float("-inf"), 0.0, 0.0, q.is_impossible))
-            continue
-        best = max(found, key=lambda s: s.margin)
-        text = chosen[best.passage].context[best.span.start:best.span.end]
-        exact, f1 = answer_scores(text, [a for a, _ in q.answers])
-        readings.append(Reading(best.margin, exact, f1, q.is_impossible))
+        readings.append(best_reading(reader, q.question, [Passage(question_chunk(p), p.title, 1.0, rank)
+                                                          for rank, p in enumerate(chosen, 1)],
+                                     [a for a, _ in q.answers], q.is_impossible))
     return readings
+
+
+def best_reading(reader: TransformerReader, question: str, passages: Sequence[Passage],
+                 answers: Sequence[str], impossible: bool) -> Reading:
+    """The best span the reader finds in these passages, scored against the gold answers."""
+    found = reader.spans(question, passages, top_n=1)
+    if not found:
+        return Reading(float("-inf"), 0.0, 0.0, impossible)
+    best = max(found, key=lambda s: s.margin)
+    exact, f1 = answer_scores(passages[best.passage].chunk.text[best.span.start:best.span.end], list(answers))
+    return Reading(best.margin, exact, f1, impossible)
 
 
 def weighted(readings: Sequence[Reading], total: float, no_answer_share: float | None = None) -> list[Reading]:
@@ -123,18 +128,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
 def read_through_retrieval(reader: TransformerReader, questions: Sequence[Question],
                            retrieve: Callable[[str, int], list[Passage]], passages: int) -> list[Reading]:
     """Each question read against the `passages` best passages retrieval finds for it."""
-    readings = []
-    for q in questions:
-        retrieved = retrieve(q.question, passages)
-        found = reader.spans(q.question, retrieved, top_n=1)
-        if not found:
-            readings.append(Reading(float("-inf"), 0.0, 0.0, not q.answerable))
-            continue
-        best = max(found, key=lambda s: s.margin)
-        text = retrieved[best.passage].chunk.text[best.span.start:best.span.end]
-        exact, f1 = answer_scores(text, list(q.answers))
-        readings.append(Reading(best.margin, exact, f1, not q.answerable))
-    return readings
+    return [best_reading(reader, q.question, retrieve(q.question, passages), q.answers, not q.answerable)
+            for q in questions]
 
 
 def news_readings(reader: TransformerReader, questions_file: Path, corpus: Path, passages: int) -> list[Reading]:
@@ -143,13 +138,14 @@ def news_readings(reader: TransformerReader, questions_file: Path, corpus: Path,
     from eval.runner import corpus_index_dir
 
     from .config import Config
-    from .pipeline import QAPipeline, index_paths
+    from .pipeline import QAPipeline, embedder_for, index_paths
 
     questions = load_questions(questions_file)
     config = Config.from_env()
     config = config.with_overrides(index_dir=corpus_index_dir(corpus, config))
-    index_paths(config, [corpus])
-    pipeline = QAPipeline.open(config, reader=reader)
+    embedder = embedder_for(config)  # one embedder for indexing and for the questions
+    index_paths(config, [corpus], embedder=embedder)
+    pipeline = QAPipeline.open(config, embedder=embedder, reader=reader)
     return read_through_retrieval(reader, questions, pipeline.search, passages)
 
 
