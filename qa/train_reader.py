@@ -33,7 +33,7 @@ import numpy as np
 from eval.squad import SquadQuestion, article_splits, predict_squad, read_squad, squad_metrics
 from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
 
-from .train_negatives import swap_entity, without_answer_sentence
+from .train_negatives import swap_entity, swap_noun, without_answer_sentence
 
 TRAIN_FILE = "train-v1.1.json.gz"
 DEV2_FILE = "dev-v2.0-a.json.gz"
@@ -60,6 +60,7 @@ class TrainSettings:
     window_negative_rate: float = 0.1  # share of questions also given a window without the answer
     sentence_negative_rate: float = 0.0  # share also read against their paragraph minus the answer's sentence
     swap_negative_rate: float = 0.0      # share also asked with a name or number swapped (train_negatives)
+    noun_swap_negative_rate: float = 0.0  # share also asked with a common noun swapped (train_negatives)
     eval_every: int = 6_000
     eval_questions: int = 300          # per evaluation file, a fixed sample
     checkpoint_every: int = 1_000
@@ -154,8 +155,8 @@ def build_examples(tokenizer, questions: Sequence[SquadQuestion], settings: Trai
 def hard_negatives(tokenizer, questions: Sequence[SquadQuestion], by_article: dict[str, list[str]],
                    settings: TrainSettings, rng: random.Random) -> list[TrainExample]:
     """Unanswerable examples that look answerable: the question against its paragraph without
-    the answer's sentence, and the question with a name or number swapped, read against the
-    window where the real answer is (so the distractor is in view)."""
+    the answer's sentence, and the question with a name, number or noun swapped, read against
+    the window where the real answer is (so the distractor is in view)."""
     cut_questions, cut_contexts, swapped, swapped_answers = [], [], [], []
     for q in questions:
         if q.is_impossible:
@@ -167,6 +168,12 @@ def hard_negatives(tokenizer, questions: Sequence[SquadQuestion], by_article: di
                 cut_contexts.append(context)
         if rng.random() < settings.swap_negative_rate:
             question = swap_entity(q.question, q.context, by_article[q.title], rng)
+            if question is not None:
+                swapped.append(replace(q, question=question))
+                swapped_answers.append(answer_chars(q))
+        # asked only when used, so that runs without it draw the same examples as before it existed
+        if settings.noun_swap_negative_rate and rng.random() < settings.noun_swap_negative_rate:
+            question = swap_noun(q.question, q.context, by_article[q.title], rng)
             if question is not None:
                 swapped.append(replace(q, question=question))
                 swapped_answers.append(answer_chars(q))
@@ -404,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "eval_questions", "checkpoint_every", "seed", "threads", "limit_questions"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
     for name in ("learning_rate", "other_paragraph_rate", "window_negative_rate", "sentence_negative_rate",
-                 "swap_negative_rate"):
+                 "swap_negative_rate", "noun_swap_negative_rate"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     parser.add_argument("--device", default=defaults.device, help="torch device, e.g. cpu or cuda")
     return parser

@@ -154,3 +154,24 @@ def test_hard_negatives_are_unanswerable_and_keep_the_distractor_in_view():
     cut, swapped = texts
     assert "arcadia" not in cut and "lyon in 1998" in cut
     assert "built the plant in meridian" in swapped and "arcadia systems" in swapped
+
+
+def test_hard_negatives_swap_a_noun_only_when_asked_to():
+    from transformers import AutoTokenizer
+
+    from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(DEFAULT_EMBEDDER))
+    context = "The school has 300 pupils and 20 teachers."
+    other = "The council repaired the roads."
+    question = SquadQuestion("q1", "School", 0, context, "How many teachers work at the school?",
+                             (("20", context.index("20")),))
+    article = {"School": [context, other]}
+    plain = TrainSettings(data=Path("unused"), out=Path("unused"))
+    assert hard_negatives(tokenizer, [question], article, plain, random.Random(0)) == []
+    nouns = TrainSettings(data=Path("unused"), out=Path("unused"), noun_swap_negative_rate=1.0)
+    examples = hard_negatives(tokenizer, [question], article, nouns, random.Random(0))
+    assert len(examples) == 1 and examples[0].start == examples[0].end == 0
+    text = tokenizer.decode(examples[0].input_ids, skip_special_tokens=True)
+    assert "20 teachers" in text
+    assert "how many roads work at the school" in text or "how many teachers work at the council" in text
