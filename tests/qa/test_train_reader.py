@@ -136,12 +136,18 @@ def test_the_command_line_writes_the_reader_folder(squad_folder, tiny_base, tmp_
     assert meta["training"]["command"].startswith("python -m qa.train_reader --data")
 
 
-def test_hard_negatives_are_unanswerable_and_keep_the_distractor_in_view():
+@pytest.fixture(scope="module")
+def bundled_tokenizer():
+    """The bundled embedder's tokenizer: the one the shipped reader is trained with."""
     from transformers import AutoTokenizer
 
     from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
 
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(DEFAULT_EMBEDDER))
+    return AutoTokenizer.from_pretrained(resolve_model_path(DEFAULT_EMBEDDER))
+
+
+def test_hard_negatives_are_unanswerable_and_keep_the_distractor_in_view(bundled_tokenizer):
+    tokenizer = bundled_tokenizer
     context = "The plant opened in Lyon in 1998. It was built by Arcadia Systems for the city."
     other = "Later the firm sold shares to Meridian."
     question = SquadQuestion("q1", "Plants", 0, context, "Who built the plant in Lyon?",
@@ -156,12 +162,8 @@ def test_hard_negatives_are_unanswerable_and_keep_the_distractor_in_view():
     assert "built the plant in meridian" in swapped and "arcadia systems" in swapped
 
 
-def test_hard_negatives_swap_a_noun_only_when_asked_to():
-    from transformers import AutoTokenizer
-
-    from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
-
-    tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(DEFAULT_EMBEDDER))
+def test_hard_negatives_swap_a_noun_only_when_asked_to(bundled_tokenizer):
+    tokenizer = bundled_tokenizer
     context = "The school has 300 pupils and 20 teachers."
     other = "The council repaired the roads."
     question = SquadQuestion("q1", "School", 0, context, "How many teachers work at the school?",
