@@ -12,6 +12,7 @@ and each comparison is a ratio of figures from this one run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -49,10 +50,8 @@ def machine() -> dict:
     import torch
 
     cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as info:
+        cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "memory_gb": round(memory_gb, 1),
             "python": platform.python_version(), "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
@@ -88,9 +87,10 @@ def run_child(command: list[str]) -> tuple[float, float, str]:
 def index_build(collections: dict[str, Path], runs: int, work: Path) -> tuple[dict, dict[str, list[str]]]:
     """Chunks per second of a full build, per backend, and of raw encode on the same chunks."""
     from index.collection import Collection
-    from index.embedder import SentenceTransformerEmbedder, make_embedder
     from index.indexer import Indexer
     from index.loaders import load_documents
+    from index.opener import make_embedder
+    from index.torch_embedder import SentenceTransformerEmbedder
 
     raw = SentenceTransformerEmbedder()
     raw.warm_up()
@@ -139,12 +139,12 @@ def incremental(articles: int, work: Path) -> dict:
 
 
 def retrieval(index_dir: Path, queries: list[str], rounds: int) -> dict:
-    from index.collection import Collection
-    from index.embedder import make_embedder
+    from index.embedder import DEFAULT_EMBEDDER
+    from index.opener import open_index
     from qa.retrieval import make_retriever
 
-    collection = Collection.load(index_dir)
-    embedder = make_embedder(backend=collection.manifest.embedder_backend)
+    opened = open_index(index_dir, DEFAULT_EMBEDDER)
+    collection, embedder = opened.collection, opened.embedder
     result = {}
     for mode in ("hybrid", "dense", "lexical"):
         retriever = make_retriever(mode, collection, embedder)
@@ -216,7 +216,8 @@ def embedder_quality(sets: list[str]) -> dict:
         if name == "bundled":
             questions, corpus = QUESTIONS, BUNDLED_ARTICLES
         else:
-            questions, corpus = REPO / "eval" / "corpora" / name / "questions.jsonl", REPO / "eval" / "corpora" / name / "articles"
+            folder = REPO / "eval" / "corpora" / name
+            questions, corpus = folder / "questions.jsonl", folder / "articles"
         row = {}
         for backend in ("torch", "onnx-int8"):
             _, _, out = run_child([sys.executable, "-m", "qa", "eval", "--json", "--questions", str(questions),
@@ -302,9 +303,9 @@ def main() -> int:
         plot_scaling(results["scale"], args.out.parent / "scaling.png")
         write_results(results, args.out)
         return 0
-    from qa.cli import _quiet_libraries
+    from cli.main import quiet_libraries
 
-    _quiet_libraries()
+    quiet_libraries()
     if args.quick:
         args.runs, args.incremental_articles, args.scale_sizes = 1, 500, [10_000, 100_000]
     questions = [q.question for q in load_questions(QUESTIONS)]

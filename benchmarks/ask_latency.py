@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cli.main import quiet_libraries  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
-from qa.cli import _quiet_libraries  # noqa: E402
 from qa.config import BUNDLED_ARTICLES, REPO_ROOT, Config  # noqa: E402
 from qa.pipeline import QAPipeline, index_paths  # noqa: E402
 
@@ -29,7 +29,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="times each question is asked (default: 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    _quiet_libraries()
+    quiet_libraries()
     questions = [q.question for q in load_questions(REPO_ROOT / "eval" / "questions.jsonl")]
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(index_dir=Path(tmp) / "index", reader=args.reader)

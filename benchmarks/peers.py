@@ -68,7 +68,7 @@ def txtai(job: dict) -> dict:
         for _ in range(job["runs"]):
             embeddings = Embeddings(path=job["embedder"], method="sentence-transformers", backend="faiss")
             embeddings.model  # noqa: B018  (load the model before the clock starts)
-            embeddings.index([t for t in texts[:1]])
+            embeddings.index(list(texts[:1]))
             times.append(seconds(lambda: embeddings.index(texts)))
         result["build_s"][name] = times
         if name == job["search_collection"]:
@@ -81,7 +81,8 @@ def main() -> int:
     warnings.simplefilter("ignore")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    job = json.loads(open(job_file, encoding="utf-8").read())
+    with open(job_file, encoding="utf-8") as handle:
+        job = json.load(handle)
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)

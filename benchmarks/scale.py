@@ -70,7 +70,7 @@ def all_sentences(texts: list[str]) -> list[str]:
 
 
 def real_vectors(texts: list[str], questions: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    from index.embedder import make_embedder
+    from index.opener import make_embedder
 
     sentences = all_sentences(texts)
     sentences = random.Random(SEED).sample(sentences, min(REAL_SENTENCES, len(sentences)))
@@ -162,9 +162,9 @@ def main() -> int:
     parser.add_argument("--no-bm25", action="store_true", help="dense indexes only")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    from qa.cli import _quiet_libraries
+    from cli.main import quiet_libraries
 
-    _quiet_libraries()
+    quiet_libraries()
     texts, questions = texts_and_questions()
     base, queries = real_vectors(texts, questions)
     sentences = all_sentences(texts)

@@ -1,11 +1,11 @@
 """Question files: JSON Lines, one {"id", "question", "answers", "doc"} per line."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import UserError
+from index.jsonl import parse_json_lines
 
 
 class QuestionFileError(UserError):
@@ -32,14 +32,11 @@ def load_questions(path: Path) -> list[Question]:
     if not Path(path).is_file():
         raise QuestionFileError(f"no such question file: {path}")
     questions, seen = [], set()
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QuestionFileError(f"{where}: not valid JSON ({exc.msg})") from exc
+    for line in parse_json_lines(Path(path).read_text(encoding="utf-8")):
+        where = f"{path}:{line.number}"
+        if line.error:
+            raise QuestionFileError(f"{where}: {line.error}")
+        row = line.value
         if not isinstance(row, dict):
             raise QuestionFileError(f"{where}: expected a JSON object")
         missing = [k for k in ("id", "question", "answers") if k not in row]

@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 from qa.config import REPO_ROOT, Config
 from qa.pipeline import QAPipeline
-from qa.readers.answer_types import detect_answer_type
 
+from .answer_types import answer_type
 from .metrics import (
-    answer_scores, first_relevant_rank, mean, passage_matches, percentile, recall_at, reciprocal_rank,
+    answer_scores,
+    first_relevant_rank,
+    mean,
+    passage_matches,
+    percentile,
+    recall_at,
+    reciprocal_rank,
 )
 from .questions import Question
 
@@ -21,7 +27,8 @@ RANK_DEPTH = 10
 
 def corpus_index_dir(corpus: Path, config: Config) -> Path:
     """A cache folder of its own for an evaluation corpus (never the default index)."""
-    key = f"{Path(corpus).resolve()}|{config.embedder}|{config.embedder_backend}|{config.chunk_tokens}|{config.chunk_overlap}|{config.faiss_factory}"
+    key = "|".join(str(part) for part in (Path(corpus).resolve(), config.embedder, config.embedder_backend,
+                                          config.chunk_tokens, config.chunk_overlap, config.faiss_factory))
     return CORPUS_CACHE / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -32,7 +39,7 @@ class EvalRun:
 
     @property
     def by_answer_type(self) -> dict[str, dict]:
-        """Metrics for each answer type the questions ask for ("unanswerable" apart)."""
+        """Metrics for each kind of gold answer (eval/answer_types.py; "unanswerable" apart)."""
         return _grouped(self.rows, lambda r: r["answer_type"] if r["answerable"] else "unanswerable")
 
     @property
@@ -76,7 +83,7 @@ def _evaluate_one(pipeline: QAPipeline, question: Question) -> dict:
         "question": question.question,
         "gold": list(question.answers),
         "gold_doc": question.doc,
-        "answer_type": detect_answer_type(question.question).primary,
+        "answer_type": answer_type(question.answers[0]) if question.answers else None,
         "prediction": best.text if best else None,
         "score": best.score if best else None,
         "doc_id": best.doc_id if best else None,

@@ -6,9 +6,9 @@ import gzip
 import hashlib
 import json
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from index.documents import Chunk
 from index.errors import UserError

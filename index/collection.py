@@ -1,19 +1,19 @@
 """An indexed collection: documents, chunks, vectors, and both search stores."""
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from .dense import DenseStore
 from .documents import Chunk, Document
 from .errors import EmbedderMismatchError, IndexFormatError, IndexNotFoundError
+from .jsonl import read_json_lines, write_json_lines
 from .lexical import LexicalStore
 from .manifest import FORMAT_VERSION, Manifest
-from .storage import clean_if_idle, damaged, current_generation, new_generation, verify_generation
+from .storage import clean_if_idle, current_generation, damaged, new_generation, verify_generation
 
 _MANIFEST = "manifest.json"
 _DOCUMENTS = "documents.jsonl"
@@ -36,7 +36,7 @@ class Collection:
 
     @classmethod
     def assemble(cls, manifest: Manifest, documents: dict[str, Document], chunks: list[Chunk],
-                 vectors: np.ndarray) -> "Collection":
+                 vectors: np.ndarray) -> Collection:
         """Build the search stores for the given rows."""
         return cls(
             manifest, documents, chunks, vectors,
@@ -51,11 +51,11 @@ class Collection:
         """Write a new generation atomically; the previous one stays valid until the switch."""
         with new_generation(root) as folder:
             (folder / _MANIFEST).write_text(self.manifest.to_json(), encoding="utf-8")
-            _write_jsonl(folder / _DOCUMENTS, (
+            write_json_lines(folder / _DOCUMENTS, (
                 {"id": d.id, "title": d.title, "text": d.text, "source": d.source, "meta": dict(d.meta)}
                 for d in self.documents.values()
             ))
-            _write_jsonl(folder / _CHUNKS, ({"doc_id": c.doc_id, "start": c.start, "end": c.end} for c in self.chunks))
+            write_json_lines(folder / _CHUNKS, ({"doc_id": c.doc_id, "start": c.start, "end": c.end} for c in self.chunks))
             np.save(folder / _VECTORS, self.vectors)
             self.dense.save(folder / _FAISS)
             (folder / _BM25).mkdir()
@@ -63,15 +63,17 @@ class Collection:
                 self.lexical.save(folder / _BM25)
 
     @classmethod
-    def load(cls, root: Path, embedder_name: str | None = None, backend: str | None = None) -> "Collection":
-        """Open the index in `root`. With `embedder_name` (and `backend`), refuse an index
-        built with another embedder (or backend: their vectors differ slightly)."""
-        folder = current_generation(root)
-        if folder is None:
-            raise IndexNotFoundError(
-                f"no index in {root}; build one with: python -m qa index PATH... --index-dir {root}"
-            )
-        manifest = read_manifest(root)
+    def load(cls, root: Path, embedder_name: str | None = None, backend: str | None = None) -> Collection:
+        """Open the index in `root` (see open_generation)."""
+        folder, manifest = open_generation(root)
+        return cls.from_generation(root, folder, manifest, embedder_name, backend)
+
+    @classmethod
+    def from_generation(cls, root: Path, folder: Path, manifest: Manifest, embedder_name: str | None = None,
+                        backend: str | None = None) -> Collection:
+        """The collection stored in generation `folder` of `root`, whose manifest was read by
+        open_generation. With `embedder_name` (and `backend`), refuse an index built with
+        another embedder (or backend: their vectors differ slightly)."""
         verify_generation(root, folder)
         clean_if_idle(root)
         if embedder_name is not None and embedder_name != manifest.embedder:
@@ -88,17 +90,17 @@ class Collection:
             )
         try:
             documents = {}
-            for row in _read_jsonl(folder / _DOCUMENTS):
+            for row in read_json_lines(folder / _DOCUMENTS):
                 documents[row["id"]] = Document(row["id"], row["title"], row["text"], row["source"], row["meta"])
             chunks = [
                 Chunk(r["doc_id"], r["start"], r["end"], documents[r["doc_id"]].text[r["start"]:r["end"]])
-                for r in _read_jsonl(folder / _CHUNKS)
+                for r in read_json_lines(folder / _CHUNKS)
             ]
             # Memory-mapped: only the rows a re-index reuses are ever read (search uses FAISS).
             vectors = np.load(folder / _VECTORS, mmap_mode="r")
             dense = DenseStore.load(folder / _FAISS)
             lexical = LexicalStore.load(folder / _BM25, len(chunks)) if chunks else LexicalStore.build([])
-        except (OSError, KeyError, ValueError, RuntimeError, IndexError) as exc:
+        except (OSError, KeyError, ValueError, RuntimeError, IndexError, TypeError) as exc:
             raise damaged(root, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         return cls(manifest, documents, chunks, vectors, dense, lexical)
 
@@ -113,10 +115,14 @@ def in_canonical_order(hits: list[tuple], chunk_of: Callable[[object], Chunk], k
     return sorted(hits, key=order)[:k]
 
 
-def read_manifest(root: Path) -> Manifest:
+def open_generation(root: Path) -> tuple[Path, Manifest]:
+    """The generation in force in `root` and its manifest, each read once: every later read
+    of the index goes to this folder, whatever CURRENT says by then."""
     folder = current_generation(root)
     if folder is None:
-        raise IndexNotFoundError(f"no index in {root}")
+        raise IndexNotFoundError(
+            f"no index in {root}; build one with: python -m qa index PATH... --index-dir {root}"
+        )
     try:
         manifest = Manifest.from_json((folder / _MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError) as exc:
@@ -126,15 +132,4 @@ def read_manifest(root: Path) -> Manifest:
             f"the index in {root} has format version {manifest.format_version}, this version reads "
             f"{FORMAT_VERSION}; rebuild it with: python -m qa index PATH... --index-dir {root} --rebuild"
         )
-    return manifest
-
-
-def _write_jsonl(path: Path, rows) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    return folder, manifest

@@ -39,7 +39,7 @@ class DenseStore:
         self.index = index
 
     @classmethod
-    def build(cls, vectors: np.ndarray, factory: str = DEFAULT_FACTORY) -> "DenseStore":
+    def build(cls, vectors: np.ndarray, factory: str = DEFAULT_FACTORY) -> DenseStore:
         """Build from vectors; factory is "auto" (see factory_for) or any FAISS factory string
         ("Flat", "HNSW32", "IVF256,Flat"...)."""
         import faiss
@@ -87,7 +87,7 @@ class DenseStore:
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "DenseStore":
+    def load(cls, path: Path) -> DenseStore:
         """Memory-mapped where FAISS can (inverted-file indexes: a search reads only the lists
         it probes, so a large index costs little RAM); read into memory otherwise."""
         import faiss

@@ -1,8 +1,9 @@
 """The records that flow through indexing: a loaded Document and the Chunks cut from it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)

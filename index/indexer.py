@@ -1,10 +1,9 @@
 """Incremental (re)indexing: only new or changed documents are chunked and embedded."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -50,13 +49,13 @@ class Indexer:
     faiss_factory: FAISS factory string for the dense store.
     """
 
-    def __init__(self, embedder: Embedder, settings: ChunkerSettings = ChunkerSettings(),
+    def __init__(self, embedder: Embedder, settings: ChunkerSettings | None = None,
                  faiss_factory: str = DEFAULT_FACTORY, show_progress: bool = False):
         self.embedder = embedder
-        self.settings = settings
+        self.settings = settings or ChunkerSettings()
         self.faiss_factory = faiss_factory
         self.show_progress = show_progress
-        self.chunker = SentenceChunker(embedder.count_tokens, settings)
+        self.chunker = SentenceChunker(embedder.count_tokens, self.settings)
 
     def update(self, root: Path, documents: list[Document], *, remove_missing: bool = True,
                remove: Iterable[str] = (), rebuild: bool = False, wait: bool = True,
@@ -78,7 +77,9 @@ class Indexer:
 
     def _update(self, root: Path, documents: list[Document], remove_missing: bool, remove: set[str],
                 rebuild: bool) -> tuple[Collection, UpdateReport]:
-        old = None if rebuild or current_generation(root) is None else Collection.load(root, self.embedder.name, self.embedder.backend)
+        old = None
+        if not rebuild and current_generation(root) is not None:
+            old = Collection.load(root, self.embedder.name, self.embedder.backend)
         wanted = {d.id: d for d in documents}
         if old is not None and not remove_missing:
             wanted = {**old.documents, **wanted}

@@ -6,13 +6,13 @@ and skipped, so one bad file never stops an indexing run.
 """
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from .documents import Document
 from .errors import InputPathError
+from .jsonl import parse_json_lines
 from .sentences import split_sentences
 
 Warn = Callable[[str], None]
@@ -141,15 +141,12 @@ def load_pdf(path: Path) -> Document:
 
 def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:
     """One article per line: {"id", "title", "text", optional "url", "date"}."""
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
+    for line in parse_json_lines(_read_text(path)):
+        where = f"{path}:{line.number}"
+        if line.error:
+            warn(f"skipped {where}: {line.error}")
             continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            warn(f"skipped {where}: not valid JSON ({exc.msg})")
-            continue
+        record = line.value
         if not isinstance(record, dict):
             warn(f"skipped {where}: expected a JSON object")
             continue

@@ -43,7 +43,7 @@ class Manifest:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "Manifest":
+    def from_json(cls, text: str) -> Manifest:
         data = json.loads(text)
         data["documents"] = {k: DocumentEntry(**v) for k, v in data.get("documents", {}).items()}
         return cls(**data)

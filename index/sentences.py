@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 
 # Titles and common abbreviations that end in a period without ending a sentence.
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt co corp inc ltd llc plc vs etc eg ie al no nos fig figs
-    gen gov sen rep rev col capt lt sgt dept univ assn bros est approx
-    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m""".split()
-)
+_ABBREVIATIONS = frozenset("""
+    mr mrs ms dr prof sr jr st mt co corp inc ltd llc plc vs etc eg ie al no nos fig figs gen gov sen
+    rep rev col capt lt sgt dept univ assn bros est approx jan feb mar apr jun jul aug sep sept oct nov
+    dec u.s u.k u.n e.g i.e a.m p.m
+""".split())
 _CLOSERS = "\"'”’)]"
 # Sentence-final punctuation, optional closing quotes/brackets.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*")

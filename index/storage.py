@@ -16,9 +16,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .errors import IndexBusyError, IndexFormatError, UserError
 
@@ -120,7 +120,7 @@ def clean_if_idle(root: Path) -> None:
     if not lock.is_file():
         return
     try:
-        with open(lock, "r", encoding="utf-8") as handle:
+        with open(lock, encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             try:
                 remove_stale_staging(root)

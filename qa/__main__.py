@@ -1,5 +1,6 @@
+"""`python -m qa ...`: the command line lives in cli/, the one layer above all others."""
 import sys
 
-from .cli import main
+from cli.main import main
 
 sys.exit(main())

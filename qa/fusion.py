@@ -1,7 +1,7 @@
 """Reciprocal rank fusion of several rankings."""
 from __future__ import annotations
 
-from typing import Hashable, Sequence
+from collections.abc import Hashable, Sequence
 
 RRF_K = 60
 

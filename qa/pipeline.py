@@ -1,28 +1,30 @@
-"""retrieve → read → cite: the one path the CLI, the UI and the evaluation all use."""
+"""retrieve → read → cite: the one path the CLI, the UI and the evaluation all use. Settings
+are checked here, once, whichever front end they came from."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from index.collection import Collection, read_manifest
+from index.collection import Collection
 from index.documents import Document
-from index.embedder import DEFAULT_BACKEND, Embedder, make_embedder
-from index.errors import EmptyCollectionError, UserError
+from index.embedder import EMBEDDER_BACKENDS, Embedder
+from index.errors import ConfigError, EmptyCollectionError, UserError
 from index.indexer import Indexer, UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
-from index.onnx_embedder import runs_here as onnx_int8_runs
+from index.opener import AUTO, embedder_for_writing, open_index
 from index.storage import check_writable, current_generation
 
-from .config import BUNDLED_ARTICLES, MAX_QUESTION_CHARS, MAX_TOP_K, Config
+from .config import BUNDLED_ARTICLES, Config
 from .readers.base import Reader
 from .readers.factory import make_reader
 from .results import Passage, Result
-from .retrieval import Retriever, make_retriever
+from .retrieval import RETRIEVAL_MODES, Retriever, make_retriever
 
 Log = Callable[[str], None]
+MAX_TOP_K = 50
+MAX_QUESTION_CHARS = 1000
 
 
 class EmptyQuestionError(UserError):
@@ -37,6 +39,22 @@ def _quiet(_: str) -> None:
     pass
 
 
+def check_config(config: Config) -> Config:
+    """The configuration, if every value is one the pipeline can use; else ConfigError."""
+    if config.retrieval not in RETRIEVAL_MODES:
+        raise ConfigError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, got '{config.retrieval}'")
+    if config.embedder_backend not in (AUTO, *EMBEDDER_BACKENDS):
+        raise ConfigError(f"the embedder backend must be one of {AUTO}, {', '.join(EMBEDDER_BACKENDS)}, "
+                          f"got '{config.embedder_backend}'")
+    require_top_k(config.top_k)
+    if not 0.0 <= config.secondary_answer_min_score <= 1.0:
+        raise ConfigError(f"the secondary answer score must be from 0 to 1, got {config.secondary_answer_min_score}")
+    if config.max_answers < 1:
+        raise ConfigError(f"max answers must be at least 1, got {config.max_answers}")
+    config.chunker_settings  # noqa: B018 (building it checks the chunk sizes)
+    return config
+
+
 def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder | None = None,
                 add: bool = False, rebuild: bool = False, log: Log = _quiet,
                 show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
@@ -45,6 +63,7 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
     add: keep indexed documents that are not under `paths` (otherwise they are dropped).
     wait: wait for another run writing to the same folder (else fail at once).
     """
+    check_config(config)
     check_writable(Path(config.index_dir))
     documents = load_documents(paths, warn=lambda message: log(f"warning: {message}"))
     if not documents:
@@ -57,70 +76,62 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
                            show_progress=show_progress, wait=wait)
 
 
-def embedder_for(config: Config, *, rebuild: bool = False) -> Embedder:
-    """The configured embedder, run as configured, or with backend "auto" the way the index
-    in config.index_dir was built; for a new index or a rebuild, onnx-int8 where the model
-    can run on it (index/onnx_embedder.py), else torch."""
-    backend = config.embedder_backend
-    root = Path(config.index_dir)
-    if backend == "auto":
-        backend = None
-        if not rebuild and current_generation(root) is not None:
-            try:
-                backend = read_manifest(root).embedder_backend
-            except UserError:
-                pass  # a damaged index: opening or re-indexing it says what is wrong
-        if backend is None:
-            backend = DEFAULT_BACKEND if onnx_int8_runs(config.embedder) else "torch"
-    return make_embedder(config.embedder, backend)
-
-
 def index_documents(config: Config, documents: list[Document], *, embedder: Embedder | None = None,
                     add: bool = False, remove: Iterable[str] = (), rebuild: bool = False, log: Log = _quiet,
                     show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
     """Bring the index in `config.index_dir` up to date with these documents (see index_paths);
     `remove`: ids of indexed documents to drop."""
-    embedder = embedder or embedder_for(config, rebuild=rebuild)
+    check_config(config)
+    root = Path(config.index_dir)
+    embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend, rebuild)
     indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
-    return indexer.update(Path(config.index_dir), documents, remove_missing=not add, remove=remove,
+    return indexer.update(root, documents, remove_missing=not add, remove=remove,
                           rebuild=rebuild, wait=wait, say=log)
 
 
 @dataclass
 class QAPipeline:
+    """reader: None for a pipeline that only searches (asking it is an error)."""
+
     config: Config
     collection: Collection
     embedder: Embedder
     retriever: Retriever
-    reader: Reader
+    reader: Reader | None
 
     @classmethod
     def open(cls, config: Config, *, log: Log = _quiet, embedder: Embedder | None = None,
-             reader: Reader | None = None) -> "QAPipeline":
-        """Open the configured index. The default index is built from the bundled
-        articles on first use; any other folder must have been indexed before."""
-        embedder = embedder or embedder_for(config)
+             reader: Reader | None = None, with_reader: bool = True) -> QAPipeline:
+        """Open the configured index. The default index is built from the bundled articles
+        on first use; any other folder must have been indexed before. `embedder` / `reader`:
+        already loaded ones to use; with_reader=False opens no reader (search only)."""
+        check_config(config)
         root = Path(config.index_dir)
         if current_generation(root) is None and config.is_default_index:
             log(f"building the index of the bundled articles in {root} (first use)…")
+            embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend)
             collection, report = index_paths(config, [BUNDLED_ARTICLES], embedder=embedder, log=log)
             log(f"indexed {report.summary()}")
-        else:
+        elif embedder is not None:
             collection = Collection.load(root, config.embedder, embedder.backend)
-        reader = reader or make_reader(config.reader, config.qa_model, embedder, log)
+        else:
+            opened = open_index(root, config.embedder, config.embedder_backend)
+            collection, embedder = opened.collection, opened.embedder
+        if reader is None and with_reader:
+            reader = make_reader(config.reader, config.qa_model, log)
         return cls(config, collection, embedder, make_retriever(config.retrieval, collection, embedder), reader)
 
     def warm_up(self) -> None:
         """Load the models now, so that the first question's timings measure the work only."""
-        for part in (self.embedder, self.reader):
-            if hasattr(part, "warm_up"):
-                part.warm_up()
+        self.embedder.warm_up()
+        if self.reader is not None:
+            self.reader.warm_up()
         self.retriever.retrieve("warm up", 1)
 
     def with_settings(self, *, retrieval: str | None = None, reader: Reader | None = None,
-                      collection: Collection | None = None) -> "QAPipeline":
+                      collection: Collection | None = None) -> QAPipeline:
         """The same pipeline with another retrieval mode, reader or (re-indexed) collection."""
-        config = self.config.with_overrides(retrieval=retrieval)
+        config = check_config(self.config.with_overrides(retrieval=retrieval))
         collection = collection or self.collection
         return QAPipeline(config, collection, self.embedder,
                           make_retriever(config.retrieval, collection, self.embedder),
@@ -133,6 +144,8 @@ class QAPipeline:
             rank_depth: int = 0) -> Result:
         """Answer `question` from its `top_k` best passages. rank_depth: retrieve at least
         this many passages for the result (the evaluation ranks deeper than the reader reads)."""
+        if self.reader is None:
+            raise ConfigError("this pipeline was opened for search only; open it with a reader to ask")
         question = require_text(question)
         top_k = require_top_k(top_k) or self.config.top_k
         started = time.perf_counter()
@@ -154,7 +167,7 @@ class QAPipeline:
 def require_text(text: str) -> str:
     """The question without surrounding whitespace; an empty or overlong one is a user error."""
     if not isinstance(text, str) or not text.strip():
-        raise EmptyQuestionError("the question is empty: ask something, e.g. python -m qa ask \"Who spoke at the conference?\"")
+        raise EmptyQuestionError("the question is empty: type a question first")
     text = text.strip()
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionTooLongError(f"the question is {len(text):,} characters long; the limit is "
@@ -162,8 +175,12 @@ def require_text(text: str) -> str:
     return text
 
 
-def require_top_k(top_k: int | None) -> int | None:
-    """None (the configured value) or a whole number from 1 to MAX_TOP_K."""
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K):
-        raise UserError(f"top-k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
-    return top_k
+def require_top_k(top_k: int | float | None) -> int | None:
+    """None (the configured value) or a whole number from 1 to MAX_TOP_K (5.0 from a JSON
+    client or a slider counts as 5)."""
+    if top_k is None:
+        return None
+    whole = not isinstance(top_k, bool) and isinstance(top_k, (int, float)) and float(top_k).is_integer()
+    if not whole or not 1 <= top_k <= MAX_TOP_K:
+        raise ConfigError(f"top-k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
+    return int(top_k)

@@ -42,7 +42,6 @@ class Answer:
     context_start: int
     context_end: int
     passage: Passage | None = None
-    answer_type: str | None = None
 
 
 @dataclass(frozen=True)

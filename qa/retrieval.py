@@ -1,7 +1,10 @@
-"""Retrievers: dense (FAISS), lexical (BM25) and their hybrid fusion."""
+"""Retrievers: one class ranks by one store (dense: FAISS over embedded chunks; lexical:
+BM25), and the hybrid fuses the two rankings."""
 from __future__ import annotations
 
 from typing import Protocol
+
+import numpy as np
 
 from index.collection import Collection, in_canonical_order
 from index.embedder import Embedder
@@ -9,11 +12,12 @@ from index.embedder import Embedder
 from .fusion import fuse_rankings
 from .results import Passage
 
+RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 # Each ranking fed to the fusion is deeper than the final cut, so that a chunk
 # ranked well by only one retriever can still make it.
 FUSION_DEPTH_FACTOR = 4
 # Stores are asked for this many times k rows, so that chunks tied on score at the cut are
-# all seen and ordered by (doc_id, start): the same order whatever the row or shard layout.
+# all seen and ordered by (doc_id, start): the same order whatever the row layout.
 TIE_DEPTH_FACTOR = 2
 
 
@@ -22,87 +26,62 @@ class Retriever(Protocol):
         """The k most relevant passages, best first."""
 
 
-class DenseRetriever:
+class TextSearch(Protocol):
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and row ids of the k best rows for a query text, best first."""
+
+
+class EmbeddedSearch:
+    """The dense store searched by a query text: the text is embedded first."""
+
     def __init__(self, collection: Collection, embedder: Embedder):
-        self.collection = collection
+        self.store = collection.dense
         self.embedder = embedder
 
-    def scored_rows(self, query: str, k: int) -> list[tuple[int, float]]:
-        scores, ids = self.collection.dense.search(self.embedder.encode([query])[0], k * TIE_DEPTH_FACTOR)
-        return in_canonical_order(list(zip(ids.tolist(), scores.tolist())), self.collection.chunks.__getitem__, k)
-
-    def retrieve(self, query: str, k: int) -> list[Passage]:
-        rows = self.scored_rows(query, k)
-        return [_passage(self.collection, row, score, rank, dense=score)
-                for rank, (row, score) in enumerate(rows, start=1)]
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.store.search(self.embedder.encode([query])[0], k)
 
 
-class LexicalRetriever:
-    def __init__(self, collection: Collection):
+class StoreRetriever:
+    """Ranks the collection's chunks by one store; `kind` ("dense" or "lexical") says which
+    component score a passage carries."""
+
+    def __init__(self, collection: Collection, store: TextSearch, kind: str):
         self.collection = collection
+        self.store = store
+        self.kind = kind
 
     def scored_rows(self, query: str, k: int) -> list[tuple[int, float]]:
-        scores, ids = self.collection.lexical.search(query, k * TIE_DEPTH_FACTOR)
+        scores, ids = self.store.search(query, k * TIE_DEPTH_FACTOR)
         return in_canonical_order(list(zip(ids.tolist(), scores.tolist())), self.collection.chunks.__getitem__, k)
 
     def retrieve(self, query: str, k: int) -> list[Passage]:
-        rows = self.scored_rows(query, k)
-        return [_passage(self.collection, row, score, rank, lexical=score)
-                for rank, (row, score) in enumerate(rows, start=1)]
+        return [_passage(self.collection, row, score, rank, **{self.kind: score})
+                for rank, (row, score) in enumerate(self.scored_rows(query, k), start=1)]
 
 
 class HybridRetriever:
-    """Reciprocal rank fusion of dense and lexical rankings."""
+    """Reciprocal rank fusion of the dense and lexical rankings."""
 
-    def __init__(self, collection: Collection, embedder: Embedder):
-        self.collection = collection
-        self.dense = DenseRetriever(collection, embedder)
-        self.lexical = LexicalRetriever(collection)
+    def __init__(self, dense: StoreRetriever, lexical: StoreRetriever):
+        self.collection = dense.collection
+        self.dense = dense
+        self.lexical = lexical
 
     def retrieve(self, query: str, k: int) -> list[Passage]:
         depth = k * FUSION_DEPTH_FACTOR
         dense = dict(self.dense.scored_rows(query, depth))
         lexical = dict(self.lexical.scored_rows(query, depth))
         fused = fuse_rankings([list(dense), list(lexical)])[:k]
-        return [
-            _passage(self.collection, row, score, rank, dense=dense.get(row), lexical=lexical.get(row))
-            for rank, (row, score) in enumerate(fused, start=1)
-        ]
-
-
-class ShardedRetriever:
-    """Fan-out over the shards of a ShardedCollection: each shard's best rows are merged by
-    score, then fused as HybridRetriever fuses a single index's rankings (same passages)."""
-
-    def __init__(self, sharded, embedder: Embedder, mode: str = "hybrid"):
-        self.sharded = sharded
-        self.embedder = embedder
-        self.mode = mode
-
-    def retrieve(self, query: str, k: int) -> list[Passage]:
-        depth = k * FUSION_DEPTH_FACTOR if self.mode == "hybrid" else k
-        deeper = depth * TIE_DEPTH_FACTOR
-        dense = dict(self.sharded.dense_search(self.embedder.encode([query])[0], depth, deeper)) \
-            if self.mode != "lexical" else {}
-        lexical = dict(self.sharded.lexical_search(query, depth, deeper)) if self.mode != "dense" else {}
-        if self.mode == "hybrid":
-            ranked = fuse_rankings([list(dense), list(lexical)])[:k]
-        else:
-            ranked = list((dense or lexical).items())[:k]
-        passages = []
-        for rank, (key, score) in enumerate(ranked, start=1):
-            chunk = self.sharded.chunk(key)
-            passages.append(Passage(chunk, self.sharded.documents[chunk.doc_id].title, float(score), rank,
-                                    dense.get(key), lexical.get(key)))
-        return passages
+        return [_passage(self.collection, row, score, rank, dense=dense.get(row), lexical=lexical.get(row))
+                for rank, (row, score) in enumerate(fused, start=1)]
 
 
 def make_retriever(mode: str, collection: Collection, embedder: Embedder) -> Retriever:
-    if mode == "dense":
-        return DenseRetriever(collection, embedder)
-    if mode == "lexical":
-        return LexicalRetriever(collection)
-    return HybridRetriever(collection, embedder)
+    """The retriever for `mode` (one of RETRIEVAL_MODES) over the collection."""
+    dense = StoreRetriever(collection, EmbeddedSearch(collection, embedder), "dense")
+    lexical = StoreRetriever(collection, collection.lexical, "lexical")
+    return {"dense": dense, "lexical": lexical}.get(mode) or HybridRetriever(dense, lexical)
 
 
 def _passage(collection: Collection, row: int, score: float, rank: int,

@@ -4,9 +4,9 @@ losing what else is indexed."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from index.documents import Document
 from index.errors import EmptyCollectionError, UserError
@@ -114,10 +114,10 @@ class QAService:
         self._pipeline = value
 
     def readers_offered(self) -> list[str]:
-        """The readers a user may pick: auto, offline, and the QA model the operator configured.
+        """The readers a user may pick: auto, and a QA model the operator configured besides.
         Nothing else is loaded on a user's say-so (no arbitrary folder or hub id)."""
-        offered = ["auto", "offline"]
-        for name in (self.config.qa_model, self.config.reader):
+        offered = ["auto"]
+        for name in (self.config.reader,):
             if name and name not in offered:
                 offered.append(name)
         return offered
@@ -130,7 +130,7 @@ class QAService:
         with self._readers_lock:
             if name not in self._readers:
                 try:
-                    self._readers[name] = make_reader(name, self.config.qa_model, self.pipeline.embedder, self.log)
+                    self._readers[name] = make_reader(name, self.config.qa_model, self.log)
                 except Exception as exc:
                     why = str(exc).split(" (use --reader")[0] if isinstance(exc, UserError) else \
                         f"{type(exc).__name__}: {exc}"
@@ -138,12 +138,12 @@ class QAService:
                                           "choose another reader in Settings") from exc
             return self._readers[name]
 
-    def ask(self, question: str, top_k: int | None = None, retrieval: str | None = None,
+    def ask(self, question: str, top_k: int | float | None = None, retrieval: str | None = None,
             reader: str | None = None) -> Result:
         pipeline = self.pipeline.with_settings(retrieval=retrieval, reader=self.reader(reader))
         return pipeline.ask(question, top_k=top_k)
 
-    def search(self, query: str, top_k: int | None = None, retrieval: str | None = None) -> list[Passage]:
+    def search(self, query: str, top_k: int | float | None = None, retrieval: str | None = None) -> list[Passage]:
         return self.pipeline.with_settings(retrieval=retrieval).search(query, top_k)
 
     def add_articles(self, paths: list[str | Path], log: Callable[[str], None] | None = None,

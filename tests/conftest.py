@@ -2,11 +2,13 @@
 small article folders."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from index.embedder import Embedder, make_embedder
+from index.embedder import Embedder
+from index.opener import make_embedder
 
 ARTICLES = {
     "harbour.txt": (
@@ -49,11 +51,9 @@ def corpus(tmp_path: Path) -> Path:
     return write_articles(tmp_path / "articles")
 
 
-def hold_pipeline_open(monkeypatch, timeout: float = 60) -> "threading.Event":
+def hold_pipeline_open(monkeypatch, timeout: float = 60) -> threading.Event:
     """Make QAPipeline.open wait until the returned event is set (at most `timeout` seconds),
     as if the models took that long to load."""
-    import threading
-
     from qa.pipeline import QAPipeline
 
     release = threading.Event()

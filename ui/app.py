@@ -8,8 +8,10 @@ from pathlib import Path
 
 from index.errors import UserError
 from index.loaders import SUPPORTED_SUFFIXES
-from qa.config import MAX_TOP_K, REPO_ROOT, RETRIEVAL_MODES, Config
-from qa.render import passage_json, result_json
+from qa.config import REPO_ROOT, Config
+from qa.pipeline import MAX_TOP_K
+from qa.render import result_json, search_json
+from qa.retrieval import RETRIEVAL_MODES
 from qa.service import QAService
 
 from . import html as render
@@ -61,7 +63,7 @@ def build_app(service: QAService):
 
     def show_answer(question, top_k, retrieval, reader):
         try:
-            result = service.ask(question, top_k=int(top_k), retrieval=retrieval, reader=reader)
+            result = service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader)
         except Exception as exc:
             return _said(service, "Answering", exc), ""
         secondary = service.config.secondary_answer_min_score
@@ -69,7 +71,7 @@ def build_app(service: QAService):
 
     def show_passages(query, top_k, retrieval):
         try:
-            passages = service.search(query, top_k=int(top_k), retrieval=retrieval)
+            passages = service.search(query, top_k=top_k, retrieval=retrieval)
         except Exception as exc:
             return _said(service, "The search", exc)
         return render.passage_list(passages, query)
@@ -126,10 +128,11 @@ def build_app(service: QAService):
         return "", gr.Row(visible=False)
 
     def show_evaluation(shipped_set, uploaded, progress=gr.Progress()):
+        import tempfile
+
         from eval.questions import load_questions
         from eval.report import html_tables, write_report
         from eval.runner import evaluate as run_evaluation
-        import tempfile
 
         if uploaded:
             path, name = Path(uploaded), Path(uploaded).name
@@ -148,28 +151,27 @@ def build_app(service: QAService):
             return message, []
         return f"<div class='qa-report'>{html_tables(run)}</div>", [str(p) for p in written if p.suffix == ".png"]
 
-    def ask_json(question: str, top_k: int = 5, retrieval: str = "hybrid", reader: str = "auto") -> dict:
-        """The same JSON object as `python -m qa ask --json`."""
+    def api_ask(question: str, top_k: int | None = None, retrieval: str | None = None,
+                 reader: str | None = None) -> dict:
+        """The same JSON object as `python -m qa ask --json`; a setting left out is the server's."""
         with _user_errors_shown(gr):
-            return result_json(service.ask(question, top_k=_whole(top_k), retrieval=retrieval, reader=reader))
+            return result_json(service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader))
 
-    def search_json(query: str, top_k: int = 5, retrieval: str = "hybrid") -> dict:
-        """The same JSON object as `python -m qa search --json`."""
+    def api_search(query: str, top_k: int | None = None, retrieval: str | None = None) -> dict:
+        """The same JSON object as `python -m qa search --json`; a setting left out is the server's."""
         with _user_errors_shown(gr):
-            passages = service.search(query, top_k=_whole(top_k), retrieval=retrieval)
-            return {"query": query, "passages": [passage_json(p) for p in passages]}
+            return search_json(query, service.search(query, top_k=top_k, retrieval=retrieval))
 
     loading = service.status == "loading"
     with gr.Blocks(title="Newsroom QA") as app:
         gr.Markdown("# Newsroom QA\nAsk a question about the indexed news articles.")
         status = gr.HTML("<p class='qa-status'>Loading the models and the index… you can type a question now; "
                          "it is answered as soon as they are ready.</p>" if loading else "", elem_id="status")
-        with gr.Accordion("Settings: passages read, retrieval and reader", open=False, elem_id="settings"):
-            with gr.Row():
-                top_k = gr.Slider(1, 20, value=service.config.top_k, step=1, label="Passages to read")
-                retrieval = gr.Radio(list(RETRIEVAL_MODES), value=service.config.retrieval, label="Retrieval")
-                reader = gr.Dropdown(service.readers_offered(), value=service.config.reader,
-                                     allow_custom_value=False, label="Reader")
+        with gr.Accordion("Settings: passages read, retrieval and reader", open=False, elem_id="settings"), gr.Row():
+            top_k = gr.Slider(1, MAX_TOP_K, value=service.config.top_k, step=1, label="Passages to read")
+            retrieval = gr.Radio(list(RETRIEVAL_MODES), value=service.config.retrieval, label="Retrieval")
+            reader = gr.Dropdown(service.readers_offered(), value=service.config.reader,
+                                 allow_custom_value=False, label="Reader")
         with gr.Tabs():
             with gr.Tab("Ask"):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
@@ -218,8 +220,8 @@ def build_app(service: QAService):
                 plots = gr.Gallery(label="Plots", columns=2, height=380, object_fit="contain", elem_id="plots")
                 run_button.click(show_evaluation, [shipped_set, uploaded_set], [report, plots], api_visibility="private")
         app.load(when_loaded, None, [status, table, to_delete, examples], api_visibility="private")
-        gr.api(ask_json, api_name="ask")
-        gr.api(search_json, api_name="search")
+        gr.api(api_ask, api_name="ask")
+        gr.api(api_search, api_name="search")
     return app
 
 
@@ -230,12 +232,6 @@ def _user_errors_shown(gr):
         yield
     except UserError as exc:
         raise gr.Error(str(exc)) from None
-
-
-def _whole(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise UserError(f"top-k must be a whole number from 1 to {MAX_TOP_K}, got {value!r}")
-    return int(value)
 
 
 def _notes_html(lines: list[str]) -> str:

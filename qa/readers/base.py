@@ -1,13 +1,17 @@
 """The one interface every reader implements."""
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from ..results import Answer, Passage
 
 
 class Reader(Protocol):
     name: str
+
+    def warm_up(self) -> None:
+        """Load the model now (it loads on first use otherwise)."""
 
     def read(self, question: str, passages: Sequence[Passage], max_answers: int) -> list[Answer]:
         """Answers best first, at most `max_answers`; [] when no passage answers the question."""

@@ -1,32 +1,31 @@
 """Choose a reader from the `--reader` setting."""
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from index.embedder import Embedder
+from index.errors import ConfigError
 
 from .base import Reader
-from .offline import OfflineReader
+from .model_folder import ALLOW_DOWNLOADS
+from .transformer import TransformerReader
+
+AUTO = "auto"
 
 
-def make_reader(spec: str, qa_model: str | None, embedder: Embedder | None,
-                log: Callable[[str], None]) -> Reader:
-    """spec: "offline"; "auto" (the transformer reader if `qa_model` is available locally,
-    else offline, saying which); or a QA model id / folder, which must load."""
-    if spec == "offline":
-        return OfflineReader(embedder)
-    if spec == "auto":
-        if qa_model and is_available_locally(qa_model):
-            from .transformer import TransformerReader
-
-            log(f"reader: transformer ({qa_model})")
-            return TransformerReader(qa_model)
-        why = f"QA model '{qa_model}' is not available locally" if qa_model else "no QA model configured"
-        log(f"reader: offline ({why})")
-        return OfflineReader(embedder)
-    from .transformer import TransformerReader
-
+def make_reader(spec: str, qa_model: str | None, log: Callable[[str], None] = lambda _: None) -> Reader:
+    """spec: "auto" (the configured `qa_model`, by default the shipped reader, which must be
+    on this machine), or a QA model id / folder, loaded now so that a wrong one fails here."""
+    if spec == AUTO:
+        if not qa_model or not is_available_locally(qa_model):
+            raise ConfigError(f"the QA model '{qa_model}' that --reader auto uses is not on this machine: "
+                              "set --qa-model (or QA_MODEL) to a question-answering model folder")
+        log(f"reader: {Path(qa_model).name}")
+        return TransformerReader(qa_model)
+    if not is_available_locally(spec) and os.environ.get(ALLOW_DOWNLOADS) != "1":
+        raise ConfigError(f"there is no reader '{spec}' on this machine: choose auto (the shipped reader), a "
+                          "question-answering model folder, or the id of one in the local Hugging Face cache")
     reader = TransformerReader(spec)
     reader.warm_up()
     return reader

@@ -23,6 +23,7 @@ WORD_EMBEDDINGS = "word_embeddings"
 # Files coming back from a lent GPU machine may be at most 16 MiB, and small files keep
 # every version in git cheap: weights are written in shards under this size.
 MAX_SHARD_BYTES = 15 * 1024 * 1024
+ALLOW_DOWNLOADS = "QA_ALLOW_DOWNLOADS"  # "1": a hub id not in the local cache may be downloaded
 
 
 def word_embedding_key(model) -> str:
@@ -89,7 +90,7 @@ def load_qa_model(name: str):
     local = Path(name).is_dir()
     meta = read_reader_meta(Path(name)) if local else None
     if meta is None:
-        offline = local or os.environ.get("QA_ALLOW_DOWNLOADS") != "1"
+        offline = local or os.environ.get(ALLOW_DOWNLOADS) != "1"
         tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=offline)
         model = AutoModelForQuestionAnswering.from_pretrained(name, local_files_only=offline)
         return model, tokenizer
@@ -132,7 +133,7 @@ def base_word_embeddings(base: str):
     weights = path / WEIGHTS
     if weights.is_file():
         with safe_open(str(weights), framework="pt") as handle:
-            keys = [k for k in handle.keys() if k.endswith("word_embeddings.weight")]
+            keys = [k for k in handle.keys() if k.endswith("word_embeddings.weight")]  # noqa: SIM118 (not a dict)
             if len(keys) == 1:
                 return handle.get_tensor(keys[0]).to(torch.float32)
     model = AutoModel.from_pretrained(str(path) if path.exists() else base, local_files_only=path.exists())

@@ -10,9 +10,9 @@ on held-out data and recorded in the model folder; for others a score threshold 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class ReaderSettings:
     quantize: str | None = None
 
     @classmethod
-    def for_model(cls, name: str) -> "ReaderSettings":
+    def for_model(cls, name: str) -> ReaderSettings:
         """The settings a reader folder records under "inference" in reader.json, else the defaults."""
         meta = read_reader_meta(Path(name)) if Path(name).is_dir() else None
         known = {f.name for f in fields(cls)}
@@ -107,7 +107,7 @@ class TransformerReader:
         self._tokenizer = None
 
     @classmethod
-    def from_loaded(cls, model, tokenizer, settings: ReaderSettings | None = None, **overrides) -> "TransformerReader":
+    def from_loaded(cls, model, tokenizer, settings: ReaderSettings | None = None, **overrides) -> TransformerReader:
         """A reader around a model already in memory (training evaluates with this);
         overrides: ReaderSettings fields to change."""
         reader = cls(getattr(model.config, "_name_or_path", "in-memory"), replace(settings or ReaderSettings(), **overrides))
@@ -125,7 +125,7 @@ class TransformerReader:
         except (OSError, ValueError) as exc:
             raise ConfigError(
                 f"cannot load QA model '{self.model_name}': {str(exc).splitlines()[0]} "
-                "(use --reader offline, or a folder with a question-answering model)"
+                "(use --reader auto, or a folder with a question-answering model)"
             ) from exc
         if not getattr(self._tokenizer, "is_fast", False):
             raise ConfigError(f"QA model '{self.model_name}' needs a fast tokenizer (for character offsets)")
@@ -161,7 +161,7 @@ class TransformerReader:
                 answers[key] = answer
         return _best_unique(answers.values(), max_answers)
 
-    def spans(self, question: str, passages: Sequence[Passage], top_n: int) -> list["WindowSpan"]:
+    def spans(self, question: str, passages: Sequence[Passage], top_n: int) -> list[WindowSpan]:
         """The best `top_n` spans of every window of every passage, unfiltered, with each
         window's null logit: what `read` scores, and what calibration fits scores to.
         All windows of all passages go through the model in as few batches as fit."""

@@ -74,7 +74,7 @@ def test_missing_or_foreign_baseline_files_are_user_errors(tmp_path):
 
 def test_the_gate_exit_codes(corpus, tmp_path, capsys, monkeypatch):
     import eval.runner
-    from qa.cli import main
+    from cli.main import main
 
     monkeypatch.setattr(eval.runner, "CORPUS_CACHE", tmp_path / "cache")
     questions = tmp_path / "q.jsonl"

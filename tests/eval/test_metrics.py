@@ -1,8 +1,15 @@
 import pytest
 
 from eval.metrics import (
-    answer_scores, exact_match, f1_score, first_relevant_rank, normalize_answer, passage_matches,
-    percentile, recall_at, reciprocal_rank,
+    answer_scores,
+    exact_match,
+    f1_score,
+    first_relevant_rank,
+    normalize_answer,
+    passage_matches,
+    percentile,
+    recall_at,
+    reciprocal_rank,
 )
 
 

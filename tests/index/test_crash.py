@@ -41,7 +41,7 @@ KILLING_RUN = textwrap.dedent("""
         kill_before("_replace_pointer")
     elif step == "switched":
         kill_after("_replace_pointer")
-    from qa.cli import main
+    from cli.main import main
     sys.exit(main(["index", *sys.argv[2:]]))
 """)
 

@@ -133,9 +133,9 @@ class RecordingEmbedder:
 
 
 def test_a_large_document_is_embedded_in_bounded_batches(tmp_path):
+    from index.chunker import ChunkerSettings
     from index.documents import Document
     from index.indexer import EMBED_BATCH_CHUNKS
-    from index.chunker import ChunkerSettings
 
     text = " ".join(f"Sentence number {i} tells of harbour {i % 7}." for i in range(3000))
     embedder = RecordingEmbedder()

@@ -1,7 +1,8 @@
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from index.errors import InputPathError
 from index.loaders import find_files, load_documents

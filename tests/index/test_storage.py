@@ -115,8 +115,8 @@ def test_a_second_writer_fails_clearly_with_no_wait_and_waits_otherwise(built, c
 
 
 def _add_one(root, name, embedder_name):
-    from index.embedder import make_embedder
     from index.documents import Document
+    from index.opener import make_embedder
 
     document = Document(name, name, f"{name}\nAn article called {name} about a harbour.", name)
     Indexer(make_embedder(embedder_name)).update(root, [document], remove_missing=False)

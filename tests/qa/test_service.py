@@ -13,7 +13,7 @@ from ..conftest import hold_pipeline_open
 
 @pytest.fixture()
 def service(corpus, tmp_path, embedder):
-    config = Config(index_dir=tmp_path / "idx", reader="offline")
+    config = Config(index_dir=tmp_path / "idx")
     index_paths(config, [corpus], embedder=embedder)
     return QAService(config)
 
@@ -52,8 +52,8 @@ def test_messages_name_the_file_not_the_server_folder(service, tmp_path):
 
 
 def test_only_configured_readers_are_offered(service, tmp_path):
-    assert "offline" in service.readers_offered()
-    for name in (str(tmp_path), "some-org/some-model", "../models"):
+    assert service.readers_offered() == ["auto"]
+    for name in (str(tmp_path), "some-org/some-model", "../models", "offline"):
         with pytest.raises(UserError, match="not offered"):
             service.ask("Who won the chess open?", reader=name)
 
@@ -117,12 +117,12 @@ def test_deleting_an_unknown_or_the_last_article_is_refused_and_changes_nothing(
 def test_a_background_service_waits_for_its_models_then_answers(corpus, tmp_path, embedder, monkeypatch):
     from qa.service import StillLoadingError
 
-    config = Config(index_dir=tmp_path / "idx", reader="offline")
+    config = Config(index_dir=tmp_path / "idx")
     index_paths(config, [corpus], embedder=embedder)
     release = hold_pipeline_open(monkeypatch)
     service = QAService(config, background=True, embedder=embedder, wait_s=0.2)
     assert service.status == "loading"
-    assert "offline" in service.readers_offered()  # known without the models
+    assert service.readers_offered() == ["auto"]  # known without the models
     with pytest.raises(StillLoadingError, match="still loading"):
         service.ask("Who won the chess open?")
     release.set()
@@ -137,7 +137,21 @@ def test_a_service_that_cannot_open_its_index_says_why_on_every_call(tmp_path, e
     index_dir = tmp_path / "idx"
     index_dir.mkdir()
     (index_dir / "CURRENT").write_text("../../elsewhere\n")
-    service = QAService(Config(index_dir=index_dir, reader="offline"), background=True, embedder=embedder)
+    service = QAService(Config(index_dir=index_dir), background=True, embedder=embedder)
     with pytest.raises(LoadFailedError, match="could not be opened"):
         service.ask("Who won the chess open?")
     assert service.status not in ("loading", "ready")
+
+
+def test_a_configured_reader_that_cannot_load_is_said_on_every_call(corpus, tmp_path, embedder):
+    from qa.service import LoadFailedError
+
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{ this is not json")
+    config = Config(index_dir=tmp_path / "idx", reader=str(broken))
+    index_paths(config, [corpus], embedder=embedder)
+    service = QAService(config, background=True, embedder=embedder)
+    with pytest.raises(LoadFailedError, match="cannot load QA model"):
+        service.ask("Who won the chess open?")
+    assert "cannot load QA model" in service.status

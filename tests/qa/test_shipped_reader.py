@@ -4,7 +4,8 @@ import json
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
 from qa.pipeline import QAPipeline, index_paths
@@ -24,7 +25,7 @@ def bundled_pipeline(tmp_path_factory, embedder):
 
 def test_the_shipped_reader_loads_offline_with_its_recorded_settings(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    reader = make_reader(str(SHIPPED_READER), None, None, lambda _: None)
+    reader = make_reader(str(SHIPPED_READER), None)
     assert reader.name == "transformer"
     meta = json.loads((SHIPPED_READER / "reader.json").read_text())
     assert reader.settings.null_margin == meta["inference"]["null_margin"]
@@ -40,7 +41,7 @@ def test_the_readme_question_gets_a_cited_answer_with_exact_offsets(bundled_pipe
     assert text[best.context_start:best.context_end] == best.context
     assert best.context_start <= best.start < best.end <= best.context_end
     assert any(ch.isdigit() for ch in best.text) or best.text.lower().split()[0] in (
-        "one two three four five six seven eight nine ten eleven twelve twenty thirty".split())
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "thirty"])
 
 
 def _varied_questions() -> list[str]:
@@ -58,8 +59,7 @@ def _varied_questions() -> list[str]:
 
 
 def test_a_few_hundred_varied_questions_never_raise(bundled_pipeline):
-    from qa.config import MAX_QUESTION_CHARS
-    from qa.pipeline import QuestionTooLongError
+    from qa.pipeline import MAX_QUESTION_CHARS, QuestionTooLongError
 
     questions = _varied_questions()
     assert len(questions) >= 250

@@ -70,8 +70,8 @@ def test_a_span_overlapping_a_better_one_in_the_same_article_is_not_another_answ
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizer
     import torch
+    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizer
 
     folder = tmp_path_factory.mktemp("tiny-qa")
     words = "the bridge opened on march 3 in portvale who when where did what is was a of and".split()
@@ -119,8 +119,9 @@ class FixedLogits:
         self.null, self.span = null, span
 
     def __call__(self, input_ids, **_):
-        import torch
         from types import SimpleNamespace
+
+        import torch
 
         start = torch.full(input_ids.shape, -20.0)
         end = torch.full(input_ids.shape, -20.0)
@@ -156,7 +157,7 @@ def test_a_score_threshold_decides_without_a_null_answer(tiny_model):
 def test_cli_reader_option_takes_a_model_folder(tiny_model, corpus, tmp_path, capsys):
     import json
 
-    from qa.cli import main
+    from cli.main import main
 
     index_dir = tmp_path / "idx"
     assert main(["index", str(corpus), "--index-dir", str(index_dir), "--json"]) == 0
@@ -169,13 +170,26 @@ def test_cli_reader_option_takes_a_model_folder(tiny_model, corpus, tmp_path, ca
         assert texts[answer["doc_id"]][answer["start"]:answer["end"]] == answer["text"]
 
 
-def test_auto_uses_a_local_qa_model_and_says_so(tiny_model):
+def test_auto_uses_the_configured_qa_model_and_says_so(tiny_model):
+    from index.errors import ConfigError
     from qa.readers.factory import make_reader
 
     said = []
-    assert make_reader("auto", str(tiny_model), None, said.append).name == "transformer"
-    assert make_reader("auto", "no-such-org/no-such-model", None, said.append).name == "offline"
-    assert said[0].startswith("reader: transformer") and "not available locally" in said[1]
+    assert make_reader("auto", str(tiny_model), said.append).model_name == str(tiny_model)
+    assert said == [f"reader: {tiny_model.name}"]
+    with pytest.raises(ConfigError, match="not on this machine: set --qa-model"):
+        make_reader("auto", "no-such-org/no-such-model", said.append)
+
+
+@pytest.mark.parametrize("spec", ["offline", "rules", "no-such-org/no-such-model"])
+def test_a_reader_that_is_not_here_is_one_line_naming_the_choices(spec, monkeypatch):
+    from index.errors import ConfigError
+    from qa.readers.factory import make_reader
+
+    monkeypatch.delenv("QA_ALLOW_DOWNLOADS", raising=False)
+    with pytest.raises(ConfigError, match=f"there is no reader '{spec}' on this machine: choose auto") as caught:
+        make_reader(spec, None)
+    assert "\n" not in str(caught.value)
 
 
 def test_a_hub_id_not_in_the_cache_fails_at_once_without_the_network(monkeypatch, tmp_path):

@@ -46,10 +46,7 @@ def app_url(tmp_path_factory, embedder):
 
     folder = write_articles(tmp_path_factory.mktemp("articles"))
     (folder / "pilots.txt").write_text(XSS_ARTICLE, encoding="utf-8")
-    # The operator configured a QA model that turns out to be broken: picking it must say so.
-    broken_model = tmp_path_factory.mktemp("broken-model")
-    (broken_model / "config.json").write_text("{ this is not json")
-    config = Config(index_dir=tmp_path_factory.mktemp("index"), reader="offline", qa_model=str(broken_model))
+    config = Config(index_dir=tmp_path_factory.mktemp("index"))
     index_paths(config, [folder], embedder=embedder)
     port = _free_port()
     app = serve(config, port=port, block=False, log=lambda _: None)
@@ -170,7 +167,7 @@ def test_gradio_client_gets_the_same_json_as_the_cli(app_url, embedder):
 
     url, config = app_url
     question = "How many players did Mara Quint beat?"
-    remote = Client(url, verbose=False).predict(question, 5, "hybrid", "offline", api_name="/ask")
+    remote = Client(url, verbose=False).predict(question, 5, "hybrid", "auto", api_name="/ask")
     local = result_json(QAPipeline.open(config, embedder=embedder).ask(question))
     assert set(remote) == {"question", "answers", "passages", "timings_ms"}
     assert remote["answers"] == local["answers"] and remote["passages"] == local["passages"]
@@ -276,18 +273,6 @@ def test_a_bad_question_gets_a_sentence_in_the_page(page, question, says):
     assert says in page.inner_text("#answer .qa-error").lower()
 
 
-def test_a_reader_that_cannot_load_says_so_and_what_to_do(page, app_url):
-    page.locator("#settings").get_by_text("Settings").click()
-    page.get_by_label("Reader").click()
-    page.get_by_role("option", name=app_url[1].qa_model).click()
-    ask_error = page.get_by_label("Question")
-    ask_error.fill("Who won the Lindholm Chess Open?")
-    ask_error.press("Enter")
-    page.wait_for_selector("#answer .qa-error", timeout=60_000)
-    message = page.inner_text("#answer .qa-error")
-    assert "could not be loaded" in message and "choose another reader" in message
-
-
 def test_a_bad_upload_says_nothing_was_added(page, tmp_path):
     broken = tmp_path / "scan.pdf"
     broken.write_bytes(b"%PDF-1.4 nothing")
@@ -359,7 +344,7 @@ def test_all_text_is_drawn_in_one_font(page):
 def test_the_page_says_it_is_loading_until_the_models_are_ready(browser, tmp_path, embedder, monkeypatch):
     from ui.app import serve
 
-    config = Config(index_dir=tmp_path / "index", reader="offline")
+    config = Config(index_dir=tmp_path / "index")
     index_paths(config, [write_articles(tmp_path / "articles")], embedder=embedder)
     release = hold_pipeline_open(monkeypatch)
     port = _free_port()

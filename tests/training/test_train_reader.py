@@ -10,7 +10,7 @@ import pytest
 
 from eval.squad import SquadQuestion, read_squad
 from qa.readers.model_folder import READER_META, load_qa_model
-from qa.train_reader import TrainSettings, build_examples, hard_negatives, main, train
+from training.train_reader import TrainSettings, build_examples, hard_negatives, main, train
 
 CODES = ["alder", "birch", "cedar", "hazel", "larch", "maple", "rowan", "willow"]
 FILLER = ["river", "stone", "market", "harbour", "winter", "garden", "tower", "bridge"]
@@ -133,7 +133,7 @@ def test_the_command_line_writes_the_reader_folder(squad_folder, tiny_base, tmp_
             "--total-examples", "40", "--eval-questions", "4", "--threads", "1"]
     assert main(args) == 0
     meta = json.loads((tmp_path / "out" / READER_META).read_text())
-    assert meta["training"]["command"].startswith("python -m qa.train_reader --data")
+    assert meta["training"]["command"].startswith("python -m training.train_reader --data")
 
 
 @pytest.fixture(scope="module")

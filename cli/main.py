@@ -1,16 +1,18 @@
-"""python -m qa: index, search, ask, eval."""
+"""python -m qa: index, search, ask, eval, serve. Parses the command line and dispatches to
+the layer that does the work; a user's mistake is one line and exit code 2."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
+from index.embedder import EMBEDDER_BACKENDS
 from index.errors import UserError
-
-from .config import EMBEDDER_BACKENDS, Config, RETRIEVAL_MODES
+from qa.config import Config
+from qa.retrieval import RETRIEVAL_MODES
 
 EXIT_USAGE = 2
 
@@ -31,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     asking = argparse.ArgumentParser(add_help=False)
     asking.add_argument("--retrieval", choices=RETRIEVAL_MODES, help="retrieval mode (default: hybrid)")
     asking.add_argument("--top-k", type=int, help="passages to retrieve (default: 5)")
-    asking.add_argument("--reader", help="auto (default), offline, or a QA model id / folder")
+    asking.add_argument("--reader", help="auto (default: the shipped reader), or a QA model folder / id")
     asking.add_argument("--qa-model", help="the QA model `--reader auto` uses when it is available locally")
 
     building = argparse.ArgumentParser(add_help=False)
@@ -68,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--allow-regressions", action="store_true",
                           help="report regressions against --baseline but exit 0")
     evaluate.add_argument("--compare", action="store_true",
-                          help="evaluate every retrieval mode with every available reader, as one table")
+                          help="evaluate every retrieval mode with the configured reader, as one table")
     evaluate.add_argument("--squad", type=Path, metavar="FILE",
                           help="score the reader on a SQuAD file (.json or .json.gz), each question against "
                                "its own paragraph, instead of a question set")
@@ -86,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _quiet_libraries()
+    quiet_libraries()
     try:
         config = _config_from(args)
         return COMMANDS[args.command](args, config)
@@ -118,7 +120,7 @@ def _log(message: str) -> None:
 
 
 def run_index(args: argparse.Namespace, config: Config) -> int:
-    from .pipeline import index_paths
+    from qa.pipeline import index_paths
 
     collection, report = index_paths(config, args.paths, add=args.add, rebuild=args.rebuild, log=_log,
                                      show_progress=not args.json and sys.stderr.isatty(), wait=not args.no_wait)
@@ -137,20 +139,19 @@ def run_index(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_search(args: argparse.Namespace, config: Config) -> int:
-    from .pipeline import QAPipeline, require_text
-    from .render import passages_text, search_json
-    from .readers.offline import OfflineReader
+    from qa.pipeline import QAPipeline, require_text
+    from qa.render import passages_text, search_json
 
     require_text(args.query)
-    pipeline = QAPipeline.open(config, log=_log, reader=OfflineReader())  # search never reads
+    pipeline = QAPipeline.open(config, log=_log, with_reader=False)
     passages = pipeline.search(args.query)
     print(json.dumps(search_json(args.query, passages), ensure_ascii=False) if args.json else passages_text(passages))
     return 0
 
 
 def run_ask(args: argparse.Namespace, config: Config) -> int:
-    from .pipeline import QAPipeline, require_text
-    from .render import result_json, result_text
+    from qa.pipeline import QAPipeline, require_text
+    from qa.render import result_json, result_text
 
     require_text(args.question)
     pipeline = QAPipeline.open(config, log=_log)
@@ -165,8 +166,7 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
     from eval.questions import load_questions
     from eval.report import write_report
     from eval.runner import corpus_index_dir, evaluate
-
-    from .pipeline import QAPipeline, index_paths
+    from qa.pipeline import QAPipeline, index_paths
 
     if args.squad is not None:
         return _run_squad(args, config)
@@ -208,19 +208,15 @@ def _run_squad(args: argparse.Namespace, config: Config) -> int:
     import random
 
     from eval.squad import predict_squad, read_squad, select_split, squad_metrics
-    from index.embedder import SentenceTransformerEmbedder
-
-    from .readers.factory import make_reader
+    from qa.readers.factory import make_reader
 
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, got {args.limit}")
     questions = select_split(read_squad(args.squad), args.squad_split)
     if args.limit is not None:
         questions = random.Random(0).sample(questions, min(args.limit, len(questions)))
-    reader = make_reader(config.reader, config.qa_model, SentenceTransformerEmbedder(config.embedder), _log)
-    warm_up = getattr(reader, "warm_up", None)
-    if warm_up:
-        warm_up()
+    reader = make_reader(config.reader, config.qa_model, _log)
+    reader.warm_up()
     metrics = squad_metrics(predict_squad(questions, reader, progress=None if args.json else _progress))
     output = {"squad": str(args.squad), "split": args.squad_split, "reader": getattr(reader, "name", ""),
               "metrics": metrics}
@@ -233,21 +229,15 @@ def _run_squad(args: argparse.Namespace, config: Config) -> int:
 
 
 def _run_comparison(args: argparse.Namespace, pipeline, questions) -> int:
+    """Every retrieval mode with the configured reader, as one table."""
     from eval.runner import evaluate
 
-    from .readers.factory import make_reader
-
-    from .readers.factory import is_available_locally
-
-    readers = {"offline": make_reader("offline", None, pipeline.embedder, _log)}
-    model = args.reader if args.reader not in (None, "auto", "offline") else pipeline.config.qa_model
-    if model and (model != pipeline.config.qa_model or is_available_locally(model)):
-        readers[Path(model).name or model] = make_reader(model, None, pipeline.embedder, _log)
+    reader_name = Path(pipeline.config.qa_model or "").name if pipeline.config.reader == "auto" \
+        else pipeline.config.reader
     rows = []
-    for reader_name, reader in readers.items():
-        for mode in RETRIEVAL_MODES:
-            run = evaluate(pipeline.with_settings(retrieval=mode, reader=reader), questions)
-            rows.append({"retrieval": mode, "reader": reader_name, "metrics": run.metrics})
+    for mode in RETRIEVAL_MODES:
+        run = evaluate(pipeline.with_settings(retrieval=mode), questions)
+        rows.append({"retrieval": mode, "reader": reader_name, "metrics": run.metrics})
     if args.json:
         _print_json({"compare": rows})
         return 0
@@ -274,7 +264,7 @@ def _print_json(value: dict) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=None))
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries() -> None:
     """Model-loading progress bars and hub warnings are noise on a CLI's stderr."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

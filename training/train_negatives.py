@@ -2,7 +2,7 @@
 
 SQuAD 1.1 has no unanswerable questions, and the easy negatives (another paragraph, a
 window without the answer) do not teach what SQuAD 2.0's do: a question that looks
-answerable from a paragraph on the same subject, but is not. Two cheap ways to make them:
+answerable from a paragraph on the same subject, but is not. Three cheap ways to make them:
 - the question against its own paragraph with the sentence holding the answer cut out;
 - the question with one of its names or numbers that the paragraph contains swapped for
   another from the same article that the paragraph does not contain;
@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _NAME_OR_NUMBER = re.compile(r"\b(?:[A-Z][\w'-]*[a-z][\w'-]*|\d{1,4}(?:,\d{3})*)\b")
@@ -27,10 +27,11 @@ _NUMBER_IN_TEXT = re.compile(r"\b\d{1,4}(?:,\d{3})*\b")
 _DETERMINED_WORD = re.compile(
     r"\b(?i:the|a|an|this|that|these|those|its|their|his|her|many|much|which|what|whose) ([a-z]{4,})\b")
 _NOT_NOUNS = frozenset("""
-    first second third fourth fifth last next same other most more many much such only main
-    following former latter early late large small great high long major several various whole
-    entire original current modern ancient local national international united public royal
-    new old total average final annual best worst""".split())
+    first second third fourth fifth last next same other most more many much such only main following
+    former latter early late large small great high long major several various whole entire original
+    current modern ancient local national international united public royal new old total average final
+    annual best worst
+""".split())
 _ADJECTIVE_OR_VERB_ENDINGS = ("ous", "ive", "ful", "able", "ible", "less", "est", "ly", "ing", "ed")
 
 
@@ -48,7 +49,7 @@ def _is_noun(word: str) -> bool:
     return word not in _NOT_NOUNS and not word.endswith(_ADJECTIVE_OR_VERB_ENDINGS)
 
 
-@functools.lru_cache(maxsize=None)  # each paragraph is looked at for every question of its article
+@functools.cache  # each paragraph is looked at for every question of its article
 def _nouns(paragraph: str) -> frozenset[str]:
     return frozenset(w for w in _DETERMINED_WORD.findall(paragraph) if _is_noun(w))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.cli import main
+from cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@
 articles set aside for this (never on the sets the figures are reported on), and record
 both in the reader folder's reader.json.
 
-    python -m qa.calibrate_reader --data ../shared/squad --reader models/reader
+    python -m training.calibrate_reader --data ../shared/squad --reader models/reader
 
 Each calibration question is read the way the app reads: against its own paragraph and
 `passages - 1` other paragraphs of the same article (what retrieval returns around it).
@@ -22,19 +22,18 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
 from eval.metrics import answer_scores
 from eval.questions import Question, load_questions
 from eval.squad import SquadQuestion, question_chunk, read_squad, select_split
-
-from .readers.model_folder import READER_META
-from .readers.transformer import ReaderSettings, TransformerReader
-from .results import Passage
+from qa.readers.model_folder import READER_META
+from qa.readers.transformer import ReaderSettings, TransformerReader
+from qa.results import Passage
 
 DEV2_FILE = "dev-v2.0-a.json.gz"
 
@@ -136,14 +135,15 @@ def news_readings(reader: TransformerReader, questions_file: Path, corpus: Path,
     """The question set read as the app reads it: the corpus indexed into its own cache
     (as `qa eval --corpus` does), then hybrid retrieval of the top passages."""
     from eval.runner import corpus_index_dir
-
-    from .config import Config
-    from .pipeline import QAPipeline, embedder_for, index_paths
+    from index.opener import embedder_for_writing
+    from qa.config import Config
+    from qa.pipeline import QAPipeline, index_paths
 
     questions = load_questions(questions_file)
     config = Config.from_env()
     config = config.with_overrides(index_dir=corpus_index_dir(corpus, config))
-    embedder = embedder_for(config)  # one embedder for indexing and for the questions
+    # one embedder for indexing and for the questions
+    embedder = embedder_for_writing(config.index_dir, config.embedder, config.embedder_backend)
     index_paths(config, [corpus], embedder=embedder)
     pipeline = QAPipeline.open(config, embedder=embedder, reader=reader)
     return read_through_retrieval(reader, questions, pipeline.search, passages)
@@ -195,7 +195,7 @@ def exact_match_at(readings: Sequence[Reading], threshold: float) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa.calibrate_reader", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m training.calibrate_reader", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help=f"folder with {DEV2_FILE}")
     parser.add_argument("--reader", type=Path, required=True, help="reader folder to calibrate (reader.json is updated)")
     parser.add_argument("--passages", type=int, default=5, help="paragraphs read per question (default: 5)")

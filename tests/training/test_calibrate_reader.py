@@ -4,11 +4,16 @@ import pytest
 
 from eval.questions import Question
 from index.documents import Chunk
-from qa.calibrate_reader import (
-    Reading, best_margin, exact_match_at, fit_logistic, read_through_retrieval, weighted,
-)
 from qa.readers.transformer import SpanCandidate, WindowSpan
 from qa.results import Passage
+from training.calibrate_reader import (
+    Reading,
+    best_margin,
+    exact_match_at,
+    fit_logistic,
+    read_through_retrieval,
+    weighted,
+)
 
 
 def test_the_margin_answers_exactly_the_questions_worth_answering():
@@ -108,7 +113,7 @@ def test_questions_read_through_retrieval_keep_the_best_span_and_score_it():
 
 
 def test_the_news_options_are_checked_before_anything_loads(tmp_path, capsys):
-    from qa.calibrate_reader import main
+    from training.calibrate_reader import main
 
     with pytest.raises(SystemExit) as stopped:
         main(["--data", str(tmp_path), "--reader", str(tmp_path), "--questions", str(tmp_path / "q.jsonl")])

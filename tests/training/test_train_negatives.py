@@ -1,6 +1,6 @@
 import random
 
-from qa.train_negatives import sentence_spans, swap_entity, swap_noun, without_answer_sentence
+from training.train_negatives import sentence_spans, swap_entity, swap_noun, without_answer_sentence
 
 CONTEXT = ("The plant opened in Lyon in 1998. It was built by Arcadia Systems for the city. "
            "Production moved to Toulouse in 2004.")

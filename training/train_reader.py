@@ -1,7 +1,7 @@
 """Fine-tune an encoder for extractive QA with a null answer (the SQuAD 2.0 way: the
 [CLS] position means "no answer"), and write the reader folder the app ships.
 
-    python -m qa.train_reader --data ../shared/squad --out models/reader
+    python -m training.train_reader --data ../shared/squad --out models/reader
 
 Read top to bottom: settings, examples, the loop. Examples are windows of about the
 length the pipeline reads (question plus a 128-token chunk), built from
@@ -24,16 +24,15 @@ import random
 import shlex
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
 from eval.squad import SquadQuestion, article_splits, predict_squad, read_squad, squad_metrics
 from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
-
-from .train_negatives import swap_entity, swap_noun, without_answer_sentence
+from training.train_negatives import swap_entity, swap_noun, without_answer_sentence
 
 TRAIN_FILE = "train-v1.1.json.gz"
 DEV2_FILE = "dev-v2.0-a.json.gz"
@@ -238,7 +237,7 @@ def load_start_model(settings: TrainSettings):
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     if settings.init is not None:
-        from .readers.model_folder import load_qa_model
+        from qa.readers.model_folder import load_qa_model
 
         return load_qa_model(str(settings.init))
     path = resolve_model_path(settings.base)
@@ -257,7 +256,7 @@ def learning_rate(settings: TrainSettings, seen: int) -> float:
 
 def evaluate(model, tokenizer, samples: dict[str, list[SquadQuestion]]) -> dict[str, dict[str, float]]:
     """SQuAD metrics on each named sample, read by the app's own reader code."""
-    from .readers.transformer import TransformerReader
+    from qa.readers.transformer import TransformerReader
 
     reader = TransformerReader.from_loaded(model, tokenizer, threshold=0.0)
     model.eval()
@@ -277,7 +276,7 @@ def train(settings: TrainSettings, command: str = "") -> dict:
     import torch
     from tqdm import tqdm
 
-    from .readers.model_folder import save_reader_folder
+    from qa.readers.model_folder import save_reader_folder
 
     random.seed(settings.seed)
     np.random.seed(settings.seed)
@@ -400,7 +399,7 @@ def _jsonable(values: dict) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     defaults = TrainSettings(data=Path("."), out=Path("."))
-    parser = argparse.ArgumentParser(prog="python -m qa.train_reader", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m training.train_reader", description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help=f"folder with {TRAIN_FILE}, {DEV2_FILE}, {DEV1_FILE}")
     parser.add_argument("--out", type=Path, required=True, help="reader folder to write (best weights so far)")
     parser.add_argument("--checkpoint-dir", type=Path, default=defaults.checkpoint_dir,
@@ -421,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = vars(build_parser().parse_args(argv))
     settings = TrainSettings(**args)
-    state = train(settings, command="python -m qa.train_reader " + shlex.join(argv))
+    state = train(settings, command="python -m training.train_reader " + shlex.join(argv))
     print(json.dumps({"examples_seen": state["seen"], "best": state["best"]}, indent=2))
     return 0
 

@@ -1,0 +1,1 @@
+"""The command line, `python -m qa ...`: the top layer, above everything it dispatches to."""

@@ -1,0 +1,64 @@
+"""The one way to open an index, and the rule for the embedder that goes with it.
+
+An index remembers how its vectors were computed (the manifest's embedder and backend).
+Backend "auto" means: what the existing index was built with; for a new index (or a
+rebuild), onnx-int8 where the model can run on it (onnx_embedder.py), else torch.
+"""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .collection import Collection, open_generation
+from .embedder import DEFAULT_BACKEND, DEFAULT_EMBEDDER, EMBEDDER_BACKENDS, Embedder
+from .errors import ConfigError, UserError
+from .onnx_embedder import OnnxInt8Embedder, runs_here
+from .torch_embedder import SentenceTransformerEmbedder
+
+AUTO = "auto"
+
+
+def make_embedder(name: str = DEFAULT_EMBEDDER, backend: str = DEFAULT_BACKEND) -> Embedder:
+    """The embedder `name` run by `backend` (one of EMBEDDER_BACKENDS); loads nothing yet."""
+    if backend == "torch":
+        return SentenceTransformerEmbedder(name)
+    if backend == "onnx-int8":
+        return OnnxInt8Embedder(name)
+    raise ConfigError(f"embedder backend must be one of {', '.join(EMBEDDER_BACKENDS)}, got '{backend}'")
+
+
+def resolve_backend(requested: str, name: str, built_with: str | None) -> str:
+    """`requested` itself, or for "auto" the backend of the existing index (`built_with`),
+    else the best one `name` can run on."""
+    if requested != AUTO:
+        return requested
+    if built_with is not None:
+        return built_with
+    return DEFAULT_BACKEND if runs_here(name) else "torch"
+
+
+@dataclass(frozen=True)
+class OpenIndex:
+    collection: Collection
+    embedder: Embedder
+
+
+def open_index(root: Path, embedder_name: str, backend: str = AUTO) -> OpenIndex:
+    """The index in `root` (CURRENT and the manifest read once) with the embedder its
+    questions must be embedded by; a different embedder or backend is refused."""
+    folder, manifest = open_generation(root)
+    backend = resolve_backend(backend, embedder_name, manifest.embedder_backend)
+    collection = Collection.from_generation(root, folder, manifest, embedder_name, backend)
+    return OpenIndex(collection, make_embedder(embedder_name, backend))
+
+
+def embedder_for_writing(root: Path, name: str, backend: str = AUTO, rebuild: bool = False) -> Embedder:
+    """The embedder an indexing run into `root` uses: with "auto", the existing index's
+    backend unless `rebuild`."""
+    built_with = None
+    if backend == AUTO and not rebuild:
+        # no index yet, or a damaged one (indexing it says what is wrong): as for a new index
+        with contextlib.suppress(UserError):
+            built_with = open_generation(root)[1].embedder_backend
+    return make_embedder(name, resolve_backend(backend, name, built_with))

@@ -1,0 +1,1 @@
+"""Training and calibrating the reader (sits above qa and eval)."""
