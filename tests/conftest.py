@@ -65,3 +65,15 @@ def hold_pipeline_open(monkeypatch, timeout: float = 60) -> threading.Event:
 
     monkeypatch.setattr(QAPipeline, "open", classmethod(slow_open))
     return release
+
+
+@pytest.fixture(scope="module")
+def built_index(tmp_path_factory, embedder) -> Path:
+    """An index of ARTICLES, built once per test module; tests must not change it."""
+    from index.indexer import Indexer
+    from index.loaders import load_documents
+
+    root = tmp_path_factory.mktemp("built") / "index"
+    articles = write_articles(tmp_path_factory.mktemp("articles"))
+    Indexer(embedder).update(root, load_documents([articles], warn=print))
+    return root

@@ -32,12 +32,20 @@ import numpy as np
 
 from eval.squad import SquadQuestion, article_splits, predict_squad, read_squad, squad_metrics
 from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
+from index.errors import UserError
 from training.train_negatives import swap_entity, swap_noun, without_answer_sentence
 
 TRAIN_FILE = "train-v1.1.json.gz"
 DEV2_FILE = "dev-v2.0-a.json.gz"
 DEV1_FILE = "dev-v1.1-a.json.gz"
 CHECKPOINT = "checkpoint.pt"
+# Settings that may change between a run and its resumption: where things go and how fast
+# it runs. Every other setting shapes the examples, the schedule or the weights.
+RESUMABLE_CHANGES = frozenset({"out", "checkpoint_dir", "threads", "device", "checkpoint_every"})
+
+
+class ResumeMismatchError(UserError):
+    """A checkpoint was written by a run with other settings than the ones given now."""
 
 
 @dataclass
@@ -311,6 +319,7 @@ def train(settings: TrainSettings, command: str = "") -> dict:
     checkpoint_path = Path(settings.checkpoint_dir) / CHECKPOINT
     if checkpoint_path.is_file():
         saved = torch.load(checkpoint_path, map_location=settings.device, weights_only=False)
+        check_resumable(saved.get("settings", {}), settings, checkpoint_path)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
@@ -393,6 +402,20 @@ def evaluation_samples(data: Path, parts: dict[str, str], dev2: list[SquadQuesti
             "dev1": rng.sample(dev1, min(n, len(dev1)))}
 
 
+def check_resumable(saved: dict, settings: TrainSettings, checkpoint: Path) -> None:
+    """Refuse to continue a checkpoint whose run had other settings (another learning rate,
+    schedule, seed, data or negatives): its optimizer state and position belong to that run.
+    A setting the checkpoint does not record had its default then."""
+    defaults = _jsonable(asdict(TrainSettings(data=Path("."), out=Path("."))))
+    now = _jsonable(asdict(settings))
+    differ = [f"{key} {saved.get(key, defaults[key])!r} -> {value!r}" for key, value in now.items()
+              if key not in RESUMABLE_CHANGES and saved.get(key, defaults[key]) != value]
+    if differ:
+        raise ResumeMismatchError(
+            f"{checkpoint} was written by a run with other settings ({'; '.join(differ)}): run it with the "
+            "same settings to resume, or give another --checkpoint-dir to start a new run")
+
+
 def _jsonable(values: dict) -> dict:
     return {k: str(v) if isinstance(v, Path) else v for k, v in values.items()}
 
@@ -420,7 +443,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = vars(build_parser().parse_args(argv))
     settings = TrainSettings(**args)
-    state = train(settings, command="python -m training.train_reader " + shlex.join(argv))
+    try:
+        state = train(settings, command="python -m training.train_reader " + shlex.join(argv))
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps({"examples_seen": state["seen"], "best": state["best"]}, indent=2))
     return 0
 

@@ -21,7 +21,7 @@ def make_reader(spec: str, qa_model: str | None, log: Callable[[str], None] = la
         if not qa_model or not is_available_locally(qa_model):
             raise ConfigError(f"the QA model '{qa_model}' that --reader auto uses is not on this machine: "
                               "set --qa-model (or QA_MODEL) to a question-answering model folder")
-        log(f"reader: {Path(qa_model).name}")
+        log(f"reader: {qa_model}")
         return TransformerReader(qa_model)
     if not is_available_locally(spec) and os.environ.get(ALLOW_DOWNLOADS) != "1":
         raise ConfigError(f"there is no reader '{spec}' on this machine: choose auto (the shipped reader), a "

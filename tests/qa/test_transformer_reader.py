@@ -176,7 +176,7 @@ def test_auto_uses_the_configured_qa_model_and_says_so(tiny_model):
 
     said = []
     assert make_reader("auto", str(tiny_model), said.append).model_name == str(tiny_model)
-    assert said == [f"reader: {tiny_model.name}"]
+    assert said == [f"reader: {tiny_model}"]
     with pytest.raises(ConfigError, match="not on this machine: set --qa-model"):
         make_reader("auto", "no-such-org/no-such-model", said.append)
 

@@ -101,12 +101,51 @@ def test_training_learns_to_find_a_planted_answer(squad_folder, tiny_base, tmp_p
     assert first["seen"] <= last["seen"]
 
 
-def test_a_run_resumes_from_its_checkpoint(squad_folder, tiny_base, tmp_path, capsys):
-    first = dict(train(_settings(squad_folder, tiny_base, tmp_path, total=160)))
-    resumed = train(_settings(squad_folder, tiny_base, tmp_path, total=320))
-    assert f"resumed from {tmp_path / 'ckpt'}" in capsys.readouterr().err
-    assert resumed["seen"] >= 320 and resumed["steps"] > first["steps"]
-    assert resumed["history"][0] == first["history"][0]
+def _interrupt_after(monkeypatch, steps: int) -> None:
+    """Stop training with Ctrl-C after `steps` optimizer steps, as a killed run would stop."""
+    import training.train_reader as module
+
+    real_loss, calls = module.span_loss, []
+
+    def loss_then_stop(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > steps:
+            raise KeyboardInterrupt
+        return real_loss(*args, **kwargs)
+
+    monkeypatch.setattr(module, "span_loss", loss_then_stop)
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(squad_folder, tiny_base, tmp_path, monkeypatch, capsys):
+    import torch
+
+    whole = train(_settings(squad_folder, tiny_base, tmp_path / "whole", total=320))
+    with monkeypatch.context() as patch:
+        _interrupt_after(patch, 25)  # 200 examples: past the checkpoint at 160, short of the end
+        with pytest.raises(KeyboardInterrupt):
+            train(_settings(squad_folder, tiny_base, tmp_path / "cut", total=320))
+    resumed = train(_settings(squad_folder, tiny_base, tmp_path / "cut", total=320))
+    assert f"resumed from {tmp_path / 'cut' / 'ckpt'}" in capsys.readouterr().err
+    assert resumed["seen"] == whole["seen"] and resumed["steps"] == whole["steps"]
+    one = torch.load(tmp_path / "whole" / "ckpt" / "checkpoint.pt", weights_only=False)["model"]
+    two = torch.load(tmp_path / "cut" / "ckpt" / "checkpoint.pt", weights_only=False)["model"]
+    assert all(torch.allclose(one[k], two[k], atol=1e-6) for k in one)
+
+
+def test_resuming_with_other_settings_is_refused(squad_folder, tiny_base, tmp_path):
+    from dataclasses import replace
+
+    from training.train_reader import ResumeMismatchError
+
+    settings = _settings(squad_folder, tiny_base, tmp_path, total=160)
+    train(settings)
+    checkpoint = (tmp_path / "ckpt" / "checkpoint.pt").read_bytes()
+    for change in ({"learning_rate": 1e-3}, {"total_examples": 320}, {"seed": 1}, {"swap_negative_rate": 0.2}):
+        with pytest.raises(ResumeMismatchError, match=f"{next(iter(change))} .* -> .*same settings to resume"):
+            train(replace(settings, **change))
+    assert (tmp_path / "ckpt" / "checkpoint.pt").read_bytes() == checkpoint  # left as it was
+    more_threads = train(replace(settings, threads=2, out=tmp_path / "elsewhere"))  # speed and output may change
+    assert more_threads["seen"] >= 160
 
 
 def test_the_saved_folder_leaves_out_the_word_embeddings_and_restores_them(squad_folder, tiny_base, tmp_path,
