@@ -63,6 +63,7 @@ def test_index_json_reports_the_changes(corpus, tmp_path, capsys):
     assert again["embedded_chunks"] == 0 and again["added"] == []
 
 
+@pytest.mark.slow
 def test_ask_json_shape_and_offsets(built_index, corpus, capsys):
     assert main(["ask", "Who won the Lindholm Chess Open?", "--index-dir", str(built_index), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

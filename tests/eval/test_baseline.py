@@ -72,6 +72,7 @@ def test_missing_or_foreign_baseline_files_are_user_errors(tmp_path):
         load_baseline(tmp_path / "other.json")
 
 
+@pytest.mark.slow
 def test_the_gate_exit_codes(corpus, tmp_path, capsys, monkeypatch):
     import eval.runner
     from cli.main import main

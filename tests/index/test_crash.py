@@ -12,6 +12,8 @@ import pytest
 
 from index.collection import Collection
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Runs `python -m qa index`, with SIGKILL sent to itself at the named step of the save.

@@ -30,6 +30,7 @@ def torch_embedder():
     return make_embedder(backend="torch")
 
 
+@pytest.mark.slow
 def test_int8_vectors_are_unit_length_and_close_to_float32(embedder, torch_embedder):
     assert embedder.backend == "onnx-int8"
     fast, exact = embedder.encode(TEXTS), torch_embedder.encode(TEXTS)
@@ -85,6 +86,7 @@ def test_an_index_keeps_its_backend_and_auto_follows_it(tmp_path, corpus, torch_
     assert Collection.load(root).manifest.embedder_backend == "torch"
 
 
+@pytest.mark.slow
 def test_making_the_int8_model_leaves_logging_as_it_was(tmp_path):
     import logging
 

@@ -96,6 +96,7 @@ def _hold_lock(root, ready, seconds):
         time.sleep(seconds)
 
 
+@pytest.mark.slow
 def test_a_second_writer_fails_clearly_with_no_wait_and_waits_otherwise(built, corpus, embedder):
     ready = multiprocessing.Event()
     holder = multiprocessing.Process(target=_hold_lock, args=(built, ready, 2.0))
@@ -122,6 +123,7 @@ def _add_one(root, name, embedder_name):
     Indexer(make_embedder(embedder_name)).update(root, [document], remove_missing=False)
 
 
+@pytest.mark.slow
 def test_concurrent_adds_into_one_folder_keep_every_article(built, embedder):
     ctx = multiprocessing.get_context("spawn")
     workers = [ctx.Process(target=_add_one, args=(built, f"extra{i}", embedder.name)) for i in range(3)]

@@ -66,6 +66,7 @@ def test_top_k_outside_1_to_50_is_refused(service, top_k):
         service.search("chess", top_k=top_k)
 
 
+@pytest.mark.slow
 def test_a_question_is_answered_while_articles_are_being_indexed(service, tmp_path, monkeypatch):
     import threading
     import time

@@ -11,6 +11,8 @@ from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
 from qa.pipeline import QAPipeline, index_paths
 from qa.readers.factory import make_reader
 
+pytestmark = pytest.mark.slow
+
 README_QUESTION = "How many academicians attended the 2023 China Biotechnology Innovation Conference?"
 
 

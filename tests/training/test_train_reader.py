@@ -90,6 +90,7 @@ def test_examples_label_the_answer_tokens_or_no_answer(squad_folder, tiny_base):
         assert e.token_type_ids[e.start] == 1
 
 
+@pytest.mark.slow
 def test_training_learns_to_find_a_planted_answer(squad_folder, tiny_base, tmp_path):
     state = train(_settings(squad_folder, tiny_base, tmp_path, total=4000))
     first, last = state["history"][0], state["history"][-1]
@@ -116,6 +117,7 @@ def _interrupt_after(monkeypatch, steps: int) -> None:
     monkeypatch.setattr(module, "span_loss", loss_then_stop)
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_to_the_same_weights(squad_folder, tiny_base, tmp_path, monkeypatch, capsys):
     import torch
 

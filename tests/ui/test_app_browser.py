@@ -23,7 +23,7 @@ XSS_ARTICLE = (
     "<img src=x onerror=\"window.__pwned = 2\"> in plain text. The pilots asked captains to slow down."
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _require_browser():
