@@ -107,7 +107,7 @@ class Collection:
 
 def in_canonical_order(hits: list[tuple], chunk_of: Callable[[object], Chunk], k: int) -> list[tuple]:
     """The k best (key, score) hits, equal scores ordered by their chunk's (doc_id, start): the
-    same order whatever the row or shard layout."""
+    same order whatever the row layout."""
     def order(hit):
         chunk = chunk_of(hit[0])
         return -hit[1], chunk.doc_id, chunk.start

@@ -10,11 +10,11 @@ from pathlib import Path
 from index.collection import Collection
 from index.documents import Document
 from index.embedder import EMBEDDER_BACKENDS, Embedder
-from index.errors import ConfigError, EmptyCollectionError, UserError
+from index.errors import ConfigError, EmptyCollectionError, IndexNotFoundError, UserError
 from index.indexer import Indexer, UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
 from index.opener import AUTO, embedder_for_writing, open_index
-from index.storage import check_writable, current_generation
+from index.storage import check_writable
 
 from .config import BUNDLED_ARTICLES, Config
 from .readers.base import Reader
@@ -107,16 +107,19 @@ class QAPipeline:
         already loaded ones to use; with_reader=False opens no reader (search only)."""
         check_config(config)
         root = Path(config.index_dir)
-        if current_generation(root) is None and config.is_default_index:
+        try:
+            if embedder is not None:
+                collection = Collection.load(root, config.embedder, embedder.backend)
+            else:
+                opened = open_index(root, config.embedder, config.embedder_backend)
+                collection, embedder = opened.collection, opened.embedder
+        except IndexNotFoundError:
+            if not config.is_default_index:
+                raise
             log(f"building the index of the bundled articles in {root} (first use)…")
             embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend)
             collection, report = index_paths(config, [BUNDLED_ARTICLES], embedder=embedder, log=log)
             log(f"indexed {report.summary()}")
-        elif embedder is not None:
-            collection = Collection.load(root, config.embedder, embedder.backend)
-        else:
-            opened = open_index(root, config.embedder, config.embedder_backend)
-            collection, embedder = opened.collection, opened.embedder
         if reader is None and with_reader:
             reader = make_reader(config.reader, config.qa_model, log)
         return cls(config, collection, embedder, make_retriever(config.retrieval, collection, embedder), reader)
