@@ -25,7 +25,7 @@ from qa.pipeline import QAPipeline, index_paths  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reader", default="auto", help="auto (default), offline, or a QA model folder")
+    parser.add_argument("--reader", default="auto", help="auto (default: the shipped reader), or a QA model folder")
     parser.add_argument("--rounds", type=int, default=3, help="times each question is asked (default: 3)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
