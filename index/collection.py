@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -21,6 +22,8 @@ _CHUNKS = "chunks.jsonl"
 _VECTORS = "vectors.npy"
 _FAISS = "dense.faiss"
 _BM25 = "bm25"
+READ_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Collection:
     vectors: np.ndarray
     dense: DenseStore
     lexical: LexicalStore
+    generation: str | None = None  # the gen-NNNNNN folder it was read from or saved as
 
     @classmethod
     def assemble(cls, manifest: Manifest, documents: dict[str, Document], chunks: list[Chunk],
@@ -48,7 +52,8 @@ class Collection:
         return [i for i, chunk in enumerate(self.chunks) if chunk.doc_id == doc_id]
 
     def save(self, root: Path) -> None:
-        """Write a new generation atomically; the previous one stays valid until the switch."""
+        """Write a new generation atomically; the previous one stays valid until the switch.
+        The caller holds the folder's writer lock."""
         with new_generation(root) as folder:
             (folder / _MANIFEST).write_text(self.manifest.to_json(), encoding="utf-8")
             write_json_lines(folder / _DOCUMENTS, (
@@ -61,12 +66,13 @@ class Collection:
             (folder / _BM25).mkdir()
             if self.chunks:
                 self.lexical.save(folder / _BM25)
+        self.generation = current_generation(root).name
 
     @classmethod
     def load(cls, root: Path, embedder_name: str | None = None, backend: str | None = None) -> Collection:
-        """Open the index in `root` (see open_generation)."""
-        folder, manifest = open_generation(root)
-        return cls.from_generation(root, folder, manifest, embedder_name, backend)
+        """Open the index in `root` (see read_current)."""
+        return read_current(root, lambda folder, manifest: cls.from_generation(
+            root, folder, manifest, embedder_name, backend))
 
     @classmethod
     def from_generation(cls, root: Path, folder: Path, manifest: Manifest, embedder_name: str | None = None,
@@ -102,7 +108,7 @@ class Collection:
             lexical = LexicalStore.load(folder / _BM25, len(chunks)) if chunks else LexicalStore.build([])
         except (OSError, KeyError, ValueError, RuntimeError, IndexError, TypeError) as exc:
             raise damaged(root, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
-        return cls(manifest, documents, chunks, vectors, dense, lexical)
+        return cls(manifest, documents, chunks, vectors, dense, lexical, folder.name)
 
 
 def in_canonical_order(hits: list[tuple], chunk_of: Callable[[object], Chunk], k: int) -> list[tuple]:
@@ -113,6 +119,25 @@ def in_canonical_order(hits: list[tuple], chunk_of: Callable[[object], Chunk], k
         return -hit[1], chunk.doc_id, chunk.start
 
     return sorted(hits, key=order)[:k]
+
+
+def read_current(root: Path, read: Callable[[Path, Manifest], T]) -> T:
+    """read(folder, manifest) of the generation in force. When it fails because a writer
+    replaced that generation meanwhile (and removed it), it is read again from the new one:
+    an index is reported damaged only when the generation CURRENT still names is."""
+    for attempt in range(READ_ATTEMPTS):
+        folder, manifest = None, None
+        try:
+            folder, manifest = open_generation(root)
+            return read(folder, manifest)
+        except IndexFormatError:
+            try:
+                moved_on = folder is None or current_generation(root) != folder
+            except IndexFormatError:
+                moved_on = False
+            if attempt + 1 == READ_ATTEMPTS or not moved_on:
+                raise
+    raise AssertionError("unreachable")
 
 
 def open_generation(root: Path) -> tuple[Path, Manifest]:

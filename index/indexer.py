@@ -1,8 +1,9 @@
 """Incremental (re)indexing: only new or changed documents are chunked and embedded."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from .manifest import DocumentEntry, Manifest, content_hash
 from .storage import current_generation, writer_lock
 
 PROGRESS_BAR_MIN_CHUNKS = 64
+PROGRESS_LINE_EVERY_S = 5.0
 EMBED_BATCH_CHUNKS = 512
 
 
@@ -56,10 +58,12 @@ class Indexer:
         self.faiss_factory = faiss_factory
         self.show_progress = show_progress
         self.chunker = SentenceChunker(embedder.count_tokens, self.settings)
+        self._say: Callable[[str], None] = lambda _: None
 
     def update(self, root: Path, documents: list[Document], *, remove_missing: bool = True,
                remove: Iterable[str] = (), rebuild: bool = False, wait: bool = True,
-               say: Callable[[str], None] = lambda _: None) -> tuple[Collection, UpdateReport]:
+               say: Callable[[str], None] = lambda _: None, unreadable: Iterable[Path] = (),
+               rename_clashes: bool = False) -> tuple[Collection, UpdateReport]:
         """Index `documents` into `root`.
 
         remove_missing: drop indexed documents that are not in `documents` (a sync);
@@ -70,17 +74,31 @@ class Indexer:
         wait: when another run is writing to `root`, wait for it (saying so) rather than
             fail with IndexBusyError. The old index is read under the same lock as the new
             one is written, so no run's articles are lost to another's.
+        unreadable: files that exist but could not be read this time; a sync keeps the
+            documents indexed from them before (a file being rewritten is not a deletion).
+        rename_clashes: a document whose id is already indexed is added under the first free
+            `id-2`, `id-3`... instead of replacing it, checked against the index as it is
+            under the lock (whoever wrote it).
         Nothing on disk changes unless the whole new index is written.
         """
         with writer_lock(Path(root), wait=wait, say=say):
-            return self._update(Path(root), documents, remove_missing, set(remove), rebuild)
+            self._say = say
+            return self._update(Path(root), documents, remove_missing, set(remove), rebuild,
+                                [Path(p) for p in unreadable], rename_clashes)
 
     def _update(self, root: Path, documents: list[Document], remove_missing: bool, remove: set[str],
-                rebuild: bool) -> tuple[Collection, UpdateReport]:
+                rebuild: bool, unreadable: list[Path], rename_clashes: bool) -> tuple[Collection, UpdateReport]:
         old = None
         if not rebuild and current_generation(root) is not None:
             old = Collection.load(root, self.embedder.name, self.embedder.backend)
+        if rename_clashes and old is not None:
+            documents = renamed_clear_of(documents, set(old.documents), self._say)
         wanted = {d.id: d for d in documents}
+        if old is not None and remove_missing and unreadable:
+            for doc_id in kept_from_unreadable(old, unreadable):
+                if doc_id not in wanted:
+                    wanted[doc_id] = old.documents[doc_id]
+                    self._say(f"kept the indexed copy of '{doc_id}': its file could not be read this time")
         if old is not None and not remove_missing:
             wanted = {**old.documents, **wanted}
         wanted = {doc_id: doc for doc_id, doc in wanted.items() if doc_id not in remove}
@@ -154,11 +172,47 @@ class Indexer:
             from tqdm import tqdm
 
             progress = tqdm(total=len(missing), unit="chunk", desc="embedding")
+        last_line = time.monotonic()
         for lo in range(0, len(missing), EMBED_BATCH_CHUNKS):
             batch = missing[lo:lo + EMBED_BATCH_CHUNKS]
             vectors[batch] = self.embedder.encode([chunks[i].text for i in batch])
             if progress is not None:
                 progress.update(len(batch))
+            elif time.monotonic() - last_line >= PROGRESS_LINE_EVERY_S and lo + len(batch) < len(missing):
+                # no terminal for a bar (a log file, a service): a plain line now and then
+                done = lo + len(batch)
+                self._say(f"embedding: {done:,} of {len(missing):,} chunks ({done / len(missing):.0%})")
+                last_line = time.monotonic()
         if progress is not None:
             progress.close()
         return vectors
+
+
+def renamed_clear_of(documents: list[Document], taken: set[str], say: Callable[[str], None]) -> list[Document]:
+    """The documents, each whose id is taken renamed to the first free `id-2`, `id-3` ..."""
+    taken = set(taken)
+    kept = []
+    for document in documents:
+        if document.id in taken:
+            number = 2
+            while f"{document.id}-{number}" in taken:
+                number += 1
+            new_id = f"{document.id}-{number}"
+            say(f"{Path(document.source).name}: an article '{document.id}' is already indexed, "
+                f"so this one was added as '{new_id}' (nothing was replaced)")
+            document = replace(document, id=new_id)
+        taken.add(document.id)
+        kept.append(document)
+    return kept
+
+
+def kept_from_unreadable(old: Collection, unreadable: list[Path]) -> list[str]:
+    """Ids of indexed documents that came from these files (a .jsonl file's lines included)."""
+    files = {p.resolve() for p in unreadable}
+    stems = {p.stem for p in unreadable if p.suffix.lower() != ".jsonl"}
+    found = []
+    for doc_id, entry in old.manifest.documents.items():
+        source = entry.source.rsplit(":", 1)[0] if ".jsonl:" in entry.source else entry.source  # FILE:LINE
+        if doc_id in stems or Path(source).resolve() in files:
+            found.append(doc_id)
+    return found

@@ -7,6 +7,7 @@ and skipped, so one bad file never stops an indexing run.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def find_files(paths: Iterable[str | Path], warn: Warn = lambda _: None) -> list
         if path.is_dir():
             inside = path.resolve()
             for p in sorted(path.rglob("*")):
+                if p.is_dir() and p.is_symlink() and not any(part.startswith(".") for part in p.relative_to(path).parts):
+                    warn(f"skipped {p}: a link to a folder (links to folders are not followed)")
+                    continue
                 if not (p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES) or \
                         any(part.startswith(".") for part in p.relative_to(path).parts):
                     continue
@@ -59,14 +63,18 @@ def find_files(paths: Iterable[str | Path], warn: Warn = lambda _: None) -> list
     return found
 
 
-def load_documents(paths: Iterable[str | Path], warn: Warn) -> list[Document]:
-    """Load every readable document under `paths`; skipped files are named through `warn`."""
+def load_documents(paths: Iterable[str | Path], warn: Warn, unreadable: list[Path] | None = None) -> list[Document]:
+    """Load every readable document under `paths`; skipped files are named through `warn`,
+    and those that exist but could not be read are also added to `unreadable` (so that a
+    re-index can keep what it indexed from them before)."""
     documents: dict[str, Document] = {}
     for path in find_files(paths, warn):
         try:
             loaded = list(load_file(path, warn))
         except UnreadableFileError as exc:
             warn(f"skipped {path}: {exc}")
+            if unreadable is not None:
+                unreadable.append(path)
             continue
         for doc in loaded:
             if doc.id in documents:
@@ -212,21 +220,36 @@ def _read_text(path: Path) -> str:
 
 def _decode_detected(data: bytes) -> str:
     """Text in another encoding (cp1252, GB18030, Shift JIS ...), as charset-normalizer
-    detects it; only bytes no encoding explains are refused. Among the single-byte Latin
-    code pages, which short texts cannot tell apart, Windows-1252 wins when it fits: it is
-    what Western news files not in UTF-8 are nearly always in."""
+    detects it. Among the single-byte Latin code pages, which short texts cannot tell apart,
+    Windows-1252 wins when it fits: it is what Western news files not in UTF-8 are nearly
+    always in. Otherwise the detection must be unambiguous: when encodings that fit about as
+    well read the bytes as different texts (a short file often fits several), the file is
+    refused, named, rather than indexed as a guess."""
     from charset_normalizer import from_bytes
 
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise UnreadableFileError("not text in UTF-8 or any encoding that could be detected")
-    latin = next((m for m in matches if m.encoding == "cp1252"), None)
-    if latin is not None and _SINGLE_BYTE_LATIN.match(best.encoding):
+    best = min(matches, key=lambda m: m.chaos)
+    near = [m for m in matches if m.chaos <= best.chaos + NEAR_TIE_CHAOS]
+    latin = next((m for m in near if m.encoding == "cp1252"), None)
+    if latin is not None and (_SINGLE_BYTE_LATIN.match(best.encoding) or _latin_letters_only(str(latin))):
         return str(latin)
+    readings = {str(m) for m in near}
+    if len(readings) > 1:
+        names = ", ".join(dict.fromkeys(m.encoding for m in near[:3]))
+        raise UnreadableFileError(f"not UTF-8, and too little text to tell its encoding (it reads as {names}); "
+                                  "save it as UTF-8")
     return str(best)
 
 
+def _latin_letters_only(text: str) -> bool:
+    return all(unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha() and not ch.isascii())
+
+
+# Detected encodings whose "chaos" (charset-normalizer's mess ratio) is within this of the
+# best one fit the bytes about as well.
+NEAR_TIE_CHAOS = 0.02
 _SINGLE_BYTE_LATIN = re.compile(r"^(cp125\d|cp775|cp850|latin_1|iso8859_\d+|mac_.*)$")
 
 

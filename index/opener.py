@@ -10,9 +10,10 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .collection import Collection, open_generation
+from .collection import Collection, open_generation, read_current
 from .embedder import DEFAULT_BACKEND, DEFAULT_EMBEDDER, EMBEDDER_BACKENDS, Embedder
 from .errors import ConfigError, UserError
+from .manifest import Manifest
 from .onnx_embedder import OnnxInt8Embedder, runs_here
 from .torch_embedder import SentenceTransformerEmbedder
 
@@ -47,10 +48,12 @@ class OpenIndex:
 def open_index(root: Path, embedder_name: str, backend: str = AUTO) -> OpenIndex:
     """The index in `root` (CURRENT and the manifest read once) with the embedder its
     questions must be embedded by; a different embedder or backend is refused."""
-    folder, manifest = open_generation(root)
-    backend = resolve_backend(backend, embedder_name, manifest.embedder_backend)
-    collection = Collection.from_generation(root, folder, manifest, embedder_name, backend)
-    return OpenIndex(collection, make_embedder(embedder_name, backend))
+    def read(folder: Path, manifest: Manifest) -> OpenIndex:
+        chosen = resolve_backend(backend, embedder_name, manifest.embedder_backend)
+        collection = Collection.from_generation(root, folder, manifest, embedder_name, chosen)
+        return OpenIndex(collection, make_embedder(embedder_name, chosen))
+
+    return read_current(root, read)
 
 
 def embedder_for_writing(root: Path, name: str, backend: str = AUTO, rebuild: bool = False) -> Embedder:

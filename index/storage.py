@@ -6,6 +6,11 @@ file replaced (os.replace is atomic) to point at it. A crash mid-write leaves th
 generation in force and untouched; opening checks CURRENT and every file's checksum, so a
 damaged index is reported as damaged rather than served. Writers take an exclusive lock on
 `.lock` (fcntl), so two indexing runs into one folder never overwrite each other's work.
+
+A generation that CURRENT no longer names is kept for RETIRED_GRACE_S after it was replaced
+(the times are in `RETIRED.json`), so that a reader which resolved CURRENT just before a
+write can still read all of it; a reader slower than that finds its generation gone and
+opens the new one (collection.read_current).
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +33,9 @@ CURRENT = "CURRENT"
 CHECKSUMS = "CHECKSUMS.json"
 LOCK = ".lock"
 STAGING_PREFIX = ".gen-"
+RETIRED = "RETIRED.json"
+RETIRED_GRACE_S = 120.0
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def damaged(root: Path, why: str) -> IndexFormatError:
@@ -48,23 +57,42 @@ def current_generation(root: Path) -> Path | None:
     if not _GENERATION.match(name):
         raise damaged(root, f"{CURRENT} does not name a generation of this folder")
     folder = Path(root) / name
+    if folder.is_symlink():
+        raise damaged(root, f"{name} is a link to another folder, not a generation of this index")
     if not folder.is_dir():
         raise damaged(root, f"{CURRENT} names {name}, which is missing")
     return folder
 
 
 def verify_generation(root: Path, folder: Path) -> None:
-    """Check every file of a generation against the checksums written with it."""
+    """Check every file of a generation against the checksums written with it: the list must
+    name exactly the files the folder holds, each a plain file (no link) with its digest."""
+    try:
+        _verify_files(root, folder)
+    except OSError as exc:  # a file went while it was read
+        raise damaged(root, f"{exc.strerror or exc}: {exc.filename}") from exc
+
+
+def _verify_files(root: Path, folder: Path) -> None:
     try:
         expected = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise damaged(root, f"{folder.name} has no {CHECKSUMS}") from None
     except (OSError, ValueError):
         raise damaged(root, f"{CHECKSUMS} of {folder.name} is unreadable") from None
+    if not isinstance(expected, dict) or not expected or not all(
+            isinstance(k, str) and isinstance(v, str) and _SHA256.match(v) for k, v in expected.items()):
+        raise damaged(root, f"{CHECKSUMS} of {folder.name} is not a list of files and their SHA-256")
+    present = {str(p.relative_to(folder)) for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()}
+    present.discard(CHECKSUMS)
+    if present != set(expected):
+        extra, missing = sorted(present - set(expected)), sorted(set(expected) - present)
+        raise damaged(root, f"{folder.name} holds other files than its {CHECKSUMS} lists "
+                            f"({', '.join(missing + extra)[:200]})")
     for relative, digest in expected.items():
         path = folder / relative
-        if not path.is_file():
-            raise damaged(root, f"{relative} is missing")
+        if path.is_symlink() or not path.is_file():
+            raise damaged(root, f"{relative} is not a plain file")
         if file_sha256(path) != digest:
             raise damaged(root, f"{relative} does not match its checksum")
 
@@ -131,14 +159,13 @@ def clean_if_idle(root: Path) -> None:
 
 
 def remove_stale_staging(root: Path) -> None:
-    """Staging folders and generations that CURRENT does not name (the caller holds the lock)."""
+    """Staging folders, and generations that CURRENT does not name and no reader may still be
+    in (see RETIRED_GRACE_S); the caller holds the lock."""
     try:
         keep = current_generation(root)
     except IndexFormatError:
         return  # leave a damaged folder as it is for the user to look at
-    for path in Path(root).iterdir():
-        if path.name.startswith(STAGING_PREFIX) or (_GENERATION.match(path.name) and path != keep):
-            shutil.rmtree(path, ignore_errors=True)
+    _remove_unused(root, keep.name if keep else None)
 
 
 def _lock_holder(handle) -> str:
@@ -163,8 +190,11 @@ def new_generation(root: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    previous = _current_name(root)
     _replace_pointer(root, name)
-    _remove_old_generations(root, keep=name)
+    if previous:
+        _retire(root, previous)
+    _remove_unused(root, keep=name)
 
 
 def _write_checksums(folder: Path) -> None:
@@ -181,10 +211,50 @@ def _replace_pointer(root: Path, name: str) -> None:
     os.replace(tmp, root / CURRENT)
 
 
-def _remove_old_generations(root: Path, keep: str) -> None:
-    for path in root.iterdir():
-        if path.name != keep and (_GENERATION.match(path.name) or path.name.startswith(STAGING_PREFIX)):
+def _current_name(root: Path) -> str | None:
+    try:
+        folder = current_generation(root)
+    except IndexFormatError:
+        return None
+    return folder.name if folder else None
+
+
+def _retired(root: Path) -> dict[str, float]:
+    try:
+        times = json.loads((Path(root) / RETIRED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: float(v) for k, v in times.items() if isinstance(v, (int, float))} if isinstance(times, dict) else {}
+
+
+def _write_retired(root: Path, times: dict[str, float]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".RETIRED-", dir=root)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(times, handle)
+    os.replace(tmp, Path(root) / RETIRED)
+
+
+def _retire(root: Path, name: str) -> None:
+    times = _retired(root)
+    times[name] = time.time()
+    _write_retired(root, times)
+
+
+def _remove_unused(root: Path, keep: str | None) -> None:
+    """Remove staging folders, and generations other than `keep` retired more than
+    RETIRED_GRACE_S ago (or never recorded as retired: left by a crash)."""
+    times, now = _retired(root), time.time()
+    for path in Path(root).iterdir():
+        if path.name.startswith(STAGING_PREFIX):
             shutil.rmtree(path, ignore_errors=True)
+        elif _GENERATION.match(path.name) and path.name != keep and now - times.get(path.name, 0.0) > RETIRED_GRACE_S:
+            if path.is_symlink():
+                path.unlink()
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+    remaining = {name: t for name, t in times.items() if (Path(root) / name).exists() and name != keep}
+    if remaining != times:
+        _write_retired(root, remaining)
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -65,7 +65,8 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
     """
     check_config(config)
     check_writable(Path(config.index_dir))
-    documents = load_documents(paths, warn=lambda message: log(f"warning: {message}"))
+    unreadable: list[Path] = []
+    documents = load_documents(paths, warn=lambda message: log(f"warning: {message}"), unreadable=unreadable)
     if not documents:
         names = ", ".join(str(p) for p in paths)
         raise EmptyCollectionError(
@@ -73,20 +74,21 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
             "nothing was changed"
         )
     return index_documents(config, documents, embedder=embedder, add=add, rebuild=rebuild, log=log,
-                           show_progress=show_progress, wait=wait)
+                           show_progress=show_progress, wait=wait, unreadable=unreadable)
 
 
 def index_documents(config: Config, documents: list[Document], *, embedder: Embedder | None = None,
                     add: bool = False, remove: Iterable[str] = (), rebuild: bool = False, log: Log = _quiet,
-                    show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
+                    show_progress: bool = False, wait: bool = True, unreadable: Iterable[Path] = (),
+                    rename_clashes: bool = False) -> tuple[Collection, UpdateReport]:
     """Bring the index in `config.index_dir` up to date with these documents (see index_paths);
-    `remove`: ids of indexed documents to drop."""
+    `remove`: ids of indexed documents to drop; `unreadable`, `rename_clashes`: see Indexer.update."""
     check_config(config)
     root = Path(config.index_dir)
     embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend, rebuild)
     indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
-    return indexer.update(root, documents, remove_missing=not add, remove=remove,
-                          rebuild=rebuild, wait=wait, say=log)
+    return indexer.update(root, documents, remove_missing=not add, remove=remove, rebuild=rebuild, wait=wait,
+                          say=log, unreadable=unreadable, rename_clashes=rename_clashes)
 
 
 @dataclass

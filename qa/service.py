@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from index.documents import Document
+from index.collection import Collection
 from index.errors import EmptyCollectionError, UserError
 from index.indexer import UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
+from index.storage import current_generation
 
 from .config import Config
 from .pipeline import QAPipeline, index_documents
@@ -61,6 +62,7 @@ class QAService:
         # ever take the (brief) reader lock, and read whichever pipeline is current.
         self._readers_lock = threading.Lock()
         self._indexing_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._readers: dict[str, Reader] = {}
         self._pipeline: QAPipeline | None = None
         self._load_error: str | None = None
@@ -102,12 +104,36 @@ class QAService:
 
     @property
     def pipeline(self) -> QAPipeline:
+        """The pipeline over the index as it is now: when another program (a nightly `qa
+        index`) has written a new generation, it is opened before this call returns."""
         if not self._loaded.wait(self.wait_s):
             raise StillLoadingError("the app is still loading its models and index; try again in a few seconds")
         if self._pipeline is None:
             raise LoadFailedError(f"the index or the models could not be opened ({self._load_error}); "
                                   "the operator should check the server log and restart it")
+        self._follow_the_index()
         return self._pipeline
+
+    def _follow_the_index(self) -> None:
+        root = Path(self.config.index_dir)
+        try:
+            current = current_generation(root)
+        except UserError:
+            return  # damaged on disk: keep answering from what is loaded
+        if current is None or current.name == self._pipeline.collection.generation:
+            return
+        with self._reload_lock:
+            pipeline = self._pipeline
+            if current.name == pipeline.collection.generation:
+                return  # another request reloaded it meanwhile
+            try:
+                collection = Collection.load(root, pipeline.embedder.name, pipeline.embedder.backend)
+            except UserError as exc:
+                self.log(f"warning: the index changed on disk but could not be opened ({exc}); still answering "
+                         "from the index as it was")
+                return
+            self._pipeline = pipeline.with_settings(collection=collection)
+            self.log(f"index: now answering from {collection.generation} (written by another program)")
 
     @pipeline.setter
     def pipeline(self, value: QAPipeline) -> None:
@@ -125,8 +151,8 @@ class QAService:
     def reader(self, name: str | None) -> Reader:
         name = name or self.config.reader
         if name not in self.readers_offered():
-            raise UserError(f"the reader '{name}' is not offered here; choose one of: "
-                            f"{', '.join(self.readers_offered())}")
+            raise UserError(f"the reader '{Path(name).name or name}' is not offered here; choose one of the "
+                            "readers listed in Settings")
         with self._readers_lock:
             if name not in self._readers:
                 try:
@@ -165,10 +191,11 @@ class QAService:
             raise EmptyCollectionError("none of these files holds readable articles "
                                        f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); nothing was changed")
         with self._indexing_lock:
-            if not replace_existing:
-                documents = _without_clashes(documents, set(self.pipeline.collection.documents), warn)
+            # Clashes are checked by the indexer under the writer's lock, against the index as
+            # it is on disk: an article another program added meanwhile is never replaced.
             collection, report = index_documents(self.config, documents, embedder=self.pipeline.embedder,
-                                                 add=True, log=warn, show_progress=show_progress)
+                                                 add=True, log=warn, show_progress=show_progress,
+                                                 rename_clashes=not replace_existing)
             self.pipeline = self.pipeline.with_settings(collection=collection)
             return report
 
@@ -198,20 +225,3 @@ class QAService:
 
     def document_text(self, doc_id: str) -> str:
         return self.pipeline.document(doc_id).text
-
-
-def _without_clashes(documents: list[Document], taken: set[str], say: Callable[[str], None]) -> list[Document]:
-    """The documents, each whose id is taken renamed to the first free `id-2`, `id-3` ..."""
-    kept = []
-    for document in documents:
-        if document.id in taken:
-            number = 2
-            while f"{document.id}-{number}" in taken:
-                number += 1
-            new_id = f"{document.id}-{number}"
-            say(f"{Path(document.source).name}: an article '{document.id}' is already indexed, "
-                f"so this one was added as '{new_id}' (nothing was replaced)")
-            document = replace(document, id=new_id)
-        taken.add(document.id)
-        kept.append(document)
-    return kept

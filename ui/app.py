@@ -154,12 +154,12 @@ def build_app(service: QAService):
     def api_ask(question: str, top_k: int | None = None, retrieval: str | None = None,
                  reader: str | None = None) -> dict:
         """The same JSON object as `python -m qa ask --json`; a setting left out is the server's."""
-        with _user_errors_shown(gr):
+        with _user_errors_shown(gr, service.log):
             return result_json(service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader))
 
     def api_search(query: str, top_k: int | None = None, retrieval: str | None = None) -> dict:
         """The same JSON object as `python -m qa search --json`; a setting left out is the server's."""
-        with _user_errors_shown(gr):
+        with _user_errors_shown(gr, service.log):
             return search_json(query, service.search(query, top_k=top_k, retrieval=retrieval))
 
     loading = service.status == "loading"
@@ -226,12 +226,14 @@ def build_app(service: QAService):
 
 
 @contextmanager
-def _user_errors_shown(gr):
-    """A user's mistake through the API comes back as its one-line message, not a bare error."""
+def _user_errors_shown(gr, log):
+    """A user's mistake through the API comes back as its one-line message, not a bare error,
+    and is one line in the server log (tracebacks are for real faults)."""
     try:
         yield
     except UserError as exc:
-        raise gr.Error(str(exc)) from None
+        log(f"refused an API call: {exc}")
+        raise gr.Error(str(exc), print_exception=False) from None
 
 
 def _notes_html(lines: list[str]) -> str:

@@ -146,3 +146,30 @@ def test_a_large_document_is_embedded_in_bounded_batches(tmp_path):
     assert sum(embedder.calls) == report.total_chunks
     expected = embedder.encode([c.text for c in collection.chunks])
     assert (collection.vectors == expected).all()
+
+
+def test_a_sync_keeps_the_indexed_copy_of_a_file_it_cannot_read_now(corpus, tmp_path, embedder):
+    root = tmp_path / "idx"
+    index(corpus, root, embedder)
+    before = Collection.load(root).documents["orchard"].text
+    (corpus / "orchard.txt").write_bytes(b"\x00\xff" * 500)  # mid-rewrite, or damaged
+    said, unreadable = [], []
+    documents = load_documents([corpus], warn=said.append, unreadable=unreadable)
+    _, report = Indexer(embedder).update(root, documents, unreadable=unreadable, say=said.append)
+    assert report.removed == [] and "orchard" in report.unchanged
+    assert Collection.load(root).documents["orchard"].text == before
+    assert any("orchard" in line and "could not be read" in line for line in said)
+
+
+def test_without_a_terminal_embedding_progress_is_said_in_lines(tmp_path, embedder, monkeypatch):
+    import index.indexer as indexer_module
+    from index.documents import Document
+
+    monkeypatch.setattr(indexer_module, "PROGRESS_LINE_EVERY_S", 0.0)
+    monkeypatch.setattr(indexer_module, "EMBED_BATCH_CHUNKS", 4)
+    text = " ".join(f"Sentence number {n} says something about the harbour." for n in range(200))
+    said = []
+    Indexer(embedder, show_progress=False).update(tmp_path / "idx", [Document("long", "Long", text, "long.txt")],
+                                                  say=said.append)
+    lines = [line for line in said if line.startswith("embedding: ")]
+    assert len(lines) >= 2 and "chunks (" in lines[0]

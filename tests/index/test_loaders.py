@@ -185,3 +185,24 @@ def test_arbitrary_unicode_in_jsonl_loads_exactly(tmp_path_factory, texts):
     (folder / "articles.jsonl").write_text("\n".join(lines), encoding="utf-8")
     documents = load_documents([folder], warn=lambda _: None)
     assert [d.text for d in documents] == texts
+
+
+def test_a_short_file_whose_encoding_cannot_be_told_is_named_not_guessed(tmp_path):
+    (tmp_path / "short.txt").write_bytes("青岛山东省会议".encode("gb18030"))
+    warnings, unreadable = [], []
+    assert load_documents([tmp_path], warn=warnings.append, unreadable=unreadable) == []
+    assert len(warnings) == 1 and "short.txt" in warnings[0] and "save it as UTF-8" in warnings[0]
+    assert unreadable == [tmp_path / "short.txt"]
+
+
+def test_a_linked_subfolder_is_skipped_with_a_warning(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "far.txt").write_text("Far\nAn article kept elsewhere.", encoding="utf-8")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "near.txt").write_text("Near\nAn article.", encoding="utf-8")
+    (folder / "more").symlink_to(elsewhere)
+    warnings = []
+    assert [d.id for d in load_documents([folder], warn=warnings.append)] == ["near"]
+    assert len(warnings) == 1 and "more" in warnings[0] and "link to a folder" in warnings[0]

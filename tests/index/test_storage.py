@@ -135,3 +135,56 @@ def test_concurrent_adds_into_one_folder_keep_every_article(built, embedder):
     documents = set(Collection.load(built).documents)
     assert {"extra0", "extra1", "extra2", "chess", "harbour", "orchard"} <= documents
     assert not [p for p in built.iterdir() if p.name.startswith(".gen-")]
+
+
+@pytest.mark.parametrize("content, why", [
+    ("[]", "not a list of files and their SHA-256"),
+    ("{}", "not a list of files and their SHA-256"),
+    ('{"manifest.json": "abc"}', "not a list of files and their SHA-256"),
+])
+def test_a_tampered_checksum_list_is_damage(built, content, why):
+    (current_generation(built) / "CHECKSUMS.json").write_text(content)
+    with pytest.raises(IndexFormatError, match=f"index damaged.*{why}"):
+        Collection.load(built)
+
+
+def test_a_checksum_list_that_leaves_a_file_out_is_damage(built):
+    import json
+
+    listing = current_generation(built) / "CHECKSUMS.json"
+    digests = json.loads(listing.read_text())
+    del digests["dense.faiss"]
+    listing.write_text(json.dumps(digests))
+    _flip_byte(current_generation(built) / "dense.faiss")  # unchecked, it would be served
+    with pytest.raises(IndexFormatError, match="index damaged.*other files than its CHECKSUMS.json lists.*dense.faiss"):
+        Collection.load(built)
+
+
+def test_a_generation_that_links_to_another_index_is_damage(built, tmp_path, corpus, embedder):
+    other = tmp_path / "other"
+    build(corpus, other, embedder)
+    name = current_generation(built).name
+    import shutil
+
+    shutil.rmtree(built / name)
+    (built / name).symlink_to(current_generation(other))
+    with pytest.raises(IndexFormatError, match="index damaged.*link to another folder"):
+        Collection.load(built)
+
+
+def test_a_replaced_generation_stays_readable_for_a_while_then_goes(built, corpus, embedder, monkeypatch):
+    import index.storage as storage
+
+    first = current_generation(built)
+    (corpus / "extra.txt").write_text("Extra\nAn extra article about the harbour.")
+    build(corpus, built, embedder)
+    assert current_generation(built) != first and first.is_dir()  # a reader inside it can finish
+    from index.manifest import Manifest
+
+    manifest = Manifest.from_json((first / "manifest.json").read_text())
+    assert Collection.from_generation(built, first, manifest).generation == first.name  # still complete
+    monkeypatch.setattr(storage, "RETIRED_GRACE_S", 0.0)
+    (corpus / "extra.txt").write_text("Extra\nThe extra article, changed.")
+    build(corpus, built, embedder)
+    assert not first.exists()
+    assert sorted(p.name for p in built.iterdir() if p.name.startswith("gen-")) == [current_generation(built).name]

@@ -173,6 +173,15 @@ def test_gradio_client_gets_the_same_json_as_the_cli(app_url, embedder):
     assert remote["answers"] == local["answers"] and remote["passages"] == local["passages"]
 
 
+def test_a_mistake_through_the_api_is_a_sentence_and_no_traceback_in_the_log(app_url, capfd):
+    from gradio_client import Client
+
+    capfd.readouterr()
+    with pytest.raises(Exception, match="the question is empty"):
+        Client(app_url[0], verbose=False).predict("   ", None, None, None, api_name="/ask")
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_every_response_carries_the_security_headers(app_url):
     import httpx
 
