@@ -265,16 +265,13 @@ def _print_json(value: dict) -> None:
 
 
 def quiet_libraries() -> None:
-    """Model-loading progress bars and hub warnings are noise on a CLI's stderr."""
+    """Model-loading progress bars and hub warnings are noise on a CLI's stderr. Said through
+    the environment, so that transformers is not imported just to quiet it (answering a
+    question does not need it)."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except ImportError:
-        pass
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:

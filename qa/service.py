@@ -17,7 +17,9 @@ from index.storage import current_generation
 from .config import Config
 from .pipeline import QAPipeline, index_documents
 from .readers.base import Reader
+from .readers.batching import BatchingReader
 from .readers.factory import make_reader
+from .readers.onnx_reader import OnnxReader
 from .results import Passage, Result
 
 
@@ -27,6 +29,12 @@ class ArticleInfo:
     title: str
     chunks: int
     characters: int
+
+
+def shared(reader: Reader) -> Reader:
+    """The reader as many threads share it: a reader that can batch (the ONNX reader) reads
+    the windows of questions that arrive together in one forward pass."""
+    return BatchingReader(reader) if isinstance(reader, OnnxReader) else reader
 
 
 class StillLoadingError(UserError):
@@ -84,6 +92,7 @@ class QAService:
     def _load(self, catch: bool = True) -> None:
         try:
             pipeline = QAPipeline.open(self.config, log=self.log, embedder=self._embedder)
+            pipeline = pipeline.with_settings(reader=shared(pipeline.reader))
             pipeline.warm_up()
             self._readers[self.config.reader] = pipeline.reader
             self._pipeline = pipeline
@@ -156,7 +165,7 @@ class QAService:
         with self._readers_lock:
             if name not in self._readers:
                 try:
-                    self._readers[name] = make_reader(name, self.config.qa_model, self.log)
+                    self._readers[name] = shared(make_reader(name, self.config.qa_model, self.log))
                 except Exception as exc:
                     why = str(exc).split(" (use --reader")[0] if isinstance(exc, UserError) else \
                         f"{type(exc).__name__}: {exc}"

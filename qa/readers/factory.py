@@ -9,6 +9,7 @@ from index.errors import ConfigError
 
 from .base import Reader
 from .model_folder import ALLOW_DOWNLOADS
+from .onnx_reader import OnnxReader, runs_on_onnx
 from .transformer import TransformerReader
 
 AUTO = "auto"
@@ -16,13 +17,14 @@ AUTO = "auto"
 
 def make_reader(spec: str, qa_model: str | None, log: Callable[[str], None] = lambda _: None) -> Reader:
     """spec: "auto" (the configured `qa_model`, by default the shipped reader, which must be
-    on this machine), or a QA model id / folder, loaded now so that a wrong one fails here."""
+    on this machine: run by ONNX Runtime when it is a reader folder of this project, else by
+    torch), or a QA model id / folder, run by torch and loaded now so that a wrong one fails here."""
     if spec == AUTO:
         if not qa_model or not is_available_locally(qa_model):
             raise ConfigError(f"the QA model '{qa_model}' that --reader auto uses is not on this machine: "
                               "set --qa-model (or QA_MODEL) to a question-answering model folder")
         log(f"reader: {qa_model}")
-        return TransformerReader(qa_model)
+        return OnnxReader(qa_model) if runs_on_onnx(qa_model) else TransformerReader(qa_model)
     if not is_available_locally(spec) and os.environ.get(ALLOW_DOWNLOADS) != "1":
         raise ConfigError(f"there is no reader '{spec}' on this machine: choose auto (the shipped reader), a "
                           "question-answering model folder, or the id of one in the local Hugging Face cache")

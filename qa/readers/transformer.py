@@ -10,6 +10,7 @@ on held-out data and recorded in the model folder; for others a score threshold 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -105,6 +106,7 @@ class TransformerReader:
         self.device = device
         self._model = None
         self._tokenizer = None
+        self._tokenizer_lock = threading.Lock()
 
     @classmethod
     def from_loaded(cls, model, tokenizer, settings: ReaderSettings | None = None, **overrides) -> TransformerReader:
@@ -144,22 +146,7 @@ class TransformerReader:
 
     def read(self, question: str, passages: Sequence[Passage], max_answers: int = 3) -> list[Answer]:
         self.warm_up()
-        settings = self.settings
-        answers: dict[tuple[str, int, int], Answer] = {}
-        for found in self.spans(question, passages, top_n=max_answers * 2):
-            if settings.use_null_answer:
-                if found.margin <= settings.null_margin:
-                    continue
-                score = calibrated(found.margin, settings.score_scale, settings.score_bias)
-            else:
-                score = calibrated(found.span.logit, settings.score_scale, settings.score_bias)
-            if score < settings.threshold:
-                continue
-            answer = _answer(passages[found.passage], found.span, score)
-            key = (answer.doc_id, answer.start, answer.end)
-            if key not in answers or answers[key].score < score:
-                answers[key] = answer
-        return _best_unique(answers.values(), max_answers)
+        return answers_from(self.spans(question, passages, top_n=max_answers * 2), passages, self.settings, max_answers)
 
     def spans(self, question: str, passages: Sequence[Passage], top_n: int) -> list[WindowSpan]:
         """The best `top_n` spans of every window of every passage, unfiltered, with each
@@ -172,19 +159,22 @@ class TransformerReader:
             return []
         settings = self.settings
         tokenizer = self._tokenizer
-        question = _cut_question(tokenizer, question, max(1, settings.max_length // 3))
         pad_right = tokenizer.padding_side == "right"
-        encoded = tokenizer(
-            [question] * len(passages) if pad_right else [p.chunk.text for p in passages],
-            [p.chunk.text for p in passages] if pad_right else [question] * len(passages),
-            truncation="only_second" if pad_right else "only_first",
-            max_length=settings.max_length,
-            stride=settings.stride,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-            padding="longest",
-            return_tensors="pt",
-        )
+        # A fast tokenizer's call sets its truncation and padding state on the shared object:
+        # two threads calling it at once get each other's (a batch of ragged rows).
+        with self._tokenizer_lock:
+            question = _cut_question(tokenizer, question, max(1, settings.max_length // 3))
+            encoded = tokenizer(
+                [question] * len(passages) if pad_right else [p.chunk.text for p in passages],
+                [p.chunk.text for p in passages] if pad_right else [question] * len(passages),
+                truncation="only_second" if pad_right else "only_first",
+                max_length=settings.max_length,
+                stride=settings.stride,
+                return_overflowing_tokens=True,
+                return_offsets_mapping=True,
+                padding="longest",
+                return_tensors="pt",
+            )
         window_passage = encoded.pop("overflow_to_sample_mapping").tolist()
         offsets = encoded.pop("offset_mapping").tolist()
         context_side = 1 if pad_right else 0
@@ -199,14 +189,41 @@ class TransformerReader:
                 starts.append(out.start_logits.float().cpu().numpy())
                 ends.append(out.end_logits.float().cpu().numpy())
         start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
+        return window_spans(start_logits, end_logits, offsets, masks, window_passage, settings, top_n)
 
-        found = []
-        for window, passage_index in enumerate(window_passage):
-            null_logit = float(start_logits[window][0] + end_logits[window][0])
-            for span in decode_spans(start_logits[window], end_logits[window], offsets[window], masks[window],
-                                     settings.max_answer_tokens, top_n=top_n):
-                found.append(WindowSpan(passage_index, span, null_logit))
-        return found
+
+def answers_from(spans: Sequence[WindowSpan], passages: Sequence[Passage], settings: ReaderSettings,
+                 max_answers: int) -> list[Answer]:
+    """Scored answers from the spans of every window: with a null answer, a span must beat its
+    window's by more than the margin; the score is calibrated from that margin (or from the
+    span's logit). Best first, each answer once."""
+    answers: dict[tuple[str, int, int], Answer] = {}
+    for found in spans:
+        if settings.use_null_answer:
+            if found.margin <= settings.null_margin:
+                continue
+            score = calibrated(found.margin, settings.score_scale, settings.score_bias)
+        else:
+            score = calibrated(found.span.logit, settings.score_scale, settings.score_bias)
+        if score < settings.threshold:
+            continue
+        answer = _answer(passages[found.passage], found.span, score)
+        key = (answer.doc_id, answer.start, answer.end)
+        if key not in answers or answers[key].score < score:
+            answers[key] = answer
+    return _best_unique(answers.values(), max_answers)
+
+
+def window_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequence, masks: Sequence,
+                 window_passage: Sequence[int], settings: ReaderSettings, top_n: int) -> list[WindowSpan]:
+    """The best `top_n` spans of each window (row) of logits, with that window's null logit."""
+    found = []
+    for window, passage_index in enumerate(window_passage):
+        null_logit = float(start_logits[window][0] + end_logits[window][0])
+        for span in decode_spans(start_logits[window], end_logits[window], offsets[window], masks[window],
+                                 settings.max_answer_tokens, top_n=top_n):
+            found.append(WindowSpan(passage_index, span, null_logit))
+    return found
 
 
 def _cut_question(tokenizer, question: str, max_tokens: int) -> str:

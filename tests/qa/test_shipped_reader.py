@@ -18,7 +18,7 @@ README_QUESTION = "How many academicians attended the 2023 China Biotechnology I
 
 @pytest.fixture(scope="module")
 def bundled_pipeline(tmp_path_factory, embedder):
-    config = Config(index_dir=tmp_path_factory.mktemp("bundled-index"), reader=str(SHIPPED_READER))
+    config = Config(index_dir=tmp_path_factory.mktemp("bundled-index"))  # auto: the shipped reader on ONNX Runtime
     index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
     pipeline = QAPipeline.open(config, embedder=embedder)
     pipeline.warm_up()

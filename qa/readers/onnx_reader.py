@@ -1,0 +1,226 @@
+"""The shipped kind of reader (a BERT-style question-answering folder) run by ONNX Runtime in
+float32: the same windows, logits and answers as the torch reader, without importing torch
+or transformers to answer (a `tokenizers` tokenizer cuts the windows).
+
+The ONNX model is exported once from the folder's weights (with torch, from a model loaded
+for that alone) into a cache folder keyed by the weights files' names, sizes and times and
+the ONNX Runtime version; nothing is downloaded. int8 weights would read faster but cost
+about a point of F1 on SQuAD (README), so the reader stays float32.
+
+Reading is split in three so that questions asked at the same time can share forward
+passes (batching.py): `prepare` tokenizes one question's windows, `run` puts any windows
+through the model, `finish` turns one question's logits into answers.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import ConfigError
+
+from ..results import Answer, Passage
+from .model_folder import READER_META, read_reader_meta
+from .transformer import ReaderSettings, answers_from, window_spans
+
+DEFAULT_CACHE_DIR = Path(os.environ.get("QA_CACHE_DIR", Path(__file__).resolve().parents[2] / ".qa-cache"))
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+@dataclass(frozen=True)
+class Window:
+    """One window of a question and a passage: token ids and types, character offsets into
+    the passage text, which tokens are the passage's, and which passage it is from."""
+
+    ids: list[int]
+    types: list[int]
+    offsets: list[tuple[int, int]]
+    context: list[bool]
+    passage: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    question: str
+    passages: Sequence[Passage]
+    windows: list[Window]
+
+
+def runs_on_onnx(model: str) -> bool:
+    """Whether `model` is a folder this reader runs: a reader folder of this project (its
+    reader.json, a tokenizer.json, a BERT-style config), with ONNX Runtime installed."""
+    import importlib.util
+
+    folder = Path(model)
+    if not (folder / READER_META).is_file() or not (folder / "tokenizer.json").is_file():
+        return False
+    if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("tokenizers") is None:
+        return False
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    return config.get("model_type") in ("bert",) and _padding_side(folder) == "right"
+
+
+class OnnxReader:
+    """model: a reader folder (see runs_on_onnx). settings: windows and scoring (default:
+    what the folder records). threads: ONNX Runtime's intra-op threads (default: the cores)."""
+
+    name = "transformer"
+
+    def __init__(self, model: str, settings: ReaderSettings | None = None, cache_dir: Path | None = None,
+                 threads: int | None = None):
+        self.model_name = model
+        self.settings = settings
+        self.cache_dir = Path(cache_dir or DEFAULT_CACHE_DIR) / "readers"
+        self.threads = threads
+        self._session = None
+        self._windows = None  # cuts (question, passage) pairs into windows
+        self._counter = None  # counts a question's tokens, untruncated
+        self._pad_id = 0
+
+    def warm_up(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        folder = Path(self.model_name)
+        if not runs_on_onnx(self.model_name):
+            raise ConfigError(f"'{self.model_name}' is not a reader folder ONNX Runtime can run; use it with "
+                              "the torch reader (--reader FOLDER)")
+        settings = self.settings or ReaderSettings.for_model(self.model_name)
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        limits = [config.get("max_position_embeddings"), _tokenizer_setting(folder, "model_max_length")]
+        max_length = min([settings.max_length] + [n for n in limits if isinstance(n, int) and n > 0])
+        self.settings = replace(settings, max_length=max_length, stride=min(settings.stride, max_length // 2))
+        counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        counter.no_truncation()
+        counter.no_padding()
+        windows = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        windows.no_padding()
+        windows.enable_truncation(self.settings.max_length, stride=self.settings.stride, strategy="only_second")
+        self._pad_id = int(config.get("pad_token_id") or 0)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = self.threads or len(os.sched_getaffinity(0))
+        options.inter_op_num_threads = 1
+        # Threads that spin while waiting for work hold a core another process (or the
+        # embedder) needs; on a shared machine that is what made reading collapse.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        model_file = self._onnx_model(folder, onnxruntime.__version__)
+        self._counter, self._windows = counter, windows
+        self._session = onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+    def read(self, question: str, passages: Sequence[Passage], max_answers: int = 3) -> list[Answer]:
+        prepared = self.prepare(question, passages)
+        return self.finish(prepared, self.run(prepared.windows), max_answers)
+
+    def prepare(self, question: str, passages: Sequence[Passage]) -> Prepared:
+        """The windows of every passage for this question (the question cut to a third of a
+        window, so that every window keeps room for the passage)."""
+        self.warm_up()
+        question = self._cut_question(question, max(1, self.settings.max_length // 3))
+        windows = []
+        for number, passage in enumerate(passages):
+            first = self._windows.encode(question, passage.chunk.text)
+            for encoding in [first, *first.overflowing]:
+                windows.append(Window(list(encoding.ids), list(encoding.type_ids), list(encoding.offsets),
+                                      [sid == 1 for sid in encoding.sequence_ids], number))
+        return Prepared(question, passages, windows)
+
+    def run(self, windows: Sequence[Window]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(start logits, end logits) of each window, in order; windows of similar length go
+        through the model together, `batch_size` at a time, padded to the longest."""
+        self.warm_up()
+        results: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(windows)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].ids))
+        size = self.settings.batch_size
+        for lo in range(0, len(order), size):
+            rows = order[lo:lo + size]
+            width = max(len(windows[i].ids) for i in rows)
+            ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+            types = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                n = len(windows[i].ids)
+                ids[r, :n], types[r, :n], mask[r, :n] = windows[i].ids, windows[i].types, 1
+            start, end = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+            for r, i in enumerate(rows):
+                n = len(windows[i].ids)
+                results[i] = (start[r, :n], end[r, :n])
+        return results
+
+    def finish(self, prepared: Prepared, logits: Sequence[tuple[np.ndarray, np.ndarray]],
+               max_answers: int) -> list[Answer]:
+        spans = self.spans_from(prepared, logits, top_n=max_answers * 2)
+        return answers_from(spans, prepared.passages, self.settings, max_answers)
+
+    def spans_from(self, prepared: Prepared, logits: Sequence[tuple[np.ndarray, np.ndarray]], top_n: int):
+        windows = prepared.windows
+        return window_spans([s for s, _ in logits], [e for _, e in logits], [w.offsets for w in windows],
+                            [w.context for w in windows], [w.passage for w in windows], self.settings, top_n)
+
+    def spans(self, question: str, passages: Sequence[Passage], top_n: int):
+        """As TransformerReader.spans: every window's best spans with its null logit."""
+        prepared = self.prepare(question, passages)
+        return self.spans_from(prepared, self.run(prepared.windows), top_n)
+
+    def _cut_question(self, question: str, max_tokens: int) -> str:
+        offsets = self._counter.encode(question, add_special_tokens=False).offsets
+        return question if len(offsets) <= max_tokens else question[:offsets[max_tokens - 1][1]]
+
+    def _onnx_model(self, folder: Path, runtime_version: str) -> Path:
+        meta = read_reader_meta(folder) or {}
+        stamp = [str(folder.resolve())]
+        for name in sorted(meta.get("weights", [])) + ["config.json"]:
+            stat = (folder / name).stat()
+            stamp.append(f"{name}|{stat.st_size}|{stat.st_mtime_ns}")
+        digest = hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:16]
+        target = self.cache_dir / f"{digest}-ort{runtime_version}" / "model.onnx"
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            export_onnx(folder, target)
+        return target
+
+
+def export_onnx(folder: Path, target: Path) -> None:
+    """Export the question-answering model in `folder` to ONNX (float32), atomically. The
+    model is loaded for this alone: exporting has changed a model it was given before."""
+    import torch
+
+    from .model_folder import load_qa_model
+
+    class Logits(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.start_logits, out.end_logits
+
+    model, _ = load_qa_model(str(folder))
+    model.eval()
+    example = torch.ones((2, 16), dtype=torch.int64)
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "start_logits", "end_logits")}
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp, warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        exported = Path(tmp) / target.name
+        torch.onnx.export(Logits(model), (example, example, torch.zeros_like(example)), str(exported),
+                          input_names=list(_INPUTS), output_names=["start_logits", "end_logits"],
+                          dynamic_axes=axes, opset_version=17, dynamo=False)
+        os.replace(exported, target)
+
+
+def _tokenizer_setting(folder: Path, key: str):
+    path = folder / "tokenizer_config.json"
+    return json.loads(path.read_text(encoding="utf-8")).get(key) if path.is_file() else None
+
+
+def _padding_side(folder: Path) -> str:
+    return _tokenizer_setting(folder, "padding_side") or "right"

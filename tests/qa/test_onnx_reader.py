@@ -1,0 +1,81 @@
+"""The shipped reader on ONNX Runtime: the torch reader's windows, answers and scores, with
+neither torch nor transformers imported to answer."""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from eval.questions import load_questions
+from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
+from qa.pipeline import QAPipeline, index_paths
+from qa.readers.factory import make_reader
+from qa.readers.onnx_reader import OnnxReader, runs_on_onnx
+from qa.readers.transformer import TransformerReader
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory, embedder):
+    config = Config(index_dir=tmp_path_factory.mktemp("bundled"))
+    index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
+    return QAPipeline.open(config, embedder=embedder, with_reader=False)
+
+
+@pytest.fixture(scope="module")
+def onnx_reader():
+    reader = OnnxReader(str(SHIPPED_READER))
+    reader.warm_up()
+    return reader
+
+
+def test_auto_runs_the_shipped_folder_on_onnx_and_any_other_model_on_torch(tmp_path):
+    assert runs_on_onnx(str(SHIPPED_READER))
+    assert isinstance(make_reader("auto", str(SHIPPED_READER)), OnnxReader)
+    assert isinstance(make_reader(str(SHIPPED_READER), None), TransformerReader)  # --reader FOLDER: torch
+    assert not runs_on_onnx(str(tmp_path))
+
+
+def test_the_windows_are_the_torch_readers(onnx_reader, searcher):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(SHIPPED_READER))
+    settings = onnx_reader.settings
+    long_passage = searcher.collection.chunks[0].text * 3  # several windows
+    from index.documents import Chunk
+    from qa.results import Passage
+
+    passage = Passage(Chunk("d", 0, len(long_passage), long_passage), "T", 1.0, 1)
+    question = "How many academicians attended the conference in Chengdu?"
+    prepared = onnx_reader.prepare(question, [passage])
+    expected = tokenizer([question], [long_passage], truncation="only_second", max_length=settings.max_length,
+                         stride=settings.stride, return_overflowing_tokens=True, return_offsets_mapping=True)
+    assert len(prepared.windows) == len(expected["input_ids"]) > 1
+    for window, ids, offsets in zip(prepared.windows, expected["input_ids"], expected["offset_mapping"]):
+        assert window.ids == ids and [tuple(o) for o in window.offsets] == [tuple(o) for o in offsets]
+
+
+def test_every_bundled_question_gets_the_torch_readers_answers_and_scores(onnx_reader, searcher):
+    torch_reader = TransformerReader(str(SHIPPED_READER))
+    for question in load_questions("eval/questions.jsonl"):
+        passages = searcher.search(question.question, 5)
+        ours, theirs = onnx_reader.read(question.question, passages), torch_reader.read(question.question, passages)
+        assert [(a.doc_id, a.start, a.end) for a in ours] == [(a.doc_id, a.start, a.end) for a in theirs], question.id
+        assert all(abs(a.score - b.score) <= 1e-4 for a, b in zip(ours, theirs)), question.id
+
+
+def test_answering_imports_neither_torch_nor_transformers(onnx_reader, searcher, tmp_path):
+    script = textwrap.dedent(f"""
+        import sys
+        from qa.config import Config
+        from qa.pipeline import QAPipeline
+        pipeline = QAPipeline.open(Config(index_dir={str(searcher.config.index_dir)!r}))
+        result = pipeline.ask("How many academicians attended the 2023 China Biotechnology Innovation Conference?")
+        assert result.answers, result
+        heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
+        print("heavy:", heavy)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "heavy: []" in done.stdout
