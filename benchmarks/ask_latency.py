@@ -10,8 +10,10 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,6 +29,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader", default="auto", help="auto (default: the shipped reader), or a QA model folder")
     parser.add_argument("--rounds", type=int, default=3, help="times each question is asked (default: 3)")
+    parser.add_argument("--busy", action="store_true",
+                        help="ask every question again beside one busy process (a CPU-bound loop), and report "
+                             "the read p50 against the quiet one of the same run")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     quiet_libraries()
@@ -43,18 +48,35 @@ def main() -> int:
                 result = pipeline.ask(question)
                 for key in timings:
                     timings[key].append(result.timings_ms[key])
+        busy_read = []
+        if args.busy:
+            spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                time.sleep(1)
+                for _ in range(args.rounds):
+                    busy_read += [pipeline.ask(question).timings_ms["read"] for question in questions]
+            finally:
+                spinner.kill()
     summary = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or platform.system()}",
         "reader": pipeline.reader.name, "questions": len(questions), "rounds": args.rounds,
         **{f"{key}_ms": {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1)}
            for key, v in timings.items()},
     }
+    if busy_read:
+        summary["read_ms_beside_a_busy_process"] = {"p50": round(percentile(busy_read, 50), 1),
+                                                    "p95": round(percentile(busy_read, 95), 1)}
+        summary["read_p50_busy_over_quiet"] = round(percentile(busy_read, 50) / percentile(timings["read"], 50), 2)
     if args.json:
         print(json.dumps(summary))
     else:
         print(f"{summary['reader']} reader, {len(questions)} questions x {args.rounds} on {summary['machine']}")
         for key in timings:
             print(f"  {key:<9} p50 {summary[key + '_ms']['p50']:>7.1f} ms   p95 {summary[key + '_ms']['p95']:>7.1f} ms")
+        if busy_read:
+            busy = summary["read_ms_beside_a_busy_process"]
+            print(f"  read beside a busy process: p50 {busy['p50']:.1f} ms, p95 {busy['p95']:.1f} ms "
+                  f"({summary['read_p50_busy_over_quiet']}x the quiet p50)")
     return 0
 
 

@@ -4,7 +4,11 @@ Starts `python -m qa serve` in a fresh process over an index of the bundled arti
 measures, through the same HTTP API a browser or gradio_client uses:
 - start: seconds from process start to the first page (HTTP 200), and to the first answer;
 - single: median latency of questions asked one at a time (the reference);
-- concurrent: `--questions` questions submitted at once: errors, p50, p95, p95 / single;
+- sequential against burst: the same `--questions` questions asked one after another, then
+  all at once (`--bursts` times): wall time of each, their ratio, errors, p50 and p95 of the
+  burst, and the CPU-bound limit of a burst (questions x the server's CPU seconds per
+  question, measured in the sequential run, / cores) with the p95 against it;
+- memory: the server's peak resident memory after all of that;
 - during upload: a headless Chromium (Debian's, as the browser tests) uploads an article of
   `--upload-kb` kB in the Articles tab; once its progress shows, a question is asked, and its
   latency is compared with the single-question latency. Skipped without /usr/bin/chromium.
@@ -69,13 +73,27 @@ def timed_ask(client, question: str) -> tuple[float, str | None]:
         return time.perf_counter() - started, f"{type(exc).__name__}: {exc}"
 
 
-def concurrent_asks(url: str, questions: list[str]) -> tuple[list[float], list[str]]:
-    """All questions sent at once, each from its own client (as from separate users)."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def concurrent_asks(url: str, questions: list[str]) -> tuple[list[float], list[str], float]:
+    """All questions sent at once, each from its own client (as from separate users):
+    their latencies, errors, and the wall time from sending to the last answer."""
     from gradio_client import Client
 
     clients = [Client(url, verbose=False) for _ in questions]
     results: list[tuple[float, str | None]] = [(0.0, None)] * len(questions)
-    gate = threading.Barrier(len(questions))
+    gate = threading.Barrier(len(questions) + 1)
 
     def run(i: int) -> None:
         gate.wait()
@@ -84,9 +102,11 @@ def concurrent_asks(url: str, questions: list[str]) -> tuple[list[float], list[s
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(questions))]
     for thread in threads:
         thread.start()
+    gate.wait()
+    started = time.perf_counter()
     for thread in threads:
         thread.join()
-    return [r[0] for r in results], [r[1] for r in results if r[1]]
+    return [r[0] for r in results], [r[1] for r in results if r[1]], time.perf_counter() - started
 
 
 def ask_during_upload(url: str, upload_kb: int, question: str) -> dict | None:
@@ -127,6 +147,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=50, help="questions sent at once (default: 50)")
     parser.add_argument("--single", type=int, default=15, help="questions asked one at a time (default: 15)")
+    parser.add_argument("--bursts", type=int, default=3, help="bursts of --questions at once (default: 3)")
     parser.add_argument("--upload-kb", type=int, default=600, help="size of the uploaded article (default: 600)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -149,7 +170,20 @@ def main() -> int:
             single = [timed_ask(client, q)[0] for q in questions[1:args.single + 1]]
             single_p50 = statistics.median(single)
             batch = [questions[i % len(questions)] for i in range(args.questions)]
-            latencies, errors = concurrent_asks(url, batch)
+            cpu_before, started = cpu_seconds(process.pid), time.perf_counter()
+            for question in batch:
+                timed_ask(client, question)
+            sequential_s = time.perf_counter() - started
+            cpu_per_question = (cpu_seconds(process.pid) - cpu_before) / len(batch)
+            latencies, errors, burst_s = [], [], []
+            client_cpu = time.process_time()
+            for _ in range(args.bursts):
+                burst, failed, wall = concurrent_asks(url, batch)
+                burst_s.append(wall)
+                latencies += burst
+                errors += failed
+            client_cpu = (time.process_time() - client_cpu) / args.bursts  # clients share the cores here
+            rss_mb = peak_rss_mb(process.pid)
             upload = ask_during_upload(url, args.upload_kb, questions[0])
         finally:
             process.terminate()
@@ -159,10 +193,18 @@ def main() -> int:
         "start_first_page_s": round(first_page, 2),
         "start_first_answer_s": round(first_answer, 2),
         "single_p50_s": round(single_p50, 3),
-        "concurrent": {"questions": args.questions, "errors": len(errors),
+        "concurrent": {"questions": args.questions, "bursts": args.bursts, "errors": len(errors),
                        "p50_s": round(percentile(latencies, 50), 3), "p95_s": round(percentile(latencies, 95), 3),
                        "p95_over_single": round(percentile(latencies, 95) / single_p50, 1),
+                       "sequential_s": round(sequential_s, 2), "burst_s": round(statistics.median(burst_s), 2),
+                       "sequential_over_burst": round(sequential_s / statistics.median(burst_s), 2),
+                       "cpu_s_per_question": round(cpu_per_question, 3),
+                       "client_cpu_s_per_burst": round(client_cpu, 2),
+                       "cpu_bound_limit_s": round(args.questions * cpu_per_question / len(os.sched_getaffinity(0)), 2),
+                       "p95_over_cpu_bound_limit": round(percentile(latencies, 95) / (
+                           args.questions * cpu_per_question / len(os.sched_getaffinity(0))), 2),
                        "first_error": errors[0] if errors else None},
+        "peak_rss_mb": round(rss_mb),
         "during_upload": upload,
     }
     if args.json:
@@ -172,8 +214,14 @@ def main() -> int:
     print(f"machine: {result['machine']}")
     print(f"start: first page {result['start_first_page_s']} s, first answer {result['start_first_answer_s']} s")
     print(f"single question p50: {result['single_p50_s'] * 1000:.0f} ms")
-    print(f"{c['questions']} at once: {c['errors']} errors, p50 {c['p50_s']} s, p95 {c['p95_s']} s "
-          f"({c['p95_over_single']}x single)")
+    print(f"{c['bursts']} bursts of {c['questions']} at once: {c['errors']} errors, p50 {c['p50_s']} s, "
+          f"p95 {c['p95_s']} s ({c['p95_over_single']}x single)")
+    print(f"the same {c['questions']} one after another: {c['sequential_s']} s; at once: {c['burst_s']} s "
+          f"(sequential / burst {c['sequential_over_burst']}x)")
+    print(f"CPU per question {c['cpu_s_per_question']} s: a burst's CPU-bound limit {c['cpu_bound_limit_s']} s, "
+          f"p95 / limit {c['p95_over_cpu_bound_limit']} (the 50 clients on this machine took "
+          f"{c['client_cpu_s_per_burst']} CPU seconds a burst)")
+    print(f"server peak RSS: {result['peak_rss_mb']} MB")
     if upload:
         print(f"during a {upload['upload_kb']} kB upload ({upload['upload_seconds']} s to index): question answered in "
               f"{upload['question_seconds']} s (asked while indexing: {upload['asked_while_indexing']})")

@@ -21,6 +21,7 @@ DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
 # The question sets the Evaluation tab offers by name; a user never types a server path.
 SHIPPED_QUESTION_SETS = {"bundled articles (eval/questions.jsonl)": DEFAULT_QUESTIONS}
 EXAMPLE_COUNT = 6
+QUESTIONS_IN_FLIGHT = 16
 # Opening "Show the whole article" scrolls the article to the cited passage.
 SCROLL_TO_PASSAGE = """() => {
   document.querySelectorAll('#citations details.qa-article').forEach((details) => {
@@ -305,9 +306,11 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
     # own start-up would slow both): the first page is served at once and says it is loading.
     service = QAService(config, log=log, background=True, start=False)
     app = build_app(service)
-    # Questions run side by side up to the machine's cores; uploads are indexed one at a time
-    # (a second waits in the queue) while questions go on against the current index.
-    app.queue(default_concurrency_limit=max(2, os.cpu_count() or 2))
+    # Many questions are taken at once: their retrieval runs side by side, and the reader
+    # reads the windows of all that arrive together in one pass (qa/readers/batching.py), so
+    # more in flight means fuller passes, not more threads on the model. Uploads are indexed
+    # one at a time (a second waits in the queue) while questions go on against the index.
+    app.queue(default_concurrency_limit=QUESTIONS_IN_FLIGHT)
     from starlette.middleware import Middleware
 
     app.launch(server_name=host, server_port=port, auth=auth_from_env(), max_file_size=max_upload,
