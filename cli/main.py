@@ -275,9 +275,10 @@ def quiet_libraries() -> None:
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:
-    from ui.app import auth_from_env, serve
+    from ui.server import auth_from_env, serve, upload_limit_bytes
 
-    auth_from_env()  # a malformed QA_AUTH is a user error before anything loads
+    auth_from_env()  # a malformed QA_AUTH or --max-upload is a user error before anything loads
+    upload_limit_bytes(args.max_upload)
     _log(f"starting on http://{args.host}:{args.port}")
     serve(config, host=args.host, port=args.port, max_upload=args.max_upload, log=_log)
     return 0

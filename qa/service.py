@@ -144,10 +144,6 @@ class QAService:
             self._pipeline = pipeline.with_settings(collection=collection)
             self.log(f"index: now answering from {collection.generation} (written by another program)")
 
-    @pipeline.setter
-    def pipeline(self, value: QAPipeline) -> None:
-        self._pipeline = value
-
     def readers_offered(self) -> list[str]:
         """The readers a user may pick: auto, and a QA model the operator configured besides.
         Nothing else is loaded on a user's say-so (no arbitrary folder or hub id)."""
@@ -200,19 +196,21 @@ class QAService:
             raise EmptyCollectionError("none of these files holds readable articles "
                                        f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); nothing was changed")
         with self._indexing_lock:
+            pipeline = self.pipeline
             # Clashes are checked by the indexer under the writer's lock, against the index as
             # it is on disk: an article another program added meanwhile is never replaced.
-            collection, report = index_documents(self.config, documents, embedder=self.pipeline.embedder,
+            collection, report = index_documents(self.config, documents, embedder=pipeline.embedder,
                                                  add=True, log=warn, show_progress=show_progress,
                                                  rename_clashes=not replace_existing)
-            self.pipeline = self.pipeline.with_settings(collection=collection)
+            self._pipeline = pipeline.with_settings(collection=collection)
             return report
 
     def remove_articles(self, doc_ids: list[str], log: Callable[[str], None] | None = None) -> UpdateReport:
         """Drop these articles from the index through the incremental indexer (nothing else is
         re-embedded). Unknown ids and removing every article are refused, changing nothing."""
         with self._indexing_lock:
-            indexed = set(self.pipeline.collection.documents)
+            pipeline = self.pipeline
+            indexed = set(pipeline.collection.documents)
             unknown = sorted(set(doc_ids) - indexed)
             if unknown:
                 raise UnknownArticleError(f"no indexed article has the id {', '.join(repr(u) for u in unknown)}")
@@ -220,9 +218,9 @@ class QAService:
                 raise UnknownArticleError("choose an article to delete first")
             if indexed <= set(doc_ids):
                 raise UserError("an index must keep at least one article; add another before deleting this one")
-            collection, report = index_documents(self.config, [], embedder=self.pipeline.embedder, add=True,
+            collection, report = index_documents(self.config, [], embedder=pipeline.embedder, add=True,
                                                  remove=doc_ids, log=log or self.log)
-            self.pipeline = self.pipeline.with_settings(collection=collection)
+            self._pipeline = pipeline.with_settings(collection=collection)
             return report
 
     def articles(self) -> list[ArticleInfo]:

@@ -1,1 +1,1 @@
-"""The Gradio app: the same pipeline as the CLI, shown in a browser."""
+"""The web front ends: the Gradio page and the JSON API, over the same service as the CLI."""

@@ -2,13 +2,12 @@
 no retrieval or reading logic lives here."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
 from index.errors import UserError
 from index.loaders import SUPPORTED_SUFFIXES
-from qa.config import REPO_ROOT, Config
+from qa.config import REPO_ROOT
 from qa.pipeline import MAX_TOP_K
 from qa.render import result_json, search_json
 from qa.retrieval import RETRIEVAL_MODES
@@ -16,12 +15,10 @@ from qa.service import QAService
 
 from . import html as render
 
-AUTH_ENV = "QA_AUTH"  # "user:password"
 DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
 # The question sets the Evaluation tab offers by name; a user never types a server path.
 SHIPPED_QUESTION_SETS = {"bundled articles (eval/questions.jsonl)": DEFAULT_QUESTIONS}
 EXAMPLE_COUNT = 6
-QUESTIONS_IN_FLIGHT = 16
 # Opening "Show the whole article" scrolls the article to the cited passage.
 SCROLL_TO_PASSAGE = """() => {
   document.querySelectorAll('#citations details.qa-article').forEach((details) => {
@@ -243,81 +240,10 @@ def _notes_html(lines: list[str]) -> str:
     return f"<p>{render._e(first)}</p>" + (f"<ul>{items}</ul>" if items else "")
 
 
-# Gradio's page sets its config in an inline script, compiles code at run time (it does not
-# render without 'unsafe-eval') and styles inline, so those stay allowed; everything else is
-# this server only: no outside scripts, fonts or connections, no framing by other sites
-# (clickjacking), no plugins.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-SECURITY_HEADERS = {
-    "content-security-policy": CONTENT_SECURITY_POLICY,
-    "x-content-type-options": "nosniff",
-    "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
-}
-
-
-class SecurityHeaders:
-    """ASGI middleware that adds SECURITY_HEADERS to every HTTP response."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in names]
-                message = {**message, "headers": list(message.get("headers", [])) + extra}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-def _theme():
+def theme():
     """Gradio's default look with the system's sans-serif font for all text: its bundled web
     font has only two weights, so bold headings mixed in letters from a fallback font."""
     import gradio as gr
 
     return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                              font_mono=["ui-monospace", "Consolas", "monospace"])
-
-
-def auth_from_env() -> tuple[str, str] | None:
-    value = os.environ.get(AUTH_ENV)
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise UserError(f"{AUTH_ENV} must look like user:password")
-    return user, password
-
-
-def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload: str = "20mb",
-          block: bool = True, log=print):
-    """Start the app over the configured index (built from the bundled articles on first use)."""
-    # The models load in the background once the server is up (loading them alongside Gradio's
-    # own start-up would slow both): the first page is served at once and says it is loading.
-    service = QAService(config, log=log, background=True, start=False)
-    app = build_app(service)
-    # Many questions are taken at once: their retrieval runs side by side, and the reader
-    # reads the windows of all that arrive together in one pass (qa/readers/batching.py), so
-    # more in flight means fuller passes, not more threads on the model. Uploads are indexed
-    # one at a time (a second waits in the queue) while questions go on against the index.
-    app.queue(default_concurrency_limit=QUESTIONS_IN_FLIGHT)
-    from starlette.middleware import Middleware
-
-    app.launch(server_name=host, server_port=port, auth=auth_from_env(), max_file_size=max_upload,
-               prevent_thread_lock=True, quiet=not block, css=render.STYLE, theme=_theme(),
-               footer_links=["api"],
-               app_kwargs={"middleware": [Middleware(SecurityHeaders)]})
-    service.start_loading()
-    if block:
-        app.block_thread()
-    return app

@@ -18,7 +18,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 def main(argv: list[str]) -> int:
     from playwright.sync_api import sync_playwright
 
-    from ui.app import serve
+    from ui.server import serve
 
     out = Path(argv[0]) if argv else REPO_ROOT / "docs" / "screenshot.png"
     question = argv[1] if len(argv) > 1 else QUESTION

@@ -2,7 +2,7 @@
 import pytest
 
 from index.errors import UserError
-from ui.app import AUTH_ENV, auth_from_env
+from ui.server import AUTH_ENV, auth_from_env
 
 
 def test_auth_comes_from_the_environment(monkeypatch):

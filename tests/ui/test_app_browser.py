@@ -42,7 +42,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory, embedder):
     _require_browser()
-    from ui.app import serve
+    from ui.server import serve
 
     folder = write_articles(tmp_path_factory.mktemp("articles"))
     (folder / "pilots.txt").write_text(XSS_ARTICLE, encoding="utf-8")
@@ -351,7 +351,7 @@ def test_all_text_is_drawn_in_one_font(page):
 
 
 def test_the_page_says_it_is_loading_until_the_models_are_ready(browser, tmp_path, embedder, monkeypatch):
-    from ui.app import serve
+    from ui.server import serve
 
     config = Config(index_dir=tmp_path / "index")
     index_paths(config, [write_articles(tmp_path / "articles")], embedder=embedder)

@@ -1,0 +1,179 @@
+"""The JSON API through a real server on 127.0.0.1 and an HTTP client: every endpoint, every
+error status, credentials on and off, and an upload that a question then finds."""
+import base64
+import os
+import socket
+import time
+
+import httpx
+import pytest
+
+from qa.config import Config
+from qa.pipeline import QAPipeline, index_paths
+from qa.render import result_json, search_json
+
+from ..conftest import hold_pipeline_open, write_articles
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(config, wait_ready=True, headers=None, **kwargs):
+    from ui.server import serve
+
+    port = _free_port()
+    server = serve(config, port=port, block=False, log=lambda _: None, **kwargs)
+    url = f"http://127.0.0.1:{port}"
+    if wait_ready:
+        deadline = time.monotonic() + 120
+        while httpx.get(f"{url}/api/v1/health", headers=headers or {}).status_code != 200:
+            assert time.monotonic() < deadline, "the server never became ready"
+            time.sleep(0.2)
+    return server, url
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory, embedder):
+    config = Config(index_dir=tmp_path_factory.mktemp("api") / "index")
+    index_paths(config, [write_articles(tmp_path_factory.mktemp("articles"))], embedder=embedder)
+    return config
+
+
+@pytest.fixture(scope="module")
+def api(config):
+    server, url = _start(config, max_upload="20kb")
+    yield url
+    server.close()
+
+
+def test_health_says_ready_with_what_is_loaded(api):
+    body = httpx.get(f"{api}/api/v1/health").json()
+    assert body["status"] == "ready" and body["generation"].startswith("gen-")
+    assert body["reader"] == "models/reader" and body["embedder"].startswith("all-MiniLM-L6-v2")
+
+
+def test_ask_and_search_return_exactly_the_command_lines_json(api, config, embedder):
+    question = "How many players did Mara Quint beat?"
+    remote = httpx.post(f"{api}/api/v1/ask", json={"question": question, "top_k": 2}).json()
+    local = result_json(QAPipeline.open(config, embedder=embedder).ask(question, top_k=2))
+    assert set(remote) == set(local) == {"question", "answers", "passages", "timings_ms"}
+    assert remote["answers"] == local["answers"] and remote["passages"] == local["passages"]
+    found = httpx.post(f"{api}/api/v1/search", json={"query": "apple harvest", "retrieval": "lexical"}).json()
+    pipeline = QAPipeline.open(config.with_overrides(retrieval="lexical"), embedder=embedder, with_reader=False)
+    assert found == search_json("apple harvest", pipeline.search("apple harvest"))
+
+
+def test_the_articles_are_listed(api):
+    articles = httpx.get(f"{api}/api/v1/articles").json()["articles"]
+    assert {a["id"] for a in articles} >= {"chess", "harbour", "orchard"}
+    assert all(a["chunks"] >= 1 and a["characters"] > 0 and a["title"] for a in articles)
+
+
+def test_an_upload_is_found_by_the_next_question_and_a_same_name_one_gets_a_new_id(api):
+    text = b"Ferry returns\nThe Ostrava ferry returned to service under captain Hanna Berg on Monday."
+    added = httpx.post(f"{api}/api/v1/articles", files=[("files", ("ferry.txt", text, "text/plain"))])
+    assert added.status_code == 200 and added.json()["added"] == ["ferry"]
+    answer = httpx.post(f"{api}/api/v1/ask", json={"question": "Who is the captain of the Ostrava ferry?"}).json()
+    assert answer["answers"][0]["doc_id"] == "ferry" and answer["answers"][0]["text"] == "Hanna Berg"
+    again = httpx.post(f"{api}/api/v1/articles", files=[("files", ("ferry.txt", b"Ferry\nFares rise.", "text/plain"))])
+    assert again.json()["added"] == ["ferry-2"] and "already indexed" in again.json()["notes"][0]
+    replaced = httpx.post(f"{api}/api/v1/articles", data={"replace": "true"},
+                          files=[("files", ("ferry-2.txt", b"Ferry two\nFares rise by a tenth.", "text/plain"))])
+    assert replaced.json()["updated"] == ["ferry-2"]
+    deleted = httpx.delete(f"{api}/api/v1/articles/ferry-2")
+    assert deleted.status_code == 200 and deleted.json()["deleted"] == "ferry-2"
+    assert "ferry-2" not in {a["id"] for a in httpx.get(f"{api}/api/v1/articles").json()["articles"]}
+
+
+@pytest.mark.parametrize("path, body, status, says", [
+    ("ask", {"question": "   "}, 400, "The question is empty"),
+    ("ask", {}, 400, "question: field required"),
+    ("ask", {"question": "Who?", "top_k": 99}, 400, "from 1 to 50"),
+    ("ask", {"question": "Who?", "retrieval": "semantic"}, 400, "retrieval must be one of"),
+    ("ask", {"question": "Who?", "reader": "/etc"}, 400, "not offered"),
+    ("search", {"query": "x" * 1001}, 400, "the limit is 1,000"),
+])
+def test_bad_input_is_400_with_one_sentence(api, path, body, status, says):
+    response = httpx.post(f"{api}/api/v1/{path}", json=body)
+    assert response.status_code == status and list(response.json()) == ["error"]
+    assert says.lower() in response.json()["error"].lower() and "Traceback" not in response.text
+
+
+def test_a_body_that_is_not_json_is_400(api):
+    response = httpx.post(f"{api}/api/v1/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json() == {"error": "Bad request: the body is not valid JSON"}
+
+
+def test_unknown_things_are_404(api):
+    assert httpx.delete(f"{api}/api/v1/articles/nope").json() == {"error": "No indexed article has the id 'nope'"}
+    assert httpx.delete(f"{api}/api/v1/articles/nope").status_code == 404
+    assert httpx.get(f"{api}/api/v1/nothing-here").status_code == 404
+    assert "/api/docs" in httpx.get(f"{api}/api/v1/nothing-here").json()["error"]
+
+
+def test_a_file_over_the_limit_is_413_and_nothing_is_added(api):
+    big = b"Big\n" + b"The council met again. " * 2000  # about 46 kB against a 20 kB limit
+    response = httpx.post(f"{api}/api/v1/articles", files=[("files", ("big.txt", big, "text/plain"))])
+    assert response.status_code == 413 and "big.txt is larger than the upload limit" in response.json()["error"]
+    assert "big" not in {a["id"] for a in httpx.get(f"{api}/api/v1/articles").json()["articles"]}
+
+
+def test_an_unreadable_upload_is_400_naming_the_file(api):
+    response = httpx.post(f"{api}/api/v1/articles", files=[("files", ("scan.pdf", b"%PDF-1.4 nothing", "application/pdf"))])
+    error = response.json()["error"]
+    assert response.status_code == 400 and error.startswith("None of these files holds readable articles")
+    assert "scan.pdf" in error and "/tmp" not in error
+
+
+def test_the_schema_and_its_docs_page_are_served_from_here(api):
+    schema = httpx.get(f"{api}/api/openapi.json").json()
+    assert {"/api/v1/ask", "/api/v1/search", "/api/v1/articles", "/api/v1/articles/{doc_id}",
+            "/api/v1/health"} <= set(schema["paths"])
+    docs = httpx.get(f"{api}/api/docs")
+    assert docs.status_code == 200 and "/api/docs-assets/swagger-ui-bundle.js" in docs.text
+    assert httpx.get(f"{api}/api/docs-assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_api_responses_carry_the_security_headers(api):
+    headers = httpx.get(f"{api}/api/v1/health").headers
+    assert "default-src 'self'" in headers["content-security-policy"] and headers["x-frame-options"] == "DENY"
+
+
+def test_credentials_are_required_when_the_page_has_a_login(config, monkeypatch):
+    monkeypatch.setenv("QA_AUTH", "editor:s3cret")
+    monkeypatch.setenv("QA_API_TOKEN", "service-token")
+    basic = "Basic " + base64.b64encode(b"editor:s3cret").decode()
+    server, url = _start(config, headers={"Authorization": basic})
+    try:
+        refused = httpx.post(f"{url}/api/v1/search", json={"query": "chess"})
+        assert refused.status_code == 401 and "credentials" in refused.json()["error"]
+        assert refused.headers["www-authenticate"].startswith("Basic")
+        wrong = "Basic " + base64.b64encode(b"editor:guess").decode()
+        assert httpx.post(f"{url}/api/v1/search", json={"query": "chess"},
+                          headers={"Authorization": wrong}).status_code == 401
+        for authorization in (basic, "Bearer service-token"):
+            ok = httpx.post(f"{url}/api/v1/search", json={"query": "chess"}, headers={"Authorization": authorization})
+            assert ok.status_code == 200 and ok.json()["passages"]
+        assert httpx.get(f"{url}/api/v1/health", headers={"Authorization": "Bearer nope"}).status_code == 401
+    finally:
+        server.close()
+        os.environ.pop("QA_API_TOKEN", None)
+
+
+def test_while_the_models_load_calls_get_503_and_health_says_loading(config, monkeypatch):
+    release = hold_pipeline_open(monkeypatch)
+    server, url = _start(config, wait_ready=False)
+    try:
+        health = httpx.get(f"{url}/api/v1/health")
+        assert health.status_code == 503 and health.json() == {"status": "loading"}
+        busy = httpx.post(f"{url}/api/v1/ask", json={"question": "Who won the chess open?"})
+        assert busy.status_code == 503 and "still loading" in busy.json()["error"]
+        assert busy.headers["retry-after"] == "5"
+    finally:
+        release.set()
+        server.close()

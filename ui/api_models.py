@@ -1,0 +1,91 @@
+"""The JSON shapes of the HTTP API, for its OpenAPI schema. They mirror qa/render.py (the
+`ask --json` and `search --json` objects) field for field."""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class AskBody(BaseModel):
+    question: str = Field(description="the question, in plain English (at most 1,000 characters)")
+    top_k: int | None = Field(None, description="passages to read, 1 to 50 (default: the server's)")
+    retrieval: str | None = Field(None, description="hybrid, dense or lexical (default: the server's)")
+    reader: str | None = Field(None, description="a reader the server offers (default: the server's)")
+
+
+class SearchBody(BaseModel):
+    query: str = Field(description="words or a question")
+    top_k: int | None = Field(None, description="passages to return, 1 to 50 (default: the server's)")
+    retrieval: str | None = Field(None, description="hybrid, dense or lexical (default: the server's)")
+
+
+class Span(BaseModel):
+    text: str
+    start: int = Field(description="character offset into the article's text")
+    end: int
+
+
+class Passage(BaseModel):
+    doc_id: str
+    title: str
+    text: str
+    start: int = Field(description="character offset of the passage in the article's text")
+    end: int
+    score: float = Field(description="the retriever's score; higher is better")
+
+
+class Answer(BaseModel):
+    text: str
+    score: float = Field(description="confidence from 0 to 1: the share of answers scored so that are right")
+    doc_id: str
+    title: str
+    start: int = Field(description="character offset of the answer in the article's text")
+    end: int
+    passage: Span = Field(description="the sentence the answer is in, with its offsets")
+
+
+class AskResult(BaseModel):
+    question: str
+    answers: list[Answer] = Field(description="best first; empty when the articles do not answer the question")
+    passages: list[Passage]
+    timings_ms: dict[str, float]
+
+
+class SearchResult(BaseModel):
+    query: str
+    passages: list[Passage]
+
+
+class Article(BaseModel):
+    id: str
+    title: str
+    chunks: int
+    characters: int
+
+
+class Articles(BaseModel):
+    articles: list[Article]
+
+
+class Upload(BaseModel):
+    added: list[str] = Field(description="ids of the new articles")
+    updated: list[str] = Field(description="ids of articles replaced (only with replace=true)")
+    notes: list[str] = Field(description="files skipped or renamed, and why")
+    articles: int = Field(description="articles in the index now")
+
+
+class Deleted(BaseModel):
+    deleted: str
+    articles: int
+
+
+class Health(BaseModel):
+    status: str = Field(description="ready, loading or failed")
+    generation: str | None = None
+    reader: str | None = None
+    embedder: str | None = None
+    articles: int | None = None
+    error: str | None = None
+
+
+class Error(BaseModel):
+    error: str = Field(description="what went wrong, as one sentence")
