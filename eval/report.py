@@ -94,8 +94,35 @@ def write_plots(run: EvalRun, folder: Path) -> list[Path]:
     return paths
 
 
+METRIC_MEANINGS = {
+    "exact_match": "exact match: share of questions answered exactly right (or rightly left unanswered)",
+    "f1": "F1: word overlap of the answer with the right one, averaged",
+    "recall_at_1": "recall@1: the right passage ranked first",
+    "recall_at_5": "recall@5: the right passage among the first 5",
+    "recall_at_10": "recall@10: the right passage among the first 10",
+    "mrr": "MRR: 1 / rank of the right passage, averaged",
+    "no_answer_accuracy": "unanswerable questions left unanswered",
+    "no_answer_precision": "of the questions left unanswered, share that could not be answered",
+    "no_answer_recall": "unanswerable questions left unanswered (recall)",
+    "precision_at_score_0_8": "answers scored 0.8 or more that are right",
+    "answers_at_score_0_8": "answers scored 0.8 or more (how many)",
+    "latency_ms_p50": "time per question, median (ms)",
+    "latency_ms_p95": "time per question, 95th percentile (ms)",
+    "latency_ms_retrieve_p50": "retrieval time, median (ms)",
+    "latency_ms_retrieve_p95": "retrieval time, 95th percentile (ms)",
+    "latency_ms_read_p50": "reading time, median (ms)",
+    "latency_ms_read_p95": "reading time, 95th percentile (ms)",
+    "n": "questions",
+}
+
+
 def _metric_rows(metrics: dict) -> list[tuple[str, str]]:
     return [(k, f"{v:.3f}" if isinstance(v, float) else str(v)) for k, v in metrics.items()]
+
+
+def _explained_metric_rows(metrics: dict) -> list[list[str]]:
+    """(what it means, value, key): for a reader who does not know the keys by heart."""
+    return [[METRIC_MEANINGS.get(k, k), v, k] for k, v in _metric_rows(metrics)]
 
 
 def _group_table_md(groups: dict[str, dict], label: str) -> list[str]:
@@ -148,7 +175,7 @@ def html_tables(run: EvalRun, plots: str = "") -> str:
          "" if r["score"] is None else f"{r['score']:.2f}", "yes" if is_correct(r) else "no", r["gold_rank"] or "-"]
         for r in run.rows
     ]
-    return f"""{table(["metric", "value"], [list(row) for row in _metric_rows(run.metrics)])}
+    return f"""{table(["metric", "value", "key in --json"], _explained_metric_rows(run.metrics))}
 <h2>By answer type</h2>{groups(run.by_answer_type, "answer type")}
 <h2>By article</h2>{groups(run.by_article, "article")}
 {plots}

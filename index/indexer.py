@@ -20,6 +20,7 @@ from .storage import current_generation, writer_lock
 PROGRESS_BAR_MIN_CHUNKS = 64
 PROGRESS_LINE_EVERY_S = 5.0
 EMBED_BATCH_CHUNKS = 512
+PROGRESS_BATCH_CHUNKS = 32
 
 
 @dataclass
@@ -173,8 +174,11 @@ class Indexer:
 
             progress = tqdm(total=len(missing), unit="chunk", desc="embedding")
         last_line = time.monotonic()
-        for lo in range(0, len(missing), EMBED_BATCH_CHUNKS):
-            batch = missing[lo:lo + EMBED_BATCH_CHUNKS]
+        # With a progress bar to move (the web page follows it), batches are small enough that
+        # it advances every few seconds; the embedders batch internally either way.
+        step = PROGRESS_BATCH_CHUNKS if progress is not None else EMBED_BATCH_CHUNKS
+        for lo in range(0, len(missing), step):
+            batch = missing[lo:lo + step]
             vectors[batch] = self.embedder.encode([chunks[i].text for i in batch])
             if progress is not None:
                 progress.update(len(batch))

@@ -177,7 +177,9 @@ def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:
 
 
 def title_from_text(text: str, path: Path) -> str:
-    """A short first line is the title; otherwise the first words of the first sentence."""
+    """A short first line (a headline) is the title; otherwise the first sentence when it is
+    short, else the name the lead is about (its longest run of capitalised words, such as
+    "2023 China Biotechnology Innovation Conference"), else its first words."""
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if first_line and len(first_line) <= MAX_TITLE_CHARS and first_line[-1] not in ".!?:;,":
         return first_line
@@ -185,7 +187,40 @@ def title_from_text(text: str, path: Path) -> str:
     if not sentences:
         return path.stem
     start, end = sentences[0]
-    return short_title(text[start:end])
+    lead = " ".join(text[start:end].split())
+    if len(lead) <= SHORT_TITLE_CHARS:
+        return lead
+    return name_in_lead(lead) or short_title(lead)
+
+
+_NAME_WORD = re.compile(r"(?:\d[\w,.-]*|[A-Z][\w'’&.-]*)$")
+_NAME_JOINERS = {"of", "and", "for", "the", "de", "on", "in", "&"}
+_NOT_NAME_STARTS = {"On", "In", "At", "The", "A", "An", "By", "From", "During", "After", "Before", "Since", "This"}
+_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+
+
+def name_in_lead(sentence: str) -> str | None:
+    """The longest run of three or more capitalised words or numbers (joined by "of", "and"
+    ...), not counting a leading preposition, article or date: what a lead sentence is about,
+    for an article without a headline. None when there is none."""
+    words = [w.strip(",;:()\"“”") for w in sentence.split()]
+    best: list[str] = []
+    run: list[str] = []
+    for word in words + [""]:
+        if word and (_NAME_WORD.match(word) or (run and word in _NAME_JOINERS)):
+            run.append(word)
+            continue
+        while run and (run[-1] in _NAME_JOINERS):
+            run.pop()
+        while run and (run[0] in _NOT_NAME_STARTS or run[0] in _NAME_JOINERS or run[0] in _MONTHS):
+            if run.pop(0) in _MONTHS and run and run[0][:1].isdigit():
+                run.pop(0)  # the day of a date ("October 19th")
+        named = [w for w in run if w[:1].isupper() and w not in _MONTHS]
+        if len(run) >= 3 and len(named) >= 2 and len(run) > len(best):
+            best = run
+        run = []
+    return " ".join(best) or None
 
 
 def short_title(sentence: str, limit: int = SHORT_TITLE_CHARS) -> str:

@@ -67,6 +67,9 @@ def build_app(service: QAService):
         secondary = service.config.secondary_answer_min_score
         return render.answer_summary(result), render.answer_cards(result, service.document_text, secondary)
 
+    def ask_example(chosen, top_k, retrieval, reader):
+        return chosen, *show_answer(chosen, top_k, retrieval, reader)
+
     def show_passages(query, top_k, retrieval):
         try:
             passages = service.search(query, top_k=top_k, retrieval=retrieval)
@@ -87,13 +90,13 @@ def build_app(service: QAService):
             rows, choices = articles_shown()
             examples = example_questions(service)
         except Exception as exc:
-            return _said(service, "Loading the app", exc), [], gr.Dropdown(), gr.Dataset(samples=[])
+            return _said(service, "Loading the app", exc), [], gr.Dropdown(), gr.Radio(choices=[], visible=False)
         return (gr.HTML("", visible=False), rows, choices,
-                gr.Dataset(samples=[[q] for q in examples], visible=bool(examples)))
+                gr.Radio(choices=examples, value=None, visible=bool(examples)))
 
     def add_files(files, replace_existing, progress=gr.Progress(track_tqdm=True)):
         if not files:
-            return render.error_message("Choose one or more files to add first."), *articles_shown()
+            return render.error_message("Choose one or more files to add first."), *articles_shown(), None
         messages: list[str] = []
         progress(0.05, desc="reading the files")
         try:
@@ -101,10 +104,11 @@ def build_app(service: QAService):
                                           replace_existing=bool(replace_existing), show_progress=True)
         except Exception as exc:
             return _said(service, "Adding the articles", exc) + _notes_html(["Nothing was added."] + messages), \
-                *articles_shown()
+                *articles_shown(), None
         summary = (f"Indexed: {len(report.added)} added, {len(report.changed)} updated, "
-                   f"{report.embedded_chunks} chunks embedded. The index holds {report.documents} articles.")
-        return _notes_html([summary] + messages), *articles_shown()
+                   f"{_count(report.embedded_chunks, 'chunk')} embedded. "
+                   f"The index holds {_count(report.documents, 'article')}.")
+        return _notes_html([summary] + messages), *articles_shown(), None
 
     def ask_to_delete(doc_id):
         if not doc_id:
@@ -119,7 +123,7 @@ def build_app(service: QAService):
             report = service.remove_articles([doc_id] if doc_id else [])
         except Exception as exc:
             return _said(service, "Deleting the article", exc), gr.Row(visible=False), *articles_shown()
-        message = _notes_html([f"Deleted '{doc_id}'. The index holds {report.documents} articles."])
+        message = _notes_html([f"Deleted '{doc_id}'. The index holds {_count(report.documents, 'article')}."])
         return message, gr.Row(visible=False), *articles_shown()
 
     def cancel_delete():
@@ -137,7 +141,8 @@ def build_app(service: QAService):
         elif shipped_set in SHIPPED_QUESTION_SETS:
             path, name = SHIPPED_QUESTION_SETS[shipped_set], shipped_set
         else:
-            return render.error_message("Choose a shipped question set or upload a question file (.jsonl)."), []
+            return (render.error_message("Choose a shipped question set or upload a question file (.jsonl)."),
+                    gr.Gallery(visible=False))
         try:
             questions = load_questions(path)
             run = run_evaluation(service.pipeline, questions,
@@ -146,8 +151,9 @@ def build_app(service: QAService):
             written = write_report(run, folder, title=f"Evaluation of {name}")
         except Exception as exc:
             message = _said(service, "The evaluation", exc).replace(str(path.parent) + "/", "")
-            return message, []
-        return f"<div class='qa-report'>{html_tables(run)}</div>", [str(p) for p in written if p.suffix == ".png"]
+            return message, gr.Gallery(visible=False)
+        return (f"<div class='qa-report'>{html_tables(run)}</div>",
+                gr.Gallery(value=[str(p) for p in written if p.suffix == ".png"], visible=True))
 
     def api_ask(question: str, top_k: int | None = None, retrieval: str | None = None,
                  reader: str | None = None) -> dict:
@@ -165,22 +171,31 @@ def build_app(service: QAService):
         gr.Markdown("# Newsroom QA\nAsk a question about the indexed news articles.")
         status = gr.HTML("<p class='qa-status'>Loading the models and the index… you can type a question now; "
                          "it is answered as soon as they are ready.</p>" if loading else "", elem_id="status")
-        with gr.Accordion("Settings: passages read, retrieval and reader", open=False, elem_id="settings"), gr.Row():
-            top_k = gr.Slider(1, MAX_TOP_K, value=service.config.top_k, step=1, label="Passages to read")
-            retrieval = gr.Radio(list(RETRIEVAL_MODES), value=service.config.retrieval, label="Retrieval")
+        with gr.Accordion("Settings for Ask and Search: passages, retrieval, reader", open=False,
+                          elem_id="settings"), gr.Row():
+            top_k = gr.Slider(1, MAX_TOP_K, value=service.config.top_k, step=1, label="Passages",
+                              info="how many passages a question reads, or a search lists")
+            retrieval = gr.Radio(list(RETRIEVAL_MODES), value=service.config.retrieval, label="Retrieval",
+                                 info="hybrid: meaning and exact words together (best in most cases); "
+                                      "dense: meaning only; lexical: the exact words only")
             reader = gr.Dropdown(service.readers_offered(), value=service.config.reader,
-                                 allow_custom_value=False, label="Reader")
+                                 allow_custom_value=False, label="Reader",
+                                 info="auto: the reader this server ships")
         with gr.Tabs():
             with gr.Tab("Ask"):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
                 ask_button = gr.Button("Ask", variant="primary")
                 summary = gr.HTML(elem_id="answer")
                 cards = gr.HTML(elem_id="citations")
-                examples = gr.Dataset(components=[question], samples=[], label="Try one of these",
-                                      visible=False, elem_id="examples")
-                examples.click(lambda sample: sample[0], examples, question, api_visibility="private")
-                gr.on([question.submit, ask_button.click], show_answer, [question, top_k, retrieval, reader], [summary, cards],
-                      api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
+                # Whole questions to click (a Dataset would cut them short).
+                examples = gr.Radio(choices=[], value=None, label="Try one of these", visible=False,
+                                    elem_id="examples")
+                # An example is asked as soon as it is clicked: its question fills the box and
+                # its answer replaces the last one, in one step.
+                examples.input(ask_example, [examples, top_k, retrieval, reader], [question, summary, cards],
+                               api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
+                gr.on([question.submit, ask_button.click], show_answer, [question, top_k, retrieval, reader],
+                      [summary, cards], api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
             with gr.Tab("Search"):
                 query = gr.Textbox(label="Find passages", placeholder="Words or a question, then Enter", elem_id="query")
                 hits = gr.HTML(elem_id="hits")
@@ -202,8 +217,11 @@ def build_app(service: QAService):
                     cancel_button = gr.Button("Cancel", elem_id="delete-cancel")
                 # Uploads and deletions are indexed one at a time (a second waits in the queue)
                 # while questions go on against the current index.
-                add_button.click(add_files, [upload, replace_existing], [added, table, to_delete],
-                                 api_visibility="private", concurrency_limit=1, concurrency_id="indexing")
+                # The progress shows in the result box only: the table stays readable meanwhile. The
+                # chosen files are cleared once added, so pressing Add again adds nothing twice.
+                add_button.click(add_files, [upload, replace_existing], [added, table, to_delete, upload],
+                                 api_visibility="private", concurrency_limit=1, concurrency_id="indexing",
+                                 show_progress_on=[added])
                 delete_button.click(ask_to_delete, to_delete, [added, confirm_row], api_visibility="private")
                 confirm_button.click(delete_article, to_delete, [added, confirm_row, table, to_delete],
                                      api_visibility="private", concurrency_limit=1, concurrency_id="indexing")
@@ -215,8 +233,12 @@ def build_app(service: QAService):
                                        elem_id="question-upload")
                 run_button = gr.Button("Run the evaluation", elem_id="run-evaluation")
                 report = gr.HTML(elem_id="report")
-                plots = gr.Gallery(label="Plots", columns=2, height=380, object_fit="contain", elem_id="plots")
-                run_button.click(show_evaluation, [shipped_set, uploaded_set], [report, plots], api_visibility="private")
+                # The plots appear with the first results (no empty box before), and one progress
+                # bar, on the report, says how far the run is.
+                plots = gr.Gallery(label="Plots", columns=2, height=420, object_fit="contain", elem_id="plots",
+                                   visible=False, preview=False)
+                run_button.click(show_evaluation, [shipped_set, uploaded_set], [report, plots], api_visibility="private",
+                                 show_progress_on=[report])
         app.load(when_loaded, None, [status, table, to_delete, examples], api_visibility="private")
         gr.api(api_ask, api_name="ask")
         gr.api(api_search, api_name="search")
@@ -226,12 +248,22 @@ def build_app(service: QAService):
 @contextmanager
 def _user_errors_shown(gr, log):
     """A user's mistake through the API comes back as its one-line message, not a bare error,
-    and is one line in the server log (tracebacks are for real faults)."""
+    and is one line in the server log; a real fault is a sentence too, its traceback logged."""
     try:
         yield
     except UserError as exc:
         log(f"refused an API call: {exc}")
         raise gr.Error(str(exc), print_exception=False) from None
+    except Exception as exc:
+        import traceback
+
+        log("".join(traceback.format_exception(exc)).rstrip())
+        raise gr.Error(f"the server failed unexpectedly ({type(exc).__name__}); try again, and if it keeps "
+                       "failing the server log has the details", print_exception=False) from None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _notes_html(lines: list[str]) -> str:

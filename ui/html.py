@@ -82,16 +82,20 @@ def _article_with_answer(text: str, answer: Answer, anchor: str) -> str:
 
 
 def passage_list(passages: list[Passage], query: str) -> str:
-    """Ranked passages with their scores; words of the query highlighted."""
+    """Ranked passages, each with a bar for its score relative to the best one (retrieval
+    scores have no meaning of their own to a reader); the query's content words highlighted."""
     if not passages:
         return "<p>No matching passages.</p>"
     stems = _stems(query)
+    best = max(p.score for p in passages) or 1.0
     items = []
     for passage in passages:
+        share = max(0.0, min(1.0, passage.score / best))
         items.append(
-            f"<li class='qa-hit'><div><strong>{_e(passage.title)}</strong> "
-            f"<span class='qa-meta'>{_e(passage.doc_id)} · characters {passage.chunk.start}–{passage.chunk.end} · "
-            f"score {passage.score:.4f}</span></div>"
+            f"<li class='qa-hit'><div><span class='qa-rank'>{passage.rank}.</span> <strong>{_e(passage.title)}</strong> "
+            f"<span class='qa-meta'>{_e(passage.doc_id)} · characters {passage.chunk.start}–{passage.chunk.end}</span> "
+            f"<span class='qa-bar' title='match {share:.0%} of the best' role='img' aria-label='match {share:.0%} "
+            f"of the best'><span style='width:{share * 100:.0f}%'></span></span></div>"
             f"<div class='qa-passage'>{highlight_terms(passage.chunk.text, stems)}</div></li>"
         )
     return f"<ol class='qa-hits'>{''.join(items)}</ol>"
@@ -113,9 +117,17 @@ def highlight_terms(text: str, stems: set[str]) -> str:
 
 
 def _stems(query: str) -> set[str]:
-    from index.lexical import tokenize
+    """The stems of the query's content words: BM25's tokens (stop words out), less question
+    and filler words a reader would not want marked all over a passage."""
+    from index.lexical import stem_words, tokenize
 
-    return set(tokenize([query])[0])
+    filler = set(stem_words(sorted(_FILLER)))
+    return {stem for stem in tokenize([query])[0] if stem not in filler and len(stem) > 2}
+
+
+_FILLER = {"which", "what", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "did", "does",
+           "do", "was", "were", "is", "are", "say", "said", "tell", "about", "also", "there", "their", "world",
+           "new", "year", "one", "two", "first", "last", "get", "take", "make"}
 
 
 def _slug(text: str) -> str:
@@ -129,7 +141,13 @@ STYLE = """
 .qa-meta { color: #888; font-size: .78em; }
 .qa-error, .qa-confirm { border-left: 4px solid #c0392b; background: #fdf0ef; padding: .5em .8em; margin: .3em 0; }
 .qa-more > summary { cursor: pointer; color: #555; margin: .4em 0; }
-.qa-status { color: #666; }
+.qa-status { color: #1f2d3d; background: #fff4c2; border-left: 4px solid #e0a800; padding: .5em .8em;
+  font-weight: 600; }
+.qa-rank { color: #555; font-weight: 600; }
+.qa-bar { display: inline-block; width: 5em; height: .55em; background: #e6e6e6; border-radius: 3px;
+  vertical-align: middle; margin-left: .4em; }
+.qa-bar > span { display: block; height: 100%; background: #4a7bd0; border-radius: 3px; }
+.qa-report thead th { position: sticky; top: 0; background: #fff; z-index: 1; }
 .qa-report { max-height: 36em; overflow-y: auto; border: 1px solid #eee; padding: 0 .6em; }
 .qa-none { font-size: 1.1em; margin: .3em 0; }
 .qa-card { border: 1px solid #ddd; border-radius: 8px; padding: .6em .9em; margin: .6em 0; }

@@ -206,3 +206,14 @@ def test_a_linked_subfolder_is_skipped_with_a_warning(tmp_path):
     warnings = []
     assert [d.id for d in load_documents([folder], warn=warnings.append)] == ["near"]
     assert len(warnings) == 1 and "more" in warnings[0] and "link to a folder" in warnings[0]
+
+
+@pytest.mark.parametrize("lead, title", [
+    ("On October 19th, the 2023 China Biotechnology Innovation Conference, a national event, opened in Chengdu "
+     "with many experts.", "2023 China Biotechnology Innovation Conference"),
+    ("The 2021 World Biotechnology Industry Conference kicked off on Dec 13 in the eastern coastal city of Qingdao.",
+     "2021 World Biotechnology Industry Conference"),
+])
+def test_an_article_without_a_headline_is_titled_by_the_name_its_lead_is_about(tmp_path, lead, title):
+    (tmp_path / "a.txt").write_text(lead + " More text follows here.", encoding="utf-8")
+    assert load(tmp_path)[0]["a"].title == title

@@ -127,7 +127,8 @@ def test_search_ranks_passages_and_highlights_matching_terms(page):
     assert "Apple harvest up in the valley" in first.inner_text()
     marks = {m.lower() for m in first.locator("mark").all_inner_texts()}
     assert {"apple", "apples", "harvest"} & marks
-    assert "score" in first.inner_text()
+    assert first.inner_text().startswith("1.") and first.locator(".qa-bar").count() == 1  # a rank and a bar
+    assert "score" not in first.inner_text()
 
 
 def test_article_text_is_shown_as_text_and_runs_nothing(page):
@@ -374,3 +375,57 @@ def test_the_page_says_it_is_loading_until_the_models_are_ready(browser, tmp_pat
         release.set()
         page.close()
         app.close()
+
+
+@pytest.fixture(scope="module")
+def bundled_url(tmp_path_factory, embedder):
+    """A server over the bundled articles, whose question set offers example questions."""
+    _require_browser()
+    from qa.config import BUNDLED_ARTICLES
+    from ui.server import serve
+
+    config = Config(index_dir=tmp_path_factory.mktemp("bundled-index"))
+    index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
+    port = _free_port()
+    app = serve(config, port=port, block=False, log=lambda _: None)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+def test_clicking_an_example_asks_it_and_no_answer_to_another_question_stays(browser, bundled_url):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        page.goto(bundled_url)
+        page.wait_for_selector("#examples label", timeout=60_000)
+        ask(page, "Which province is Qingdao in?")
+        shown = "document.querySelector('#answer .qa-answer, #answer .qa-none')"
+        before = page.evaluate(f"{shown}.innerText")
+        chip = page.locator("#examples label").first
+        text = chip.inner_text().strip()
+        assert text and not text.endswith(("…", "...")), text  # shown whole
+        chip.click()  # asks at once: its answer replaces the last one
+        page.wait_for_function("([t]) => document.querySelector('#question textarea, #question input').value === t",
+                               arg=[text], timeout=30_000)
+        page.wait_for_function(f"([before]) => {shown} && {shown}.innerText !== before", arg=[before], timeout=60_000)
+    finally:
+        page.close()
+
+
+def test_added_files_leave_the_box_so_a_second_add_adds_nothing(page, tmp_path):
+    article = tmp_path / "bakery.txt"
+    article.write_text("Bakery opens\nA new bakery opened on Mill Street on Saturday.", encoding="utf-8")
+    upload(page, [article])
+    page.wait_for_function("document.querySelector('#added').innerText.includes('Indexed')", timeout=60_000)
+    assert "1 added" in added_text(page) and "1 chunk embedded" in added_text(page)
+    assert "bakery.txt" not in page.inner_text("#upload")
+    page.locator("#add").click()
+    page.wait_for_function("document.querySelector('#added').innerText.includes('Choose one or more files')",
+                           timeout=30_000)
+    rows = page.inner_text("#articles")
+    assert rows.count("Bakery opens") == 1
+
+
+def test_the_plots_box_appears_only_with_results(page):
+    page.get_by_role("tab", name="Evaluation").click()
+    page.wait_for_selector("#run-evaluation")
+    assert not page.locator("#plots").is_visible()

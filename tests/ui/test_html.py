@@ -85,3 +85,19 @@ def test_the_article_view_marks_the_answer_inside_its_cited_sentence():
     html = answer_cards(Result("When?", [answer], []), lambda _: text)
     assert "<span class='qa-cited'>The ferry sails at <mark id='cite-1-d-1'>noon</mark>.</span>" in html
     assert "href=\"#cite-1-d-1\"" in html and "&lt;things&gt;" in html
+
+
+def test_question_and_filler_words_are_not_highlighted():
+    from ui.html import passage_list
+
+    html = passage_list([_passage("Which world conference opened in Qingdao?")], query="Which world conference opened?")
+    assert "<mark>conference</mark>" in html and "<mark>opened</mark>" in html
+    assert "<mark>Which</mark>" not in html and "<mark>world</mark>" not in html
+
+
+def test_each_passage_shows_its_rank_and_a_bar_relative_to_the_best():
+    from ui.html import passage_list
+
+    html = passage_list([_passage("First.", score=0.04, rank=1), _passage("Second.", score=0.01, rank=2)], query="x")
+    assert "score" not in html and "1.</span>" in html and "2.</span>" in html
+    assert "width:100%" in html and "width:25%" in html
