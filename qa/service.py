@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.collection import Collection
 from index.errors import EmptyCollectionError, UserError
 from index.indexer import UpdateReport
-from index.loaders import SUPPORTED_SUFFIXES, load_documents
+from index.loaders import MAX_TITLE_CHARS, SUPPORTED_SUFFIXES, load_documents
 from index.storage import current_generation
 
 from .config import Config
@@ -202,6 +202,24 @@ class QAService:
             collection, report = index_documents(self.config, documents, embedder=pipeline.embedder,
                                                  add=True, log=warn, show_progress=show_progress,
                                                  rename_clashes=not replace_existing)
+            self._pipeline = pipeline.with_settings(collection=collection)
+            return report
+
+    def retitle_article(self, doc_id: str, title: str) -> UpdateReport:
+        """Give an indexed article another title (a headline the file lacked, a better one);
+        its text, and so its chunks, stay as they are."""
+        title = " ".join((title or "").split())
+        if not title:
+            raise UserError("type the new title first")
+        if len(title) > MAX_TITLE_CHARS:
+            raise UserError(f"a title may be at most {MAX_TITLE_CHARS} characters long")
+        with self._indexing_lock:
+            pipeline = self.pipeline
+            document = pipeline.collection.documents.get(doc_id)
+            if document is None:
+                raise UnknownArticleError(f"no indexed article has the id {doc_id!r}")
+            collection, report = index_documents(self.config, [replace(document, title=title)],
+                                                 embedder=pipeline.embedder, add=True, log=self.log)
             self._pipeline = pipeline.with_settings(collection=collection)
             return report
 

@@ -126,6 +126,15 @@ def build_app(service: QAService):
         message = _notes_html([f"Deleted '{doc_id}'. The index holds {_count(report.documents, 'article')}."])
         return message, gr.Row(visible=False), *articles_shown()
 
+    def set_title(doc_id, title):
+        if not doc_id:
+            return render.error_message("Choose the article first."), *articles_shown()
+        try:
+            service.retitle_article(doc_id, title)
+        except Exception as exc:
+            return _said(service, "Changing the title", exc), *articles_shown()
+        return _notes_html([f"'{doc_id}' is now titled '{' '.join(title.split())}'."]), *articles_shown()
+
     def cancel_delete():
         return "", gr.Row(visible=False)
 
@@ -210,8 +219,11 @@ def build_app(service: QAService):
                 table = gr.Dataframe([], headers=["id", "title", "chunks", "characters"], interactive=False,
                                      wrap=True, column_widths=["24%", "52%", "10%", "14%"], elem_id="articles")
                 with gr.Row(equal_height=True):
-                    to_delete = gr.Dropdown([], label="Article to delete", elem_id="delete-choice", scale=3)
+                    to_delete = gr.Dropdown([], label="Article", elem_id="delete-choice", scale=3)
                     delete_button = gr.Button("Delete article…", variant="stop", elem_id="delete", scale=1)
+                with gr.Row(equal_height=True):
+                    new_title = gr.Textbox(label="New title for the chosen article", elem_id="new-title", scale=3)
+                    title_button = gr.Button("Set title", elem_id="set-title", scale=1)
                 with gr.Row(visible=False) as confirm_row:
                     confirm_button = gr.Button("Yes, delete it", variant="stop", elem_id="delete-confirm")
                     cancel_button = gr.Button("Cancel", elem_id="delete-cancel")
@@ -226,6 +238,9 @@ def build_app(service: QAService):
                 confirm_button.click(delete_article, to_delete, [added, confirm_row, table, to_delete],
                                      api_visibility="private", concurrency_limit=1, concurrency_id="indexing")
                 cancel_button.click(cancel_delete, None, [added, confirm_row], api_visibility="private")
+                gr.on([title_button.click, new_title.submit], set_title, [to_delete, new_title],
+                      [added, table, to_delete], api_visibility="private", concurrency_limit=1,
+                      concurrency_id="indexing", show_progress_on=[added])
             with gr.Tab("Evaluation"):
                 shipped_set = gr.Dropdown(list(SHIPPED_QUESTION_SETS), value=next(iter(SHIPPED_QUESTION_SETS)),
                                           label="Shipped question set", elem_id="question-set")

@@ -156,3 +156,16 @@ def test_a_configured_reader_that_cannot_load_is_said_on_every_call(corpus, tmp_
     with pytest.raises(LoadFailedError, match="cannot load QA model"):
         service.ask("Who won the chess open?")
     assert "cannot load QA model" in service.status
+
+
+def test_an_article_can_be_retitled_and_keeps_its_text(service):
+    text = service.document_text("chess")
+    report = service.retitle_article("chess", "  Teenager   wins the Lindholm open ")
+    assert report.changed == ["chess"] and report.documents == 3
+    assert {a.doc_id: a.title for a in service.articles()}["chess"] == "Teenager wins the Lindholm open"
+    assert service.document_text("chess") == text
+    assert QAService(service.config).search("Lindholm", top_k=1)[0].title == "Teenager wins the Lindholm open"
+    for doc_id, title, says in (("chess", "   ", "type the new title"), ("nope", "Title", "no indexed article"),
+                                ("chess", "x" * 500, "at most")):
+        with pytest.raises(UserError, match=says):
+            service.retitle_article(doc_id, title)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -429,3 +430,31 @@ def test_the_plots_box_appears_only_with_results(page):
     page.get_by_role("tab", name="Evaluation").click()
     page.wait_for_selector("#run-evaluation")
     assert not page.locator("#plots").is_visible()
+
+
+def test_an_article_can_be_given_a_new_title(page):
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#delete-choice input").fill("orchard")
+    page.get_by_role("option", name="orchard", exact=True).click()
+    page.get_by_label("New title for the chosen article").fill("Esk valley growers pick a record crop")
+    page.locator("#set-title").click()
+    page.wait_for_function("document.querySelector('#added').innerText.includes('is now titled')", timeout=60_000)
+    page.wait_for_function("document.querySelector('#articles').innerText.includes('Esk valley growers pick')")
+
+
+def test_the_embedding_progress_advances_while_a_large_article_is_indexed(page, tmp_path):
+    import re
+
+    article = tmp_path / "survey.txt"
+    article.write_text("Survey results\n" + " ".join(
+        f"Station {n} logged {n % 89} readings on day {n % 365} of the survey." for n in range(1500)), encoding="utf-8")
+    upload(page, [article])
+    seen = set()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and "Indexed" not in added_text(page):
+        found = re.search(r"(\d+)/(\d+)", added_text(page))
+        if found and found.group(1) != found.group(2):
+            seen.add(int(found.group(1)))
+        time.sleep(0.1)
+    assert "Indexed" in added_text(page)
+    assert len(seen - {0}) >= 2, seen  # it moved on its way, not from 0 straight to done
