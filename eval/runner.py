@@ -11,6 +11,7 @@ from qa.pipeline import QAPipeline
 
 from .answer_types import answer_type
 from .metrics import (
+    CONFIDENT_SCORE,
     answer_scores,
     first_relevant_rank,
     mean,
@@ -97,7 +98,6 @@ def _evaluate_one(pipeline: QAPipeline, question: Question) -> dict:
     }
 
 
-CALIBRATION_SCORE = 0.8
 QUALITY_METRICS = ("exact_match", "f1", "recall_at_1", "recall_at_5", "recall_at_10", "mrr",
                    "no_answer_accuracy", "no_answer_precision")
 
@@ -112,7 +112,7 @@ def summarize(rows: Sequence[dict]) -> dict:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     abstained = [r for r in rows if r["prediction"] is None]
-    confident = [r for r in rows if r["score"] is not None and r["score"] >= CALIBRATION_SCORE]
+    confident = [r for r in rows if r["score"] is not None and r["score"] >= CONFIDENT_SCORE]
     latencies = {stage: [r["timings_ms"][stage] for r in rows] for stage in ("retrieve", "read", "total")}
     return {
         "exact_match": mean([r["exact_match"] for r in rows]),

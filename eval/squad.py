@@ -15,7 +15,7 @@ from index.errors import UserError
 from qa.readers.base import Reader
 from qa.results import Passage
 
-from .metrics import answer_scores, mean, percentile
+from .metrics import CONFIDENT_SCORE, answer_scores, mean, percentile
 
 SPLITS = ("all", "train", "calibration", "heldout")
 
@@ -114,10 +114,12 @@ def predict_squad(questions: Sequence[SquadQuestion], reader: Reader,
 
 def squad_metrics(predictions: Sequence[SquadPrediction]) -> dict[str, float]:
     """EM and F1 (official normalisation), the same on answerable questions only, how often
-    an unanswerable question is left unanswered, and latency."""
+    an unanswerable question is left unanswered, how often an answer scored 0.8 or more is
+    exactly right (and how many were), and latency."""
     answerable = [p for p in predictions if not p.question.is_impossible]
     unanswerable = [p for p in predictions if p.question.is_impossible]
     latencies = [p.latency_ms for p in predictions]
+    confident = [p for p in predictions if p.score is not None and p.score >= CONFIDENT_SCORE]
     return {
         "questions": len(predictions),
         "answerable": len(answerable),
@@ -128,6 +130,8 @@ def squad_metrics(predictions: Sequence[SquadPrediction]) -> dict[str, float]:
         "has_answer_f1": mean([p.f1 for p in answerable]),
         "has_answer_answered": mean([float(p.answer is not None) for p in answerable]),
         "no_answer_accuracy": mean([p.exact for p in unanswerable]),
+        "precision_at_score_0_8": mean([p.exact for p in confident]),
+        "answers_at_score_0_8": len(confident),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }

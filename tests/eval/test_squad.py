@@ -32,8 +32,9 @@ class FixedReader:
 
     name = "fixed"
 
-    def __init__(self, answers):
+    def __init__(self, answers, score=0.9):
         self.answers = answers
+        self.score = score
 
     def read(self, question, passages, max_answers):
         text = self.answers[question]
@@ -41,7 +42,7 @@ class FixedReader:
             return []
         chunk = passages[0].chunk
         start = chunk.text.index(text)
-        return [Answer(text, 0.9, chunk.doc_id, "", start, start + len(text), text, start, start + len(text))]
+        return [Answer(text, self.score, chunk.doc_id, "", start, start + len(text), text, start, start + len(text))]
 
 
 def test_reads_gzip_and_plain_files_alike(tmp_path):
@@ -78,6 +79,15 @@ def test_scores_match_hand_computed_values(tmp_path):
     silent = squad_metrics(predict_squad(questions, FixedReader({q.question: None for q in questions})))
     assert silent["exact_match"] == pytest.approx(1 / 3) and silent["no_answer_accuracy"] == 1.0
     assert silent["has_answer_answered"] == 0.0
+
+
+def test_confident_answers_are_counted_and_their_precision_reported(tmp_path):
+    questions = read_squad(_write(tmp_path / "s.json", SAMPLE))
+    answers = {questions[0].question: "Basel.", questions[1].question: "1,230", questions[2].question: "Basel"}
+    metrics = squad_metrics(predict_squad(questions, FixedReader(answers, score=0.85)))
+    assert metrics["answers_at_score_0_8"] == 3 and metrics["precision_at_score_0_8"] == pytest.approx(1 / 3)
+    unsure = squad_metrics(predict_squad(questions, FixedReader(answers, score=0.5)))
+    assert unsure["answers_at_score_0_8"] == 0
 
 
 def test_articles_are_dealt_into_fixed_parts():
