@@ -92,7 +92,7 @@ class RunningServer:
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload: str = "20mb",
-          block: bool = True, log=print) -> RunningServer | None:
+          block: bool = True, log=print, questions_in_flight: int = QUESTIONS_IN_FLIGHT) -> RunningServer | None:
     """Start the page and the API over the configured index (built from the bundled articles
     on first use). The models load in the background once the server is up, so the first
     page is served at once and says it is loading; API calls meanwhile get 503."""
@@ -112,7 +112,8 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
     # reads the windows of all that arrive together in one pass (qa/readers/batching.py), so
     # more in flight means fuller passes, not more threads on the model. Uploads are indexed
     # one at a time (a second waits in the queue) while questions go on against the index.
-    page.queue(default_concurrency_limit=QUESTIONS_IN_FLIGHT)
+    # A question beyond that waits in the queue, and its page shows where it stands.
+    page.queue(default_concurrency_limit=questions_in_flight)
     app = build_api(service, Credentials(basic, os.environ.get(TOKEN_ENV) or None), limit)
     app.user_middleware.insert(0, Middleware(SecurityHeaders))
     app = gr.mount_gradio_app(app, page, path="/", auth=basic, max_file_size=limit, css=render.STYLE,

@@ -458,3 +458,37 @@ def test_the_embedding_progress_advances_while_a_large_article_is_indexed(page, 
         time.sleep(0.1)
     assert "Indexed" in added_text(page)
     assert len(seen - {0}) >= 2, seen  # it moved on its way, not from 0 straight to done
+
+
+def test_a_question_that_waits_shows_where_it_stands_in_the_queue(browser, tmp_path, embedder, monkeypatch):
+    from qa.service import QAService
+    from ui.server import serve
+
+    real_ask = QAService.ask
+
+    def slow_ask(self, *args, **kwargs):
+        time.sleep(3)
+        return real_ask(self, *args, **kwargs)
+
+    monkeypatch.setattr(QAService, "ask", slow_ask)
+    config = Config(index_dir=tmp_path / "index")
+    index_paths(config, [write_articles(tmp_path / "articles")], embedder=embedder)
+    port = _free_port()
+    app = serve(config, port=port, block=False, log=lambda _: None, questions_in_flight=1)
+    pages = [browser.new_page(viewport={"width": 1200, "height": 900}) for _ in range(2)]
+    try:
+        for page in pages:
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_selector("#question textarea, #question input")
+            page.wait_for_function("!document.body.innerText.includes('Loading the models')", timeout=60_000)
+        for page in pages:
+            box = page.get_by_label("Question")
+            box.fill("Who won the Lindholm Chess Open?")
+            box.press("Enter")
+        pages[1].wait_for_function("document.querySelector('#answer').innerText.includes('queue: 1/1')",
+                                   timeout=10_000)
+        pages[1].wait_for_selector("#answer .qa-text", timeout=60_000)  # and it is answered in turn
+    finally:
+        for page in pages:
+            page.close()
+        app.close()
