@@ -142,7 +142,7 @@ def run_search(args: argparse.Namespace, config: Config) -> int:
     from qa.pipeline import QAPipeline, require_text
     from qa.render import passages_text, search_json
 
-    require_text(args.query)
+    require_text(args.query, "search")
     pipeline = QAPipeline.open(config, log=_log, with_reader=False)
     passages = pipeline.search(args.query)
     print(json.dumps(search_json(args.query, passages), ensure_ascii=False) if args.json else passages_text(passages))

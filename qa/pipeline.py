@@ -143,7 +143,7 @@ class QAPipeline:
                           reader or self.reader)
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
-        return self.retriever.retrieve(require_text(query), require_top_k(k) or self.config.top_k)
+        return self.retriever.retrieve(require_text(query, "search"), require_top_k(k) or self.config.top_k)
 
     def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
             rank_depth: int = 0) -> Result:
@@ -169,14 +169,16 @@ class QAPipeline:
         return self.collection.documents[doc_id]
 
 
-def require_text(text: str) -> str:
-    """The question without surrounding whitespace; an empty or overlong one is a user error."""
+def require_text(text: str, what: str = "question") -> str:
+    """The question (or search, `what`) without surrounding whitespace; an empty or overlong
+    one is a user error, said in words that fit the page and the command line alike."""
     if not isinstance(text, str) or not text.strip():
-        raise EmptyQuestionError("the question is empty: type a question first")
+        hint = "type a question first" if what == "question" else "type the words to search for first"
+        raise EmptyQuestionError(f"the {what} is empty: {hint}")
     text = text.strip()
     if len(text) > MAX_QUESTION_CHARS:
-        raise QuestionTooLongError(f"the question is {len(text):,} characters long; the limit is "
-                                   f"{MAX_QUESTION_CHARS:,}: ask it in fewer words")
+        raise QuestionTooLongError(f"the {what} is {len(text):,} characters long; the limit is "
+                                   f"{MAX_QUESTION_CHARS:,}: use fewer words")
     return text
 
 

@@ -55,6 +55,8 @@ def test_questions_are_stripped_and_must_be_there_and_short():
         require_text("   ")
     with pytest.raises(QuestionTooLongError, match="the limit is 1,000"):
         require_text("x" * (MAX_QUESTION_CHARS + 1))
+    with pytest.raises(EmptyQuestionError, match="the search is empty: type the words to search for"):
+        require_text(" ", "search")
 
 
 def test_a_folder_that_was_never_indexed_says_how_to_index_it(tmp_path):
