@@ -156,6 +156,39 @@ def bm25_row(passages: list[str], questions: list[str]) -> dict:
             "search_p50_ms": round(percentile(latencies, 50), 3), "search_p95_ms": round(percentile(latencies, 95), 3)}
 
 
+def filtered_rows(vectors: np.ndarray, queries: np.ndarray, shares=(0.01, 0.6), k: int = 10) -> list[dict]:
+    """Dense search through the app's own path (qa.retrieval.EmbeddedSearch over the index
+    `--faiss-factory auto` builds) unfiltered, and with a filter keeping each share of the
+    rows (random rows, as a date range or a source would): p50 and recall@10 against an
+    exact search of the kept rows."""
+    from types import SimpleNamespace
+
+    from index.dense import DenseStore
+    from qa.retrieval import EmbeddedSearch
+
+    store = DenseStore.build(vectors)
+    rng = np.random.default_rng(SEED)
+    rows = []
+    for share in (None, *shares):
+        allowed = None if share is None else np.sort(rng.choice(len(vectors), int(len(vectors) * share), replace=False))
+        latencies, hits = [], 0
+        for query in queries:
+            search = EmbeddedSearch(SimpleNamespace(dense=store, vectors=vectors), SimpleNamespace(encode=lambda _, q=query: [q]))
+            started = time.perf_counter()
+            _, ids = search.search("", k, allowed)
+            latencies.append((time.perf_counter() - started) * 1000)
+            kept = np.arange(len(vectors)) if allowed is None else allowed
+            truth = kept[np.argsort(-(vectors[kept] @ query))[:k]]
+            hits += len(set(ids.tolist()) & set(truth.tolist()))
+        rows.append({"filter_keeps": "all" if share is None else f"{share:.0%}",
+                     "search_p50_ms": round(percentile(latencies, 50), 2),
+                     "recall_at_10": round(hits / (k * len(queries)), 3)})
+    unfiltered = rows[0]["search_p50_ms"]
+    for row in rows[1:]:
+        row["p50_over_unfiltered"] = round(row["search_p50_ms"] / unfiltered, 2)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -174,17 +207,24 @@ def main() -> int:
     for size in sorted(args.sizes):
         vectors = grow(base, size, np.random.default_rng(SEED))
         rows = dense_rows(vectors, queries)
+        filtered = filtered_rows(vectors, queries) if size >= 100_000 else []
         del vectors
         if not args.no_bm25:
             rows.append(bm25_row(synthetic_passages(size, SEED, sentences), questions))
         rows.append({"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})
         results["sizes"][size] = rows
+        if filtered:
+            results.setdefault("filtered", {})[size] = filtered
         if not args.json:
             print(f"\n{size:,} passages")
             print(f"{'index':<26} {'build s':>8} {'MB':>8} {'p50 ms':>8} {'p95 ms':>8} {'recall@10':>10}")
             for row in rows[:-1]:
                 print(f"{row['index']:<26} {row['build_s']:>8} {row['memory_mb']:>8} {row['search_p50_ms']:>8} "
                       f"{row['search_p95_ms']:>8} {row.get('recall_at_10', ''):>10}")
+            for row in filtered:
+                print(f"filter keeping {row['filter_keeps']:>4}: p50 {row['search_p50_ms']} ms, recall@10 "
+                      f"{row['recall_at_10']}" + (f", {row['p50_over_unfiltered']}x unfiltered"
+                                                 if "p50_over_unfiltered" in row else ""))
             print(f"peak RSS of this process so far: {rows[-1]['peak_rss_mb']} MB", flush=True)
     if args.json:
         print(json.dumps(results, indent=2))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from index.embedder import EMBEDDER_BACKENDS
 from index.errors import UserError
+from index.filters import ArticleFilter
 from qa.config import Config
 from qa.retrieval import RETRIEVAL_MODES
 
@@ -36,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     asking.add_argument("--reader", help="auto (default: the shipped reader), or a QA model folder / id")
     asking.add_argument("--qa-model", help="the QA model `--reader auto` uses when it is available locally")
 
+    narrowing = argparse.ArgumentParser(add_help=False)
+    narrowing.add_argument("--since", metavar="DATE", help="only articles dated on or after DATE (YYYY-MM-DD); "
+                                                            "an article without a date is left out")
+    narrowing.add_argument("--until", metavar="DATE", help="only articles dated on or before DATE (YYYY-MM-DD)")
+    narrowing.add_argument("--source", metavar="NAME", help="only articles from this source (any case)")
+
     building = argparse.ArgumentParser(add_help=False)
     building.add_argument("--chunk-tokens", type=int, help="chunk size in embedder tokens (default: 128)")
     building.add_argument("--chunk-overlap", type=int, help="chunk overlap in embedder tokens (default: 32)")
@@ -50,10 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--no-wait", action="store_true",
                        help="fail at once if another indexing run is writing to the same folder (default: wait)")
 
-    search = commands.add_parser("search", parents=[common, asking], help="find the passages for a query")
+    search = commands.add_parser("search", parents=[common, asking, narrowing], help="find the passages for a query")
     search.add_argument("query")
 
-    ask = commands.add_parser("ask", parents=[common, asking], help="answer a question, with citations")
+    ask = commands.add_parser("ask", parents=[common, asking, narrowing], help="answer a question, with citations")
     ask.add_argument("question")
     ask.add_argument("--max-answers", type=int, help="answers to show (default: 3)")
 
@@ -143,9 +150,16 @@ def run_search(args: argparse.Namespace, config: Config) -> int:
     from qa.render import passages_text, search_json
 
     require_text(args.query, "search")
+    filters = ArticleFilter.of(args.since, args.until, args.source)
     pipeline = QAPipeline.open(config, log=_log, with_reader=False)
-    passages = pipeline.search(args.query)
-    print(json.dumps(search_json(args.query, passages), ensure_ascii=False) if args.json else passages_text(passages))
+    passages = pipeline.search(args.query, filters=filters)
+    if args.json:
+        print(json.dumps(search_json(args.query, passages), ensure_ascii=False))
+    else:
+        print(passages_text(passages))
+        if filters is not None and not passages:
+            _log(f"(only articles {filters.describe()} were searched; an article without a date is left out "
+                 "by a date filter)")
     return 0
 
 
@@ -154,9 +168,10 @@ def run_ask(args: argparse.Namespace, config: Config) -> int:
     from qa.render import result_json, result_text
 
     require_text(args.question)
+    filters = ArticleFilter.of(args.since, args.until, args.source)
     pipeline = QAPipeline.open(config, log=_log)
     pipeline.warm_up()
-    result = pipeline.ask(args.question)
+    result = pipeline.ask(args.question, filters=filters)
     print(json.dumps(result_json(result), ensure_ascii=False) if args.json else result_text(result))
     return 0
 

@@ -15,7 +15,7 @@ check() {  # baseline name, then the eval arguments
     python -m qa eval "$@" "${mode[@]}" "eval/baselines/$name.json" || status=$?
 }
 check bundled --questions eval/questions.jsonl
-for corpus in general town events final holdout blind fresh sealed; do
+for corpus in general town events final holdout blind fresh sealed dated; do
     check "$corpus" --questions "eval/corpora/$corpus/questions.jsonl" --corpus "eval/corpora/$corpus/articles"
 done
 exit $status

@@ -1,10 +1,12 @@
-"""Question files: JSON Lines, one {"id", "question", "answers", "doc"} per line."""
+"""Question files: JSON Lines, one {"id", "question", "answers", "doc"} per line, with
+optional "since", "until" (YYYY-MM-DD) and "source" that narrow the articles searched."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import UserError
+from index.filters import ArticleFilter
 from index.jsonl import parse_json_lines
 
 
@@ -26,6 +28,11 @@ class Question:
     @property
     def answerable(self) -> bool:
         return bool(self.answers)
+
+    @property
+    def filters(self) -> ArticleFilter | None:
+        """The question's own "since", "until" and "source", if it gives any."""
+        return ArticleFilter.of(self.extra.get("since"), self.extra.get("until"), self.extra.get("source"))
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -53,7 +60,12 @@ def load_questions(path: Path) -> list[Question]:
         seen.add(qid)
         doc = row.get("doc")
         extra = {k: v for k, v in row.items() if k not in ("id", "question", "answers", "doc")}
-        questions.append(Question(qid, row["question"], tuple(answers), None if doc is None else str(doc), extra))
+        question = Question(qid, row["question"], tuple(answers), None if doc is None else str(doc), extra)
+        try:
+            question.filters  # noqa: B018 (reading them checks them)
+        except UserError as exc:
+            raise QuestionFileError(f"{where}: {str(exc).replace('--', '')}") from None
+        questions.append(question)
     if not questions:
         raise QuestionFileError(f"{path} holds no questions")
     return questions

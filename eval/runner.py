@@ -71,7 +71,7 @@ def evaluate(pipeline: QAPipeline, questions: Sequence[Question],
 
 
 def _evaluate_one(pipeline: QAPipeline, question: Question) -> dict:
-    result = pipeline.ask(question.question, rank_depth=RANK_DEPTH)
+    result = pipeline.ask(question.question, rank_depth=RANK_DEPTH, filters=question.filters)
     best = result.answers[0] if result.answers else None
     em, f1 = answer_scores(best.text if best else None, question.answers)
     rank = None

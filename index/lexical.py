@@ -47,14 +47,19 @@ class LexicalStore:
     def __len__(self) -> int:
         return self.size
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and row ids of the k best rows with a positive score, best first."""
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and row ids of the k best rows with a positive score, best first; with
+        `allowed`, among those rows only (the others weigh nothing while BM25 ranks)."""
         vocab = getattr(self.retriever, "vocab_dict", None) or {}
         tokens = [t for t in tokenize([query])[0] if t in vocab]
         k = min(k, self.size)
-        if not tokens or k <= 0:
+        if not tokens or k <= 0 or (allowed is not None and len(allowed) == 0):
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-        ids, scores = self.retriever.retrieve([tokens], k=k, show_progress=False)
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(self.size, dtype=np.float32)
+            mask[allowed] = 1.0
+        ids, scores = self.retriever.retrieve([tokens], k=k, show_progress=False, weight_mask=mask)
         ids, scores = ids[0], scores[0]
         keep = scores > 0
         return scores[keep].astype(np.float32), ids[keep].astype(np.int64)

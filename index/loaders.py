@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .documents import Document
 from .errors import InputPathError
+from .filters import article_meta, dateline
 from .jsonl import parse_json_lines
 from .sentences import split_sentences
 
@@ -96,29 +97,42 @@ def load_file(path: Path, warn: Warn) -> Iterator[Document]:
     else:
         raw = _read_text(path)
         if suffix in HTML_SUFFIXES:
-            yield _require_text(load_html(path, raw))
+            yield _require_text(load_html(path, raw, warn))
         elif suffix in MARKDOWN_SUFFIXES:
-            yield _require_text(load_markdown(path, raw))
+            yield _require_text(load_markdown(path, raw, warn))
         else:
-            yield _require_text(load_text(path, raw))
+            yield _require_text(load_text(path, raw, warn))
 
 
-def load_text(path: Path, text: str) -> Document:
-    return Document(path.stem, title_from_text(text, path), text, str(path), {"format": "text"})
+def load_text(path: Path, text: str, warn: Warn = lambda _: None) -> Document:
+    date, source = dateline(text)
+    meta = {"format": "text", **article_meta(date, source, None, str(path), warn)}
+    return Document(path.stem, title_from_text(text, path), text, str(path), meta)
 
 
-def load_markdown(path: Path, text: str) -> Document:
+def load_markdown(path: Path, text: str, warn: Warn = lambda _: None) -> Document:
     heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, flags=re.MULTILINE)
     title = heading.group(1) if heading else title_from_text(text, path)
-    return Document(path.stem, title, text, str(path), {"format": "markdown"})
+    date, source = dateline(text)
+    meta = {"format": "markdown", **article_meta(date, source, None, str(path), warn)}
+    return Document(path.stem, title, text, str(path), meta)
 
 
-def load_html(path: Path, markup: str) -> Document:
+def load_html(path: Path, markup: str, warn: Warn = lambda _: None) -> Document:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
     title_tag = soup.find("title")
     title = title_tag.get_text(" ", strip=True) if title_tag else ""
+
+    def meta_content(**attributes) -> str | None:
+        tag = soup.find("meta", attrs=attributes)
+        return tag.get("content") if tag else None
+
+    canonical = soup.find("link", rel="canonical")
+    meta = article_meta(meta_content(property="article:published_time") or meta_content(name="date"),
+                        meta_content(property="og:site_name"), canonical.get("href") if canonical else None,
+                        str(path), warn)
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
     for tag in soup.find_all(_HTML_BLOCKS):
@@ -129,7 +143,7 @@ def load_html(path: Path, markup: str) -> Document:
     if not title:
         h1 = soup.find("h1")
         title = h1.get_text(" ", strip=True) if h1 else title_from_text(text, path)
-    return Document(path.stem, title, text, str(path), {"format": "html"})
+    return Document(path.stem, title, text, str(path), {"format": "html", **meta})
 
 
 def load_pdf(path: Path) -> Document:
@@ -148,7 +162,7 @@ def load_pdf(path: Path) -> Document:
 
 
 def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:
-    """One article per line: {"id", "title", "text", optional "url", "date"}."""
+    """One article per line: {"id", "title", "text", optional "date" (ISO 8601), "source", "url"}."""
     for line in parse_json_lines(_read_text(path)):
         where = f"{path}:{line.number}"
         if line.error:
@@ -166,7 +180,8 @@ def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:
             warn(f"skipped {where}: missing or empty 'text'")
             continue
         title = record.get("title")
-        meta = {"format": "jsonl", **{k: record[k] for k in ("url", "date") if record.get(k)}}
+        meta = {"format": "jsonl", **article_meta(record.get("date"), record.get("source"), record.get("url"),
+                                                  where, warn)}
         yield Document(
             str(doc_id),
             title.strip() if isinstance(title, str) and title.strip() else title_from_text(text, path),

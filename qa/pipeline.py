@@ -11,6 +11,7 @@ from index.collection import Collection
 from index.documents import Document
 from index.embedder import EMBEDDER_BACKENDS, Embedder
 from index.errors import ConfigError, EmptyCollectionError, IndexNotFoundError, UserError
+from index.filters import ArticleFilter
 from index.indexer import Indexer, UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
 from index.opener import AUTO, embedder_for_writing, open_index
@@ -142,19 +143,23 @@ class QAPipeline:
                           make_retriever(config.retrieval, collection, self.embedder),
                           reader or self.reader)
 
-    def search(self, query: str, k: int | None = None) -> list[Passage]:
-        return self.retriever.retrieve(require_text(query, "search"), require_top_k(k) or self.config.top_k)
+    def search(self, query: str, k: int | None = None, filters: ArticleFilter | None = None) -> list[Passage]:
+        """The best passages for `query`; with `filters`, from the articles they keep only
+        (filtered inside the stores, so a filter that keeps three articles still finds them)."""
+        query = require_text(query, "search")
+        return self.retriever.retrieve(query, require_top_k(k) or self.config.top_k, self.collection.rows_kept(filters))
 
     def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
-            rank_depth: int = 0) -> Result:
-        """Answer `question` from its `top_k` best passages. rank_depth: retrieve at least
-        this many passages for the result (the evaluation ranks deeper than the reader reads)."""
+            rank_depth: int = 0, filters: ArticleFilter | None = None) -> Result:
+        """Answer `question` from its `top_k` best passages (of the articles `filters` keeps).
+        rank_depth: retrieve at least this many passages for the result (the evaluation ranks
+        deeper than the reader reads)."""
         if self.reader is None:
             raise ConfigError("this pipeline was opened for search only; open it with a reader to ask")
         question = require_text(question)
         top_k = require_top_k(top_k) or self.config.top_k
         started = time.perf_counter()
-        passages = self.retriever.retrieve(question, max(top_k, rank_depth))
+        passages = self.retriever.retrieve(question, max(top_k, rank_depth), self.collection.rows_kept(filters))
         retrieved = time.perf_counter()
         answers = self.reader.read(question, passages[:top_k], max_answers or self.config.max_answers)
         done = time.perf_counter()

@@ -14,6 +14,8 @@ def passage_json(passage: Passage) -> dict:
         "start": passage.chunk.start,
         "end": passage.chunk.end,
         "score": round(float(passage.score), 6),
+        "date": passage.date,
+        "source": passage.source,
     }
 
 
@@ -26,6 +28,8 @@ def answer_json(answer: Answer) -> dict:
         "start": answer.start,
         "end": answer.end,
         "passage": {"text": answer.context, "start": answer.context_start, "end": answer.context_end},
+        "date": answer.passage.date if answer.passage else None,
+        "source": answer.passage.source if answer.passage else None,
     }
 
 
@@ -62,7 +66,7 @@ def result_text(result: Result, width: int = 88) -> str:
     for number, answer in enumerate(result.answers, start=1):
         lines.append("")
         lines.append(f"[{number}] {answer.text}  ·  {answer.score:.2f}  ·  {answer.title} [{answer.doc_id}, "
-                     f"characters {answer.start}-{answer.end}]")
+                     f"characters {answer.start}-{answer.end}{_dated(answer.passage)}]")
         lines.append(_indent(mark_answer(answer), width))
     return "\n".join(lines)
 
@@ -73,9 +77,15 @@ def passages_text(passages: list[Passage], width: int = 88) -> str:
     lines = []
     for passage in passages:
         lines.append(f"{passage.rank}. {passage.title} [{passage.doc_id}, characters "
-                     f"{passage.chunk.start}-{passage.chunk.end}]  score {passage.score:.4f}")
+                     f"{passage.chunk.start}-{passage.chunk.end}{_dated(passage)}]  score {passage.score:.4f}")
         lines.append(_indent(_shorten(passage.chunk.text, 400), width))
     return "\n".join(lines)
+
+
+def _dated(passage: Passage | None) -> str:
+    """", 2024-03-03, Reuters" for what the article says of itself; "" when it says nothing."""
+    parts = [p for p in ((passage.date, passage.source) if passage else ()) if p]
+    return "".join(f", {p}" for p in parts)
 
 
 def _indent(text: str, width: int) -> str:

@@ -17,6 +17,8 @@ class Passage:
     rank: int
     dense_score: float | None = None
     lexical_score: float | None = None
+    date: str | None = None  # the article's, ISO 8601, when it gives one
+    source: str | None = None
 
     @property
     def doc_id(self) -> str:

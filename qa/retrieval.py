@@ -21,13 +21,18 @@ FUSION_DEPTH_FACTOR = 4
 TIE_DEPTH_FACTOR = 2
 
 
+# A filter keeping at most this many rows is searched exactly, over those rows' vectors: as
+# fast as the index there (a few ms), and exact whatever the index type.
+EXACT_FILTERED_ROWS = 50_000
+
+
 class Retriever(Protocol):
-    def retrieve(self, query: str, k: int) -> list[Passage]:
-        """The k most relevant passages, best first."""
+    def retrieve(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Passage]:
+        """The k most relevant passages, best first; with `allowed`, from those rows only."""
 
 
 class TextSearch(Protocol):
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Scores and row ids of the k best rows for a query text, best first."""
 
 
@@ -35,11 +40,17 @@ class EmbeddedSearch:
     """The dense store searched by a query text: the text is embedded first."""
 
     def __init__(self, collection: Collection, embedder: Embedder):
+        self.collection = collection
         self.store = collection.dense
         self.embedder = embedder
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.store.search(self.embedder.encode([query])[0], k)
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        vector = self.embedder.encode([query])[0]
+        if allowed is None or len(allowed) > EXACT_FILTERED_ROWS:
+            return self.store.search(vector, k, allowed)
+        scores = np.asarray(self.collection.vectors[allowed], dtype=np.float32) @ vector
+        best = np.argsort(-scores, kind="stable")[:k]
+        return scores[best], allowed[best]
 
 
 class StoreRetriever:
@@ -51,13 +62,13 @@ class StoreRetriever:
         self.store = store
         self.kind = kind
 
-    def scored_rows(self, query: str, k: int) -> list[tuple[int, float]]:
-        scores, ids = self.store.search(query, k * TIE_DEPTH_FACTOR)
+    def scored_rows(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        scores, ids = self.store.search(query, k * TIE_DEPTH_FACTOR, allowed)
         return in_canonical_order(list(zip(ids.tolist(), scores.tolist())), self.collection.chunks.__getitem__, k)
 
-    def retrieve(self, query: str, k: int) -> list[Passage]:
+    def retrieve(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Passage]:
         return [_passage(self.collection, row, score, rank, **{self.kind: score})
-                for rank, (row, score) in enumerate(self.scored_rows(query, k), start=1)]
+                for rank, (row, score) in enumerate(self.scored_rows(query, k, allowed), start=1)]
 
 
 class HybridRetriever:
@@ -68,10 +79,10 @@ class HybridRetriever:
         self.dense = dense
         self.lexical = lexical
 
-    def retrieve(self, query: str, k: int) -> list[Passage]:
+    def retrieve(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Passage]:
         depth = k * FUSION_DEPTH_FACTOR
-        dense = dict(self.dense.scored_rows(query, depth))
-        lexical = dict(self.lexical.scored_rows(query, depth))
+        dense = dict(self.dense.scored_rows(query, depth, allowed))
+        lexical = dict(self.lexical.scored_rows(query, depth, allowed))
         fused = fuse_rankings([list(dense), list(lexical)])[:k]
         return [_passage(self.collection, row, score, rank, dense=dense.get(row), lexical=lexical.get(row))
                 for rank, (row, score) in enumerate(fused, start=1)]
@@ -87,4 +98,6 @@ def make_retriever(mode: str, collection: Collection, embedder: Embedder) -> Ret
 def _passage(collection: Collection, row: int, score: float, rank: int,
              dense: float | None = None, lexical: float | None = None) -> Passage:
     chunk = collection.chunks[row]
-    return Passage(chunk, collection.documents[chunk.doc_id].title, float(score), rank, dense, lexical)
+    document = collection.documents[chunk.doc_id]
+    return Passage(chunk, document.title, float(score), rank, dense, lexical, document.meta.get("date"),
+                   document.meta.get("source"))

@@ -9,7 +9,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.collection import Collection
+from index.documents import Document
 from index.errors import EmptyCollectionError, UserError
+from index.filters import ArticleFilter, parse_date
 from index.indexer import UpdateReport
 from index.loaders import MAX_TITLE_CHARS, SUPPORTED_SUFFIXES, load_documents
 from index.storage import current_generation
@@ -29,6 +31,21 @@ class ArticleInfo:
     title: str
     chunks: int
     characters: int
+    date: str | None = None
+    source: str | None = None
+
+
+def edited(document: Document, title: str | None, date: str | None, source: str | None) -> Document:
+    """The document with the title, date and source given (blank ones left as they are)."""
+    title = " ".join((title or "").split())
+    if len(title) > MAX_TITLE_CHARS:
+        raise UserError(f"a title may be at most {MAX_TITLE_CHARS} characters long")
+    meta = dict(document.meta)
+    if (date or "").strip():
+        meta["date"] = parse_date(date).isoformat()
+    if (source or "").strip():
+        meta["source"] = " ".join(source.split())
+    return replace(document, title=title or document.title, meta=meta)
 
 
 def shared(reader: Reader) -> Reader:
@@ -170,19 +187,27 @@ class QAService:
             return self._readers[name]
 
     def ask(self, question: str, top_k: int | float | None = None, retrieval: str | None = None,
-            reader: str | None = None) -> Result:
+            reader: str | None = None, since: str | None = None, until: str | None = None,
+            source: str | None = None) -> Result:
+        """since / until / source: narrow to those articles (ArticleFilter.of reads them)."""
+        filters = ArticleFilter.of(since, until, source)
         pipeline = self.pipeline.with_settings(retrieval=retrieval, reader=self.reader(reader))
-        return pipeline.ask(question, top_k=top_k)
+        return pipeline.ask(question, top_k=top_k, filters=filters)
 
-    def search(self, query: str, top_k: int | float | None = None, retrieval: str | None = None) -> list[Passage]:
-        return self.pipeline.with_settings(retrieval=retrieval).search(query, top_k)
+    def search(self, query: str, top_k: int | float | None = None, retrieval: str | None = None,
+               since: str | None = None, until: str | None = None, source: str | None = None) -> list[Passage]:
+        filters = ArticleFilter.of(since, until, source)
+        return self.pipeline.with_settings(retrieval=retrieval).search(query, top_k, filters=filters)
 
     def add_articles(self, paths: list[str | Path], log: Callable[[str], None] | None = None,
-                     replace_existing: bool = False, show_progress: bool = False) -> UpdateReport:
+                     replace_existing: bool = False, show_progress: bool = False, title: str | None = None,
+                     date: str | None = None, source: str | None = None) -> UpdateReport:
         """Index these files next to the indexed ones (nothing is removed) and start using them.
         A file whose id (its name without the suffix) is already indexed is added under a new
         id, unless replace_existing. Messages name files, never the folders they came from.
-        Raises EmptyCollectionError, leaving the index as it was, when none is readable."""
+        title / date / source: set on every article added (a title on one article only), over
+        what the files say. Raises EmptyCollectionError, leaving the index as it was, when none
+        is readable."""
         say = log or self.log
         folders = sorted({str(Path(p).parent) + "/" for p in paths}, key=len, reverse=True)
 
@@ -195,6 +220,9 @@ class QAService:
         if not documents:
             raise EmptyCollectionError("none of these files holds readable articles "
                                        f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); nothing was changed")
+        if (title or "").strip() and len(documents) > 1:
+            raise UserError(f"a title can be given to one article at a time; these files hold {len(documents)}")
+        documents = [edited(d, title, date, source) for d in documents]
         with self._indexing_lock:
             pipeline = self.pipeline
             # Clashes are checked by the indexer under the writer's lock, against the index as
@@ -205,20 +233,18 @@ class QAService:
             self._pipeline = pipeline.with_settings(collection=collection)
             return report
 
-    def retitle_article(self, doc_id: str, title: str) -> UpdateReport:
-        """Give an indexed article another title (a headline the file lacked, a better one);
-        its text, and so its chunks, stay as they are."""
-        title = " ".join((title or "").split())
-        if not title:
-            raise UserError("type the new title first")
-        if len(title) > MAX_TITLE_CHARS:
-            raise UserError(f"a title may be at most {MAX_TITLE_CHARS} characters long")
+    def edit_article(self, doc_id: str, title: str | None = None, date: str | None = None,
+                     source: str | None = None) -> UpdateReport:
+        """Set or correct an indexed article's title, date or source (those given); its text,
+        and so its chunks, stay as they are."""
+        if not any((value or "").strip() for value in (title, date, source)):
+            raise UserError("type the new title, date or source first")
         with self._indexing_lock:
             pipeline = self.pipeline
             document = pipeline.collection.documents.get(doc_id)
             if document is None:
                 raise UnknownArticleError(f"no indexed article has the id {doc_id!r}")
-            collection, report = index_documents(self.config, [replace(document, title=title)],
+            collection, report = index_documents(self.config, [edited(document, title, date, source)],
                                                  embedder=pipeline.embedder, add=True, log=self.log)
             self._pipeline = pipeline.with_settings(collection=collection)
             return report
@@ -242,11 +268,16 @@ class QAService:
             return report
 
     def articles(self) -> list[ArticleInfo]:
+        """Newest first; articles without a date last."""
         manifest = self.pipeline.collection.manifest
-        return [
-            ArticleInfo(doc.id, doc.title, manifest.documents[doc.id].chunks, len(doc.text))
+        listed = [
+            ArticleInfo(doc.id, doc.title, manifest.documents[doc.id].chunks, len(doc.text), doc.meta.get("date"),
+                        doc.meta.get("source"))
             for doc in self.pipeline.collection.documents.values()
         ]
+        listed.sort(key=lambda a: a.doc_id)
+        listed.sort(key=lambda a: a.date or "", reverse=True)  # ISO dates sort as text; undated ("") last
+        return listed
 
     def document_text(self, doc_id: str) -> str:
         return self.pipeline.document(doc_id).text

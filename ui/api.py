@@ -112,31 +112,36 @@ def build_api(service: QAService, credentials: Credentials | None = None, max_up
     @app.post(f"{API_PREFIX}/ask", response_model=models.AskResult, responses=errors,
               dependencies=[Depends(ready)], summary="Answer a question, with citations (as ask --json)")
     def ask(body: models.AskBody):
-        return result_json(service.ask(body.question, top_k=body.top_k, retrieval=body.retrieval,
-                                       reader=body.reader))
+        return result_json(service.ask(body.question, top_k=body.top_k, retrieval=body.retrieval, reader=body.reader,
+                                       since=body.since, until=body.until, source=body.source))
 
     @app.post(f"{API_PREFIX}/search", response_model=models.SearchResult, responses=errors,
               dependencies=[Depends(ready)], summary="The best passages for a query (as search --json)")
     def search(body: models.SearchBody):
-        return search_json(body.query, service.search(body.query, top_k=body.top_k, retrieval=body.retrieval))
+        return search_json(body.query, service.search(body.query, top_k=body.top_k, retrieval=body.retrieval,
+                                                      since=body.since, until=body.until, source=body.source))
 
     @app.get(f"{API_PREFIX}/articles", response_model=models.Articles, responses=errors,
-             dependencies=[Depends(ready)], summary="The indexed articles")
+             dependencies=[Depends(ready)], summary="The indexed articles, newest first (undated last)")
     def articles():
-        return {"articles": [{"id": a.doc_id, "title": a.title, "chunks": a.chunks, "characters": a.characters}
-                             for a in service.articles()]}
+        return {"articles": [{"id": a.doc_id, "title": a.title, "chunks": a.chunks, "characters": a.characters,
+                              "date": a.date, "source": a.source} for a in service.articles()]}
 
     @app.post(f"{API_PREFIX}/articles", response_model=models.Upload, dependencies=[Depends(ready)],
               responses={**errors, 413: {"model": models.Error}},
               summary="Add articles (.txt .md .html .htm .pdf .jsonl); a name already indexed gets a new id "
                       "unless replace is true")
     def add_articles(files: Annotated[list[UploadFile], File(description="one or more article files")],
-                     replace: Annotated[bool, Form(description="replace indexed articles with the same name")] = False):
+                     replace: Annotated[bool, Form(description="replace indexed articles with the same name")] = False,
+                     title: Annotated[str | None, Form(description="title of the one article added (else the file's)")] = None,
+                     date: Annotated[str | None, Form(description="date of the articles added, YYYY-MM-DD")] = None,
+                     source: Annotated[str | None, Form(description="source of the articles added")] = None):
         notes: list[str] = []
         with tempfile.TemporaryDirectory(prefix="qa-api-upload-") as folder:
             paths = [_saved(upload, Path(folder), n, max_upload_bytes) for n, upload in enumerate(files)]
             try:
-                report = service.add_articles(paths, log=notes.append, replace_existing=replace)
+                report = service.add_articles(paths, log=notes.append, replace_existing=replace, title=title, date=date,
+                                              source=source)
             except EmptyCollectionError as exc:  # say which files, and why each was skipped
                 raise ApiError(400, _sentence(f"{exc}: {'; '.join(notes)}" if notes else str(exc))) from None
         return {"added": report.added, "updated": report.changed, "notes": notes, "articles": report.documents}

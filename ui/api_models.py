@@ -10,12 +10,18 @@ class AskBody(BaseModel):
     top_k: int | None = Field(None, description="passages to read, 1 to 50 (default: the server's)")
     retrieval: str | None = Field(None, description="hybrid, dense or lexical (default: the server's)")
     reader: str | None = Field(None, description="a reader the server offers (default: the server's)")
+    since: str | None = Field(None, description="only articles dated on or after this day (YYYY-MM-DD)")
+    until: str | None = Field(None, description="only articles dated on or before this day (YYYY-MM-DD)")
+    source: str | None = Field(None, description="only articles from this source (any case)")
 
 
 class SearchBody(BaseModel):
     query: str = Field(description="words or a question")
     top_k: int | None = Field(None, description="passages to return, 1 to 50 (default: the server's)")
     retrieval: str | None = Field(None, description="hybrid, dense or lexical (default: the server's)")
+    since: str | None = Field(None, description="only articles dated on or after this day (YYYY-MM-DD)")
+    until: str | None = Field(None, description="only articles dated on or before this day (YYYY-MM-DD)")
+    source: str | None = Field(None, description="only articles from this source (any case)")
 
 
 class Span(BaseModel):
@@ -31,6 +37,8 @@ class Passage(BaseModel):
     start: int = Field(description="character offset of the passage in the article's text")
     end: int
     score: float = Field(description="the retriever's score; higher is better")
+    date: str | None = Field(None, description="the article's date (ISO 8601), when it gives one")
+    source: str | None = Field(None, description="the article's source (publication), when it gives one")
 
 
 class Answer(BaseModel):
@@ -41,6 +49,8 @@ class Answer(BaseModel):
     start: int = Field(description="character offset of the answer in the article's text")
     end: int
     passage: Span = Field(description="the sentence the answer is in, with its offsets")
+    date: str | None = Field(None, description="the article's date (ISO 8601), when it gives one")
+    source: str | None = Field(None, description="the article's source, when it gives one")
 
 
 class AskResult(BaseModel):
@@ -60,6 +70,8 @@ class Article(BaseModel):
     title: str
     chunks: int
     characters: int
+    date: str | None = Field(None, description="ISO 8601, when the article gives one")
+    source: str | None = None
 
 
 class Articles(BaseModel):

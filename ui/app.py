@@ -59,26 +59,28 @@ def _said(service: QAService, action: str, exc: Exception) -> str:
 def build_app(service: QAService):
     import gradio as gr
 
-    def show_answer(question, top_k, retrieval, reader):
+    def show_answer(question, top_k, retrieval, reader, since, until, source):
         try:
-            result = service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader)
+            result = service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader, since=since, until=until,
+                                 source=source)
         except Exception as exc:
             return _said(service, "Answering", exc), ""
         secondary = service.config.secondary_answer_min_score
-        return render.answer_summary(result), render.answer_cards(result, service.document_text, secondary)
+        note = render.filter_note(since, until, source)
+        return render.answer_summary(result) + note, render.answer_cards(result, service.document_text, secondary)
 
-    def ask_example(chosen, top_k, retrieval, reader):
-        return chosen, *show_answer(chosen, top_k, retrieval, reader)
+    def ask_example(chosen, *settings):
+        return chosen, *show_answer(chosen, *settings)
 
-    def show_passages(query, top_k, retrieval):
+    def show_passages(query, top_k, retrieval, since, until, source):
         try:
-            passages = service.search(query, top_k=top_k, retrieval=retrieval)
+            passages = service.search(query, top_k=top_k, retrieval=retrieval, since=since, until=until, source=source)
         except Exception as exc:
             return _said(service, "The search", exc)
-        return render.passage_list(passages, query)
+        return render.filter_note(since, until, source) + render.passage_list(passages, query)
 
     def article_rows():
-        return [[a.doc_id, a.title, a.chunks, a.characters] for a in service.articles()]
+        return [[a.doc_id, a.title, a.date or "", a.source or "", a.chunks, a.characters] for a in service.articles()]
 
     def articles_shown():
         rows = article_rows()
@@ -94,14 +96,15 @@ def build_app(service: QAService):
         return (gr.HTML("", visible=False), rows, choices,
                 gr.Radio(choices=examples, value=None, visible=bool(examples)))
 
-    def add_files(files, replace_existing, progress=gr.Progress(track_tqdm=True)):
+    def add_files(files, replace_existing, title, date, source, progress=gr.Progress(track_tqdm=True)):
         if not files:
             return render.error_message("Choose one or more files to add first."), *articles_shown(), None
         messages: list[str] = []
         progress(0.05, desc="reading the files")
         try:
             report = service.add_articles([Path(f) for f in files], log=messages.append,
-                                          replace_existing=bool(replace_existing), show_progress=True)
+                                          replace_existing=bool(replace_existing), show_progress=True,
+                                          title=title, date=date, source=source)
         except Exception as exc:
             return _said(service, "Adding the articles", exc) + _notes_html(["Nothing was added."] + messages), \
                 *articles_shown(), None
@@ -126,14 +129,17 @@ def build_app(service: QAService):
         message = _notes_html([f"Deleted '{doc_id}'. The index holds {_count(report.documents, 'article')}."])
         return message, gr.Row(visible=False), *articles_shown()
 
-    def set_title(doc_id, title):
+    def save_details(doc_id, title, date, source):
         if not doc_id:
             return render.error_message("Choose the article first."), *articles_shown()
         try:
-            service.retitle_article(doc_id, title)
+            service.edit_article(doc_id, title, date, source)
         except Exception as exc:
-            return _said(service, "Changing the title", exc), *articles_shown()
-        return _notes_html([f"'{doc_id}' is now titled '{' '.join(title.split())}'."]), *articles_shown()
+            return _said(service, "Changing the article", exc), *articles_shown()
+        info = next(a for a in service.articles() if a.doc_id == doc_id)
+        details = ", ".join(p for p in (info.date, info.source) if p)
+        return _notes_html([f"'{doc_id}' is now titled '{info.title}'" + (f" ({details})." if details else ".")]), \
+            *articles_shown()
 
     def cancel_delete():
         return "", gr.Row(visible=False)
@@ -164,32 +170,43 @@ def build_app(service: QAService):
         return (f"<div class='qa-report'>{html_tables(run)}</div>",
                 gr.Gallery(value=[str(p) for p in written if p.suffix == ".png"], visible=True))
 
-    def api_ask(question: str, top_k: int | None = None, retrieval: str | None = None,
-                 reader: str | None = None) -> dict:
+    def api_ask(question: str, top_k: int | None = None, retrieval: str | None = None, reader: str | None = None,
+                since: str | None = None, until: str | None = None, source: str | None = None) -> dict:
         """The same JSON object as `python -m qa ask --json`; a setting left out is the server's."""
         with _user_errors_shown(gr, service.log):
-            return result_json(service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader))
+            return result_json(service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader, since=since,
+                                           until=until, source=source))
 
-    def api_search(query: str, top_k: int | None = None, retrieval: str | None = None) -> dict:
+    def api_search(query: str, top_k: int | None = None, retrieval: str | None = None, since: str | None = None,
+                   until: str | None = None, source: str | None = None) -> dict:
         """The same JSON object as `python -m qa search --json`; a setting left out is the server's."""
         with _user_errors_shown(gr, service.log):
-            return search_json(query, service.search(query, top_k=top_k, retrieval=retrieval))
+            return search_json(query, service.search(query, top_k=top_k, retrieval=retrieval, since=since,
+                                                     until=until, source=source))
 
     loading = service.status == "loading"
     with gr.Blocks(title="Newsroom QA") as app:
         gr.Markdown("# Newsroom QA\nAsk a question about the indexed news articles.")
         status = gr.HTML("<p class='qa-status'>Loading the models and the index… you can type a question now; "
                          "it is answered as soon as they are ready.</p>" if loading else "", elem_id="status")
-        with gr.Accordion("Settings for Ask and Search: passages, retrieval, reader", open=False,
-                          elem_id="settings"), gr.Row():
-            top_k = gr.Slider(1, MAX_TOP_K, value=service.config.top_k, step=1, label="Passages",
-                              info="how many passages a question reads, or a search lists")
-            retrieval = gr.Radio(list(RETRIEVAL_MODES), value=service.config.retrieval, label="Retrieval",
-                                 info="hybrid: meaning and exact words together (best in most cases); "
-                                      "dense: meaning only; lexical: the exact words only")
-            reader = gr.Dropdown(service.readers_offered(), value=service.config.reader,
-                                 allow_custom_value=False, label="Reader",
-                                 info="auto: the reader this server ships")
+        with gr.Accordion("Settings for Ask and Search: passages, retrieval, reader, dates and source",
+                          open=False, elem_id="settings"):
+            with gr.Row():
+                top_k = gr.Slider(1, MAX_TOP_K, value=service.config.top_k, step=1, label="Passages",
+                                  info="how many passages a question reads, or a search lists")
+                retrieval = gr.Radio(list(RETRIEVAL_MODES), value=service.config.retrieval, label="Retrieval",
+                                     info="hybrid: meaning and exact words together (best in most cases); "
+                                          "dense: meaning only; lexical: the exact words only")
+                reader = gr.Dropdown(service.readers_offered(), value=service.config.reader,
+                                     allow_custom_value=False, label="Reader",
+                                     info="auto: the reader this server ships")
+            with gr.Row(elem_id="filters"):
+                since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", elem_id="since",
+                                   info="only articles dated on or after this day")
+                until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", elem_id="until",
+                                   info="only articles dated on or before this day")
+                source = gr.Textbox(label="Source", placeholder="e.g. Reuters", elem_id="source",
+                                    info="only articles from this source")
         with gr.Tabs():
             with gr.Tab("Ask"):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
@@ -201,29 +218,39 @@ def build_app(service: QAService):
                                     elem_id="examples")
                 # An example is asked as soon as it is clicked: its question fills the box and
                 # its answer replaces the last one, in one step.
-                examples.input(ask_example, [examples, top_k, retrieval, reader], [question, summary, cards],
+                examples.input(ask_example, [examples, top_k, retrieval, reader, since, until, source],
+                               [question, summary, cards],
                                api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
-                gr.on([question.submit, ask_button.click], show_answer, [question, top_k, retrieval, reader],
+                gr.on([question.submit, ask_button.click], show_answer,
+                      [question, top_k, retrieval, reader, since, until, source],
                       [summary, cards], api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
             with gr.Tab("Search"):
                 query = gr.Textbox(label="Find passages", placeholder="Words or a question, then Enter", elem_id="query")
                 hits = gr.HTML(elem_id="hits")
-                query.submit(show_passages, [query, top_k, retrieval], hits, api_visibility="private")
+                query.submit(show_passages, [query, top_k, retrieval, since, until, source], hits,
+                             api_visibility="private")
             with gr.Tab("Articles"):
                 upload = gr.File(file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES),
                                  label="Add articles (.txt .md .html .htm .pdf .jsonl)", elem_id="upload")
                 replace_existing = gr.Checkbox(False, label="Replace indexed articles that have the same name",
                                                elem_id="replace-existing")
+                with gr.Row():
+                    upload_title = gr.Textbox(label="Title (one article; blank: from the file)", elem_id="upload-title")
+                    upload_date = gr.Textbox(label="Date (YYYY-MM-DD; blank: from the file)", elem_id="upload-date")
+                    upload_source = gr.Textbox(label="Source (blank: from the file)", elem_id="upload-source")
                 add_button = gr.Button("Add to the index", elem_id="add")
                 added = gr.HTML(elem_id="added")
-                table = gr.Dataframe([], headers=["id", "title", "chunks", "characters"], interactive=False,
-                                     wrap=True, column_widths=["24%", "52%", "10%", "14%"], elem_id="articles")
+                table = gr.Dataframe([], headers=["id", "title", "date", "source", "chunks", "characters"],
+                                     interactive=False, wrap=True,
+                                     column_widths=["18%", "38%", "12%", "12%", "8%", "12%"], elem_id="articles")
                 with gr.Row(equal_height=True):
                     to_delete = gr.Dropdown([], label="Article", elem_id="delete-choice", scale=3)
                     delete_button = gr.Button("Delete article…", variant="stop", elem_id="delete", scale=1)
                 with gr.Row(equal_height=True):
                     new_title = gr.Textbox(label="New title for the chosen article", elem_id="new-title", scale=3)
-                    title_button = gr.Button("Set title", elem_id="set-title", scale=1)
+                    new_date = gr.Textbox(label="New date", placeholder="YYYY-MM-DD", elem_id="new-date", scale=1)
+                    new_source = gr.Textbox(label="New source", elem_id="new-source", scale=1)
+                    title_button = gr.Button("Save", elem_id="set-title", scale=1)
                 with gr.Row(visible=False) as confirm_row:
                     confirm_button = gr.Button("Yes, delete it", variant="stop", elem_id="delete-confirm")
                     cancel_button = gr.Button("Cancel", elem_id="delete-cancel")
@@ -231,14 +258,15 @@ def build_app(service: QAService):
                 # while questions go on against the current index.
                 # The progress shows in the result box only: the table stays readable meanwhile. The
                 # chosen files are cleared once added, so pressing Add again adds nothing twice.
-                add_button.click(add_files, [upload, replace_existing], [added, table, to_delete, upload],
+                add_button.click(add_files, [upload, replace_existing, upload_title, upload_date, upload_source],
+                                 [added, table, to_delete, upload],
                                  api_visibility="private", concurrency_limit=1, concurrency_id="indexing",
                                  show_progress_on=[added])
                 delete_button.click(ask_to_delete, to_delete, [added, confirm_row], api_visibility="private")
                 confirm_button.click(delete_article, to_delete, [added, confirm_row, table, to_delete],
                                      api_visibility="private", concurrency_limit=1, concurrency_id="indexing")
                 cancel_button.click(cancel_delete, None, [added, confirm_row], api_visibility="private")
-                gr.on([title_button.click, new_title.submit], set_title, [to_delete, new_title],
+                gr.on([title_button.click, new_title.submit], save_details, [to_delete, new_title, new_date, new_source],
                       [added, table, to_delete], api_visibility="private", concurrency_limit=1,
                       concurrency_id="indexing", show_progress_on=[added])
             with gr.Tab("Evaluation"):

@@ -28,6 +28,23 @@ def answer_summary(result: Result) -> str:
             f" <span class='qa-confidence'>confidence {best.score:.0%}</span></div>")
 
 
+def filter_note(since: str | None, until: str | None, source: str | None) -> str:
+    """What a filter keeps, said above the results: an article without a date is kept by no
+    date filter, which a reader would not guess."""
+    parts = [f"dated from {since.strip()}" if (since or "").strip() else "",
+             f"dated up to {until.strip()}" if (until or "").strip() else "",
+             f"from {' '.join(source.split())}" if (source or "").strip() else ""]
+    said = ", ".join(p for p in parts if p)
+    if not said:
+        return ""
+    undated = " Articles without a date are left out." if (since or "").strip() or (until or "").strip() else ""
+    return f"<p class='qa-filter'>Only articles {_e(said)}.{undated}</p>"
+
+
+def _dated(date: str | None, source: str | None) -> str:
+    return "".join(f" · {_e(part)}" for part in (date, source) if part)
+
+
 def error_message(text: str) -> str:
     """A sentence saying what went wrong, shown where the result would have been."""
     return _notice(text, "qa-error")
@@ -63,9 +80,10 @@ def _answer_card(number: int, answer: Answer, text: str) -> str:
     sentence = mark_span(answer.context, answer.start - answer.context_start, answer.end - answer.context_start)
     anchor = f"cite-{number}-{_slug(answer.doc_id)}"
     article = _article_with_answer(text, answer, anchor)
+    dated = _dated(answer.passage.date, answer.passage.source) if answer.passage else ""
     return f"""<div class="qa-card">
   <div class="qa-card-head"><span class="qa-rank">[{number}]</span> <strong>{_e(answer.title)}</strong>
-    <span class="qa-meta">{_e(answer.doc_id)} · characters {answer.start}–{answer.end} · {answer.score:.0%}</span></div>
+    <span class="qa-meta">{_e(answer.doc_id)} · characters {answer.start}–{answer.end} · {answer.score:.0%}{dated}</span></div>
   <blockquote class="qa-passage">{sentence}</blockquote>
   <details class="qa-article"><summary>Show the whole article</summary>
     <p><a href="#{anchor}">Jump to the passage</a></p>
@@ -93,7 +111,8 @@ def passage_list(passages: list[Passage], query: str) -> str:
         share = max(0.0, min(1.0, passage.score / best))
         items.append(
             f"<li class='qa-hit'><div><span class='qa-rank'>{passage.rank}.</span> <strong>{_e(passage.title)}</strong> "
-            f"<span class='qa-meta'>{_e(passage.doc_id)} · characters {passage.chunk.start}–{passage.chunk.end}</span> "
+            f"<span class='qa-meta'>{_e(passage.doc_id)} · characters {passage.chunk.start}–{passage.chunk.end}"
+            f"{_dated(passage.date, passage.source)}</span> "
             f"<span class='qa-bar' title='match {share:.0%} of the best' role='img' aria-label='match {share:.0%} "
             f"of the best'><span style='width:{share * 100:.0f}%'></span></span></div>"
             f"<div class='qa-passage'>{highlight_terms(passage.chunk.text, stems)}</div></li>"
@@ -144,6 +163,7 @@ STYLE = """
 .qa-status { color: #1f2d3d; background: #fff4c2; border-left: 4px solid #e0a800; padding: .5em .8em;
   font-weight: 600; }
 .qa-rank { color: #555; font-weight: 600; }
+.qa-filter { color: #444; font-size: .9em; margin: .2em 0; }
 .qa-bar { display: inline-block; width: 5em; height: .55em; background: #e6e6e6; border-radius: 3px;
   vertical-align: middle; margin-left: .4em; }
 .qa-bar > span { display: block; height: 100%; background: #4a7bd0; border-radius: 3px; }

@@ -138,3 +138,34 @@ def test_eval_with_a_bad_question_file_is_exit_2(tmp_path, capsys):
     bad.write_text('{"id": "1", "question": "x"}\n')
     assert main(["eval", "--questions", str(bad)]) == 2
     assert "missing answers" in capsys.readouterr().err
+
+
+def _dated_corpus(tmp_path):
+    rows = [{"id": "old", "title": "Bridge plan", "text": "Bridge plan\nThe council backed the harbour bridge plan.",
+             "date": "2022-05-01", "source": "Gazette"},
+            {"id": "new", "title": "Bridge opens", "text": "Bridge opens\nThe harbour bridge opened to traffic.",
+             "date": "2024-03-03", "source": "Reuters"},
+            {"id": "undated", "title": "Bridge tolls", "text": "Bridge tolls\nTolls on the harbour bridge were set."}]
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    (folder / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    return folder
+
+
+def test_search_and_ask_take_date_and_source_filters(tmp_path, capsys):
+    index_dir = tmp_path / "idx"
+    assert main(["index", str(_dated_corpus(tmp_path)), "--index-dir", str(index_dir)]) == 0
+    capsys.readouterr()
+    assert main(["search", "harbour bridge", "--index-dir", str(index_dir), "--since", "2023-01-01", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)["passages"]
+    assert [(p["doc_id"], p["date"], p["source"]) for p in found] == [("new", "2024-03-03", "Reuters")]
+    assert main(["search", "harbour bridge", "--index-dir", str(index_dir), "--source", "gazette", "--json"]) == 0
+    assert [p["doc_id"] for p in json.loads(capsys.readouterr().out)["passages"]] == ["old"]
+    assert main(["search", "harbour bridge", "--index-dir", str(index_dir), "--json"]) == 0
+    assert {p["doc_id"] for p in json.loads(capsys.readouterr().out)["passages"]} == {"old", "new", "undated"}
+
+
+def test_a_bad_since_is_one_line_and_exit_2(tmp_path):
+    result = run_cli("search", "bridge", "--since", "last spring", "--index-dir", str(tmp_path / "idx"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --since 'last spring' is not a date: use YYYY-MM-DD, e.g. 2024-03-03"

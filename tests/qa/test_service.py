@@ -160,7 +160,7 @@ def test_a_configured_reader_that_cannot_load_is_said_on_every_call(corpus, tmp_
 
 def test_an_article_can_be_retitled_and_keeps_its_text(service):
     text = service.document_text("chess")
-    report = service.retitle_article("chess", "  Teenager   wins the Lindholm open ")
+    report = service.edit_article("chess", "  Teenager   wins the Lindholm open ")
     assert report.changed == ["chess"] and report.documents == 3
     assert {a.doc_id: a.title for a in service.articles()}["chess"] == "Teenager wins the Lindholm open"
     assert service.document_text("chess") == text
@@ -168,4 +168,10 @@ def test_an_article_can_be_retitled_and_keeps_its_text(service):
     for doc_id, title, says in (("chess", "   ", "type the new title"), ("nope", "Title", "no indexed article"),
                                 ("chess", "x" * 500, "at most")):
         with pytest.raises(UserError, match=says):
-            service.retitle_article(doc_id, title)
+            service.edit_article(doc_id, title)
+    service.edit_article("chess", date="2024-05-06", source="Lindholm Courier")
+    chess = next(a for a in service.articles() if a.doc_id == "chess")
+    assert (chess.date, chess.source, chess.title) == ("2024-05-06", "Lindholm Courier", "Teenager wins the Lindholm open")
+    assert service.articles()[0].doc_id == "chess"  # dated articles first, newest first
+    with pytest.raises(UserError, match="not a date"):
+        service.edit_article("chess", date="next Tuesday")

@@ -97,6 +97,7 @@ def test_an_upload_is_found_by_the_next_question_and_a_same_name_one_gets_a_new_
     ("ask", {"question": "Who?", "retrieval": "semantic"}, 400, "retrieval must be one of"),
     ("ask", {"question": "Who?", "reader": "/etc"}, 400, "not offered"),
     ("search", {"query": "x" * 1001}, 400, "the limit is 1,000"),
+    ("search", {"query": "chess", "since": "soon"}, 400, "'soon' is not a date"),
 ])
 def test_bad_input_is_400_with_one_sentence(api, path, body, status, says):
     response = httpx.post(f"{api}/api/v1/{path}", json=body)
@@ -177,3 +178,20 @@ def test_while_the_models_load_calls_get_503_and_health_says_loading(config, mon
     finally:
         release.set()
         server.close()
+
+
+def test_filters_narrow_ask_and_search_and_uploads_can_set_date_and_source(api):
+    text = b"Regatta\nThe Lindholm regatta was won by the crew of the Swift on Sunday."
+    added = httpx.post(f"{api}/api/v1/articles", data={"date": "2024-06-02", "source": "Lindholm Courier",
+                                                      "title": "Swift wins the regatta"},
+                       files=[("files", ("regatta.txt", text, "text/plain"))])
+    assert added.status_code == 200 and added.json()["added"] == ["regatta"]
+    listed = {a["id"]: a for a in httpx.get(f"{api}/api/v1/articles").json()["articles"]}
+    assert (listed["regatta"]["date"], listed["regatta"]["source"], listed["regatta"]["title"]) == (
+        "2024-06-02", "Lindholm Courier", "Swift wins the regatta")
+    found = httpx.post(f"{api}/api/v1/search", json={"query": "Lindholm", "source": "lindholm courier"}).json()
+    assert [p["doc_id"] for p in found["passages"]] == ["regatta"] and found["passages"][0]["date"] == "2024-06-02"
+    answer = httpx.post(f"{api}/api/v1/ask", json={"question": "Who won?", "since": "2024-01-01"}).json()
+    assert {p["doc_id"] for p in answer["passages"]} == {"regatta"}
+    assert httpx.post(f"{api}/api/v1/articles", data={"date": "someday"},
+                      files=[("files", ("x.txt", b"X\nText.", "text/plain"))]).status_code == 400

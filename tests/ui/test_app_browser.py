@@ -492,3 +492,21 @@ def test_a_question_that_waits_shows_where_it_stands_in_the_queue(browser, tmp_p
         for page in pages:
             page.close()
         app.close()
+
+
+def test_a_source_filter_in_settings_narrows_the_search_and_says_so(page, tmp_path):
+    article = tmp_path / "ferry-news.html"
+    article.write_text("<html><head><title>Ferry timetable</title><meta property='og:site_name' content='Harbour Post'>"
+                       "<meta name='date' content='2024-02-02'></head><body><p>The harbour ferry timetable changes "
+                       "in March.</p></body></html>", encoding="utf-8")
+    upload(page, [article])
+    page.wait_for_function("document.querySelector('#added').innerText.includes('Indexed')", timeout=60_000)
+    page.locator("#settings").get_by_text("Settings").click()
+    page.locator("#source textarea").fill("harbour post")
+    search(page, "harbour")
+    hits = page.inner_text("#hits")
+    assert "Only articles from harbour post." in hits
+    assert page.locator("#hits .qa-hit").count() == 1 and "2024-02-02 · Harbour Post" in hits
+    page.locator("#since textarea").fill("2025-01-01")
+    page.get_by_label("Find passages").press("Enter")
+    page.wait_for_function("document.querySelector('#hits').innerText.includes('Articles without a date are left out')")
