@@ -82,7 +82,11 @@ class DenseStore:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         params = None
         if allowed is not None:
-            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+            # a bitmap of the rows: quick to build for any number of them, and one lookup per candidate
+            keep = np.zeros(len(self), dtype=bool)
+            keep[allowed] = True
+            bits = np.packbits(keep, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(self), faiss.swig_ptr(bits))
             ivf = faiss.try_extract_index_ivf(self.index)
             params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe) if ivf is not None else \
                 faiss.SearchParameters(sel=selector)

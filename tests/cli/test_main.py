@@ -73,7 +73,7 @@ def test_ask_json_shape_and_offsets(built_index, corpus, capsys):
     assert out["answers"], "expected an answer"
     texts = {p.stem: p.read_text() for p in corpus.iterdir()}
     for answer in out["answers"]:
-        assert set(answer) == {"text", "score", "doc_id", "title", "start", "end", "passage"}
+        assert set(answer) == {"text", "score", "doc_id", "title", "start", "end", "passage", "date", "source"}
         assert 0.0 <= answer["score"] <= 1.0
         doc = texts[answer["doc_id"]]
         assert doc[answer["start"]:answer["end"]] == answer["text"]
@@ -84,7 +84,7 @@ def test_ask_json_shape_and_offsets(built_index, corpus, capsys):
     scores = [a["score"] for a in out["answers"]]
     assert scores == sorted(scores, reverse=True)
     for passage in out["passages"]:
-        assert set(passage) == {"doc_id", "title", "text", "start", "end", "score"}
+        assert set(passage) == {"doc_id", "title", "text", "start", "end", "score", "date", "source"}
         assert texts[passage["doc_id"]][passage["start"]:passage["end"]] == passage["text"]
 
 

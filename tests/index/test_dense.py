@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from index.dense import EXACT_UP_TO, DenseStore, factory_for, inverted_lists_for
 
@@ -41,3 +42,19 @@ def test_a_saved_inverted_file_index_is_memory_mapped_and_searches_the_same(tmp_
     flat.save(tmp_path / "small.faiss")
     assert DenseStore.load(tmp_path / "small.faiss").search(queries[0], 3)[1].tolist() == \
         flat.search(queries[0], 3)[1].tolist()
+
+
+@pytest.mark.parametrize("factory", ["Flat", "IVF64,Flat"])
+def test_a_search_kept_to_some_rows_returns_only_those_and_the_best_of_them(factory):
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(4000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store = DenseStore.build(vectors, factory)
+    allowed = np.sort(rng.choice(4000, 900, replace=False))
+    query = vectors[7]
+    scores, ids = store.search(query, 10, allowed)
+    assert len(ids) == 10 and set(ids.tolist()) <= set(allowed.tolist())
+    if factory == "Flat":
+        best = allowed[np.argsort(-(vectors[allowed] @ query))[:10]]
+        assert ids.tolist() == best.tolist()
+    assert store.search(query, 10, np.zeros(0, dtype=np.int64))[1].size == 0
