@@ -7,7 +7,7 @@ from pathlib import Path
 TARGETS = {
     "build": 0.95, "accelerated_build": 1.5, "recall_drop": 0.01, "incremental": 20.0, "retrieval_ms": 10.0,
     "ask_p50_ms": 150.0, "ask_p95_ms": 250.0, "reader_ratio": 0.7, "cold_start_s": 6.0,
-    "scale_ms": 10.0, "scale_recall": 0.95, "scale_mb": 2048.0,
+    "scale_ms": 10.0, "scale_recall": 0.95, "scale_mb": 2048.0, "filtered_ratio": 2.0, "filtered_recall": 0.95,
 }
 
 
@@ -166,6 +166,19 @@ def write_results(results: dict, path: Path) -> None:
         summary.append([f"search at {int(largest):,} passages (the auto index)", "< 10 ms, recall@10 >= 0.95, < 2 GB",
                         f"{best_at_max['search_p50_ms']} ms, {best_at_max['recall_at_10']}, {best_at_max['memory_mb']} MB",
                         verdict(holds)])
+
+    for size, filtered in sorted(scale.get("filtered", {}).items(), key=lambda item: int(item[0])):
+        out += ["", f"Filtered dense search at {int(size):,} passages, through the app's own path (random rows kept, "
+                    "as a date range or a source would), recall@10 against an exact search of the kept rows:", ""]
+        out += _table(["filter keeps", "p50 ms", "recall@10", "p50 / unfiltered"],
+                      [[row["filter_keeps"], row["search_p50_ms"], row["recall_at_10"], row.get("p50_over_unfiltered", "")]
+                       for row in filtered])
+        one = next((row for row in filtered if row["filter_keeps"] == "1%"), None)
+        if one:
+            summary.append([f"a filter keeping 1% of {int(size):,} passages", "<= 2x unfiltered, recall@10 >= 0.95",
+                            f"{one['p50_over_unfiltered']}x, {one['recall_at_10']}",
+                            verdict(one["p50_over_unfiltered"] <= TARGETS["filtered_ratio"]
+                                    and one["recall_at_10"] >= TARGETS["filtered_recall"])])
 
     errors = {name: peer["error"] for name, peer in peers.items() if isinstance(peer, dict) and "error" in peer}
     if "skipped" in peers or errors:
