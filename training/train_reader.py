@@ -33,6 +33,7 @@ import numpy as np
 from eval.squad import SquadQuestion, article_splits, predict_squad, read_squad, squad_metrics
 from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
 from index.errors import UserError
+from training.augment import without_punctuation
 from training.train_negatives import swap_entity, swap_noun, without_answer_sentence
 
 TRAIN_FILE = "train-v1.1.json.gz"
@@ -68,6 +69,7 @@ class TrainSettings:
     sentence_negative_rate: float = 0.0  # share also read against their paragraph minus the answer's sentence
     swap_negative_rate: float = 0.0      # share also asked with a name or number swapped (train_negatives)
     noun_swap_negative_rate: float = 0.0  # share also asked with a common noun swapped (train_negatives)
+    no_punctuation_rate: float = 0.0     # share also read with the punctuation taken out (augment.py)
     eval_every: int = 6_000
     eval_questions: int = 300          # per evaluation file, a fixed sample
     checkpoint_every: int = 1_000
@@ -156,6 +158,12 @@ def build_examples(tokenizer, questions: Sequence[SquadQuestion], settings: Trai
     for _, found in windows(tokenizer, others, other_contexts, settings, [None] * len(others)):
         examples.append(rng.choice(found))
     examples += hard_negatives(tokenizer, short, by_article, settings, rng)
+    if settings.no_punctuation_rate:  # drawn only when used, so that earlier runs draw as before
+        informal = [q for q in (without_punctuation(q) for q in short if not q.is_impossible
+                                and rng.random() < settings.no_punctuation_rate) if q is not None]
+        for _, found in windows(tokenizer, informal, [q.context for q in informal], settings,
+                                    [answer_chars(q) for q in informal]):
+            examples.append(rng.choice([w for w in found if w.start > 0] or found))
     return examples
 
 
@@ -438,7 +446,7 @@ def build_parser(add_help: bool = True, required: bool = True) -> argparse.Argum
                  "eval_questions", "checkpoint_every", "seed", "threads", "limit_questions"):
         parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name))
     for name in ("learning_rate", "other_paragraph_rate", "window_negative_rate", "sentence_negative_rate",
-                 "swap_negative_rate", "noun_swap_negative_rate"):
+                 "swap_negative_rate", "noun_swap_negative_rate", "no_punctuation_rate"):
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     parser.add_argument("--device", default=defaults.device, help="torch device, e.g. cpu or cuda")
     return parser

@@ -164,3 +164,19 @@ def test_hard_negatives_swap_a_noun_only_when_asked_to(bundled_tokenizer):
     text = tokenizer.decode(examples[0].input_ids, skip_special_tokens=True)
     assert "20 teachers" in text
     assert "how many roads work at the school" in text or "how many teachers work at the council" in text
+
+
+def test_examples_without_punctuation_are_added_only_when_asked_for(squad_folder, tiny_base):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_base))
+    questions = read_squad(squad_folder / "train-v1.1.json.gz")[:40]
+    plain = TrainSettings(data=squad_folder, out=Path("unused"), max_length=48, stride=16)
+    with_rate = TrainSettings(data=squad_folder, out=Path("unused"), max_length=48, stride=16, no_punctuation_rate=1.0)
+    base = build_examples(tokenizer, questions, plain, random.Random(0))
+    more = build_examples(tokenizer, questions, with_rate, random.Random(0))
+    assert len(more) > len(base)  # the others are drawn as before, the new ones come after them
+    assert [e.input_ids.tolist() for e in more[:len(base)]] == [e.input_ids.tolist() for e in base]
+    dot = tokenizer.convert_tokens_to_ids(".")
+    added = more[len(base):]
+    assert added and all(dot not in e.input_ids.tolist() for e in added) and all(e.start > 0 for e in added)
