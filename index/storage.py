@@ -202,13 +202,18 @@ def _write_checksums(folder: Path) -> None:
     (folder / CHECKSUMS).write_text(json.dumps(digests, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def _replace_pointer(root: Path, name: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".CURRENT-", dir=root)
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step: a reader sees the old file or the new one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(name + "\n")
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, root / CURRENT)
+    os.replace(tmp, path)
+
+
+def _replace_pointer(root: Path, name: str) -> None:
+    _write_atomically(Path(root) / CURRENT, name + "\n")
 
 
 def _current_name(root: Path) -> str | None:
@@ -228,10 +233,7 @@ def _retired(root: Path) -> dict[str, float]:
 
 
 def _write_retired(root: Path, times: dict[str, float]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".RETIRED-", dir=root)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(times, handle)
-    os.replace(tmp, Path(root) / RETIRED)
+    _write_atomically(Path(root) / RETIRED, json.dumps(times))
 
 
 def _retire(root: Path, name: str) -> None:
