@@ -59,7 +59,6 @@ class Indexer:
         self.faiss_factory = faiss_factory
         self.show_progress = show_progress
         self.chunker = SentenceChunker(embedder.count_tokens, self.settings)
-        self._say: Callable[[str], None] = lambda _: None
 
     def update(self, root: Path, documents: list[Document], *, remove_missing: bool = True,
                remove: Iterable[str] = (), rebuild: bool = False, wait: bool = True,
@@ -83,23 +82,23 @@ class Indexer:
         Nothing on disk changes unless the whole new index is written.
         """
         with writer_lock(Path(root), wait=wait, say=say):
-            self._say = say
             return self._update(Path(root), documents, remove_missing, set(remove), rebuild,
-                                [Path(p) for p in unreadable], rename_clashes)
+                                [Path(p) for p in unreadable], rename_clashes, say)
 
     def _update(self, root: Path, documents: list[Document], remove_missing: bool, remove: set[str],
-                rebuild: bool, unreadable: list[Path], rename_clashes: bool) -> tuple[Collection, UpdateReport]:
+                rebuild: bool, unreadable: list[Path], rename_clashes: bool,
+                say: Callable[[str], None]) -> tuple[Collection, UpdateReport]:
         old = None
         if not rebuild and current_generation(root) is not None:
             old = Collection.load(root, self.embedder.name, self.embedder.backend)
         if rename_clashes and old is not None:
-            documents = renamed_clear_of(documents, set(old.documents), self._say)
+            documents = renamed_clear_of(documents, set(old.documents), say)
         wanted = {d.id: d for d in documents}
         if old is not None and remove_missing and unreadable:
             for doc_id in kept_from_unreadable(old, unreadable):
                 if doc_id not in wanted:
                     wanted[doc_id] = old.documents[doc_id]
-                    self._say(f"kept the indexed copy of '{doc_id}': its file could not be read this time")
+                    say(f"kept the indexed copy of '{doc_id}': its file could not be read this time")
         if old is not None and not remove_missing:
             wanted = {**old.documents, **wanted}
         wanted = {doc_id: doc for doc_id, doc in wanted.items() if doc_id not in remove}
@@ -135,7 +134,7 @@ class Indexer:
                 n = len(doc_chunks)
             entries[doc.id] = DocumentEntry(digest, doc.source, doc.title, n)
 
-        vectors = self._fill_vectors(chunks, rows)
+        vectors = self._fill_vectors(chunks, rows, say)
         report.embedded_chunks = sum(r is None for r in rows)
         report.total_chunks = len(chunks)
         manifest = Manifest(
@@ -154,7 +153,8 @@ class Indexer:
         collection.save(root)
         return collection, report
 
-    def _fill_vectors(self, chunks: list[Chunk], rows: list[np.ndarray | None]) -> np.ndarray:
+    def _fill_vectors(self, chunks: list[Chunk], rows: list[np.ndarray | None],
+                      say: Callable[[str], None]) -> np.ndarray:
         """One matrix of every chunk's vector: reused rows copied, missing ones embedded in
         batches of EMBED_BATCH_CHUNKS written straight into it, so memory stays at the
         matrix plus one batch however large the collection, with one progress bar."""
@@ -185,7 +185,7 @@ class Indexer:
             elif time.monotonic() - last_line >= PROGRESS_LINE_EVERY_S and lo + len(batch) < len(missing):
                 # no terminal for a bar (a log file, a service): a plain line now and then
                 done = lo + len(batch)
-                self._say(f"embedding: {done:,} of {len(missing):,} chunks ({done / len(missing):.0%})")
+                say(f"embedding: {done:,} of {len(missing):,} chunks ({done / len(missing):.0%})")
                 last_line = time.monotonic()
         if progress is not None:
             progress.close()
