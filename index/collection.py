@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -11,7 +12,7 @@ import numpy as np
 from .dense import DenseStore
 from .documents import Chunk, Document
 from .errors import EmbedderMismatchError, IndexFormatError, IndexNotFoundError
-from .filters import ArticleFilter, allowed_rows
+from .filters import ArticleFilter
 from .jsonl import read_json_lines, write_json_lines
 from .lexical import LexicalStore
 from .manifest import FORMAT_VERSION, Manifest
@@ -52,16 +53,18 @@ class Collection:
     def chunks_of(self, doc_id: str) -> list[int]:
         return [i for i, chunk in enumerate(self.chunks) if chunk.doc_id == doc_id]
 
+    @cached_property
+    def row_documents(self) -> np.ndarray:
+        """For each row, the position of its document in `documents`."""
+        position = {doc_id: n for n, doc_id in enumerate(self.documents)}
+        return np.array([position[c.doc_id] for c in self.chunks], dtype=np.int64)
+
     def rows_kept(self, article_filter: ArticleFilter | None) -> np.ndarray | None:
         """The rows whose article the filter keeps (None: no filter, every row)."""
         if article_filter is None:
             return None
-        ids = list(self.documents)
-        if getattr(self, "_row_documents", None) is None or len(self._row_documents) != len(self.chunks):
-            position = {doc_id: n for n, doc_id in enumerate(ids)}
-            self._row_documents = np.array([position[c.doc_id] for c in self.chunks], dtype=np.int64)
-        kept = np.array([article_filter.keeps(dict(self.documents[doc_id].meta)) for doc_id in ids], dtype=bool)
-        return allowed_rows(self._row_documents, kept) if len(ids) else np.zeros(0, dtype=np.int64)
+        kept = np.array([article_filter.keeps(dict(d.meta)) for d in self.documents.values()], dtype=bool)
+        return np.flatnonzero(kept[self.row_documents]).astype(np.int64) if len(kept) else np.zeros(0, dtype=np.int64)
 
     def save(self, root: Path) -> None:
         """Write a new generation atomically; the previous one stays valid until the switch.

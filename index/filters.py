@@ -1,5 +1,5 @@
 """Article metadata a search can be narrowed by (date, source), read from what a file says,
-and the filter itself: which rows of a collection it keeps.
+and the filter itself: which articles it keeps.
 
 A date is kept as an ISO date string ("2024-03-03") in Document.meta["date"]; a source as the
 publication's name in meta["source"]; the article's address in meta["url"]."""
@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-
-import numpy as np
 
 from .errors import UserError
 
@@ -121,7 +119,3 @@ def _user_date(value: str | None, name: str) -> dt.date | None:
     except BadDateError:
         raise BadDateError(f"--{name} '{value}' is not a date: use YYYY-MM-DD, e.g. 2024-03-03") from None
 
-
-def allowed_rows(row_documents: np.ndarray, documents_kept: np.ndarray) -> np.ndarray:
-    """Row ids whose document (row_documents[row], an index into documents_kept) is kept."""
-    return np.flatnonzero(documents_kept[row_documents]).astype(np.int64)
