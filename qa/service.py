@@ -164,11 +164,7 @@ class QAService:
     def readers_offered(self) -> list[str]:
         """The readers a user may pick: auto, and a QA model the operator configured besides.
         Nothing else is loaded on a user's say-so (no arbitrary folder or hub id)."""
-        offered = ["auto"]
-        for name in (self.config.reader,):
-            if name and name not in offered:
-                offered.append(name)
-        return offered
+        return ["auto"] if self.config.reader in ("auto", "", None) else ["auto", self.config.reader]
 
     def reader(self, name: str | None) -> Reader:
         name = name or self.config.reader

@@ -19,7 +19,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ from index.errors import ConfigError
 
 from ..results import Answer, Passage
 from .model_folder import READER_META, read_reader_meta
-from .transformer import ReaderSettings, answers_from, window_spans
+from .transformer import ReaderSettings, answers_from, cut_question, window_spans
 
 DEFAULT_CACHE_DIR = Path(os.environ.get("QA_CACHE_DIR", Path(__file__).resolve().parents[2] / ".qa-cache"))
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -96,9 +96,8 @@ class OnnxReader:
                               "the torch reader (--reader FOLDER)")
         settings = self.settings or ReaderSettings.for_model(self.model_name)
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        limits = [config.get("max_position_embeddings"), _tokenizer_setting(folder, "model_max_length")]
-        max_length = min([settings.max_length] + [n for n in limits if isinstance(n, int) and n > 0])
-        self.settings = replace(settings, max_length=max_length, stride=min(settings.stride, max_length // 2))
+        self.settings = settings.fitted(config.get("max_position_embeddings"),
+                                        _tokenizer_setting(folder, "model_max_length"))
         counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         counter.no_truncation()
         counter.no_padding()
@@ -124,7 +123,8 @@ class OnnxReader:
         """The windows of every passage for this question (the question cut to a third of a
         window, so that every window keeps room for the passage)."""
         self.warm_up()
-        question = self._cut_question(question, max(1, self.settings.max_length // 3))
+        question = cut_question(question, self._counter.encode(question, add_special_tokens=False).offsets,
+                                self.settings.question_tokens)
         windows = []
         for number, passage in enumerate(passages):
             first = self._windows.encode(question, passage.chunk.text)
@@ -169,10 +169,6 @@ class OnnxReader:
         """As TransformerReader.spans: every window's best spans with its null logit."""
         prepared = self.prepare(question, passages)
         return self.spans_from(prepared, self.run(prepared.windows), top_n)
-
-    def _cut_question(self, question: str, max_tokens: int) -> str:
-        offsets = self._counter.encode(question, add_special_tokens=False).offsets
-        return question if len(offsets) <= max_tokens else question[:offsets[max_tokens - 1][1]]
 
     def _onnx_model(self, folder: Path, runtime_version: str) -> Path:
         meta = read_reader_meta(folder) or {}

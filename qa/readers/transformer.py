@@ -85,6 +85,18 @@ class ReaderSettings:
     threshold: float = 0.5
     quantize: str | None = None
 
+    def fitted(self, *limits: object) -> ReaderSettings:
+        """These settings with windows no longer than any of `limits` (the model's position
+        embeddings, the tokenizer's maximum; None or unknown ones ignored), and a stride that
+        leaves each window room to move on."""
+        max_length = min([self.max_length] + [n for n in limits if isinstance(n, int) and n > 0])
+        return replace(self, max_length=max_length, stride=min(self.stride, max_length // 2))
+
+    @property
+    def question_tokens(self) -> int:
+        """The most tokens of a question a window keeps, so that it has room for the passage."""
+        return max(1, self.max_length // 3)
+
     @classmethod
     def for_model(cls, name: str) -> ReaderSettings:
         """The settings a reader folder records under "inference" in reader.json, else the defaults."""
@@ -133,10 +145,8 @@ class TransformerReader:
             raise ConfigError(f"QA model '{self.model_name}' needs a fast tokenizer (for character offsets)")
         self._model.eval()
         # A window can never be longer than the model's position embeddings.
-        limits = [getattr(self._model.config, "max_position_embeddings", None),
-                  getattr(self._tokenizer, "model_max_length", None)]
-        max_length = min([settings.max_length] + [n for n in limits if isinstance(n, int) and n > 0])
-        self.settings = replace(settings, max_length=max_length, stride=min(settings.stride, max_length // 2))
+        self.settings = settings.fitted(getattr(self._model.config, "max_position_embeddings", None),
+                                        getattr(self._tokenizer, "model_max_length", None))
         if self.device:
             self._model.to(self.device)
         if settings.quantize == "int8" and self._model.device.type == "cpu":
@@ -163,7 +173,8 @@ class TransformerReader:
         # A fast tokenizer's call sets its truncation and padding state on the shared object:
         # two threads calling it at once get each other's (a batch of ragged rows).
         with self._tokenizer_lock:
-            question = _cut_question(tokenizer, question, max(1, settings.max_length // 3))
+            offsets = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+            question = cut_question(question, offsets, settings.question_tokens)
             encoded = tokenizer(
                 [question] * len(passages) if pad_right else [p.chunk.text for p in passages],
                 [p.chunk.text for p in passages] if pad_right else [question] * len(passages),
@@ -226,10 +237,10 @@ def window_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequ
     return found
 
 
-def _cut_question(tokenizer, question: str, max_tokens: int) -> str:
-    """The question cut to its first `max_tokens` tokens, so that every window keeps room
-    for the passage (a longer one would make windowing fail)."""
-    offsets = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+def cut_question(question: str, offsets: Sequence[tuple[int, int]], max_tokens: int) -> str:
+    """The question cut after its first `max_tokens` tokens (`offsets`: its tokens' character
+    spans), so that every window keeps room for the passage (a longer one would make
+    windowing fail)."""
     return question if len(offsets) <= max_tokens else question[:offsets[max_tokens - 1][1]]
 
 
