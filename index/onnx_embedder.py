@@ -16,7 +16,7 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -113,14 +113,25 @@ class OnnxInt8Embedder:
         return counts
 
     def _int8_model(self, folder: Path, runtime_version: str) -> Path:
-        weights = (folder / "model.safetensors").resolve()
-        stat = weights.stat()
-        digest = hashlib.sha256(f"{weights}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-        target = self.cache_dir / f"{digest}-ort{runtime_version}" / "model-int8.onnx"
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            export_int8(folder, target)
-        return target
+        return cached_export(self.cache_dir, [folder / "model.safetensors"], "model-int8.onnx", runtime_version,
+                             lambda target: export_int8(folder, target))
+
+
+def cached_export(cache_dir: Path, sources: list[Path], name: str, runtime_version: str,
+                  export: Callable[[Path], None]) -> Path:
+    """The model file `name` exported from `sources`, made by `export(target)` on first use and
+    kept in `cache_dir` under a key of the sources' paths, sizes and modification times (hashing
+    their contents would cost every start a moment) and the ONNX Runtime version."""
+    stamp = []
+    for path in sources:
+        stat = path.resolve().stat()
+        stamp.append(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}")
+    digest = hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:16]
+    target = Path(cache_dir) / f"{digest}-ort{runtime_version}" / name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        export(target)
+    return target
 
 
 def runs_here(name: str) -> bool:

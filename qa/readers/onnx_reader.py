@@ -13,7 +13,6 @@ through the model, `finish` turns one question's logits into answers.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -25,12 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import ConfigError
+from index.onnx_embedder import DEFAULT_CACHE_DIR, cached_export
 
 from ..results import Answer, Passage
 from .model_folder import READER_META, read_reader_meta
 from .transformer import ReaderSettings, answers_from, cut_question, window_spans
 
-DEFAULT_CACHE_DIR = Path(os.environ.get("QA_CACHE_DIR", Path(__file__).resolve().parents[2] / ".qa-cache"))
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -171,17 +170,9 @@ class OnnxReader:
         return self.spans_from(prepared, self.run(prepared.windows), top_n)
 
     def _onnx_model(self, folder: Path, runtime_version: str) -> Path:
-        meta = read_reader_meta(folder) or {}
-        stamp = [str(folder.resolve())]
-        for name in sorted(meta.get("weights", [])) + ["config.json"]:
-            stat = (folder / name).stat()
-            stamp.append(f"{name}|{stat.st_size}|{stat.st_mtime_ns}")
-        digest = hashlib.sha256("\n".join(stamp).encode()).hexdigest()[:16]
-        target = self.cache_dir / f"{digest}-ort{runtime_version}" / "model.onnx"
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            export_onnx(folder, target)
-        return target
+        weights = (read_reader_meta(folder) or {}).get("weights", [])
+        return cached_export(self.cache_dir, [folder / name for name in sorted(weights)] + [folder / "config.json"],
+                             "model.onnx", runtime_version, lambda target: export_onnx(folder, target))
 
 
 def export_onnx(folder: Path, target: Path) -> None:
