@@ -5,23 +5,25 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
-class AskBody(BaseModel):
+class Narrowed(BaseModel):
+    """The filters a question or a search may carry (qa `--since`, `--until`, `--source`)."""
+
+    since: str | None = Field(None, description="only articles dated on or after this day (YYYY-MM-DD)")
+    until: str | None = Field(None, description="only articles dated on or before this day (YYYY-MM-DD)")
+    source: str | None = Field(None, description="only articles from this source (any case)")
+
+
+class AskBody(Narrowed):
     question: str = Field(description="the question, in plain English (at most 1,000 characters)")
     top_k: int | None = Field(None, description="passages to read, 1 to 50 (default: the server's)")
     retrieval: str | None = Field(None, description="hybrid, dense or lexical (default: the server's)")
     reader: str | None = Field(None, description="a reader the server offers (default: the server's)")
-    since: str | None = Field(None, description="only articles dated on or after this day (YYYY-MM-DD)")
-    until: str | None = Field(None, description="only articles dated on or before this day (YYYY-MM-DD)")
-    source: str | None = Field(None, description="only articles from this source (any case)")
 
 
-class SearchBody(BaseModel):
+class SearchBody(Narrowed):
     query: str = Field(description="words or a question")
     top_k: int | None = Field(None, description="passages to return, 1 to 50 (default: the server's)")
     retrieval: str | None = Field(None, description="hybrid, dense or lexical (default: the server's)")
-    since: str | None = Field(None, description="only articles dated on or after this day (YYYY-MM-DD)")
-    until: str | None = Field(None, description="only articles dated on or before this day (YYYY-MM-DD)")
-    source: str | None = Field(None, description="only articles from this source (any case)")
 
 
 class Span(BaseModel):
