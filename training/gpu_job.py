@@ -180,10 +180,11 @@ def run(bundle: Path, out: Path, device: str | None = None) -> dict:
 def _init_reader(folder: Path, target: Path, fp16_checksum: str) -> Path:
     """The reader to start from, its word-embedding checksum that of the float16 copy here."""
     target.mkdir(parents=True, exist_ok=True)
-    for path in (REPO_ROOT / folder if not folder.is_absolute() else folder).iterdir():
+    source = REPO_ROOT / folder  # an absolute folder stays as it is
+    for path in source.iterdir():
         if path.is_file() and path.name != READER_META:
             shutil.copy2(path, target / path.name)
-    meta = json.loads(((REPO_ROOT / folder if not folder.is_absolute() else folder) / READER_META).read_text())
+    meta = json.loads((source / READER_META).read_text())
     meta[WORD_EMBEDDINGS]["checksum"] = fp16_checksum
     (target / READER_META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return target
