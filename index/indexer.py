@@ -91,48 +91,27 @@ class Indexer:
         old = None
         if not rebuild and current_generation(root) is not None:
             old = Collection.load(root, self.embedder.name, self.embedder.backend)
-        if rename_clashes and old is not None:
-            documents = renamed_clear_of(documents, set(old.documents), say)
-        wanted = {d.id: d for d in documents}
-        if old is not None and remove_missing and unreadable:
-            for doc_id in kept_from_unreadable(old, unreadable):
-                if doc_id not in wanted:
-                    wanted[doc_id] = old.documents[doc_id]
-                    say(f"kept the indexed copy of '{doc_id}': its file could not be read this time")
-        if old is not None and not remove_missing:
-            wanted = {**old.documents, **wanted}
-        wanted = {doc_id: doc for doc_id, doc in wanted.items() if doc_id not in remove}
-        if not wanted:
-            raise EmptyCollectionError("no documents to index: nothing readable was found")
-
-        reusable = old is not None and (old.manifest.max_tokens, old.manifest.overlap_tokens) == (
-            self.settings.max_tokens, self.settings.overlap_tokens)
-        report = UpdateReport()
-        if old is not None:
-            report.removed = sorted(set(old.documents) - set(wanted))
-
+        plan = plan_update(old, documents, self.settings, remove_missing=remove_missing, remove=remove,
+                           unreadable=unreadable, rename_clashes=rename_clashes, say=say)
+        report = plan.report
         old_rows: dict[str, list[int]] = {}
         for row, chunk in enumerate(old.chunks if old is not None else []):
             old_rows.setdefault(chunk.doc_id, []).append(row)
         chunks: list[Chunk] = []
         rows: list[np.ndarray | None] = []
         entries: dict[str, DocumentEntry] = {}
-        for doc in wanted.values():
-            digest = content_hash(doc)
-            previous = old.manifest.documents.get(doc.id) if old is not None else None
-            if reusable and previous is not None and previous.hash == digest:
-                report.unchanged.append(doc.id)
+        for doc in plan.wanted.values():
+            if doc.id in plan.unchanged:
                 indices = old_rows.get(doc.id, [])
                 chunks.extend(old.chunks[i] for i in indices)
                 rows.extend(old.vectors[i] for i in indices)
                 n = len(indices)
             else:
-                (report.changed if previous is not None else report.added).append(doc.id)
                 doc_chunks = self.chunker.chunk(doc)
                 chunks.extend(doc_chunks)
                 rows.extend([None] * len(doc_chunks))
                 n = len(doc_chunks)
-            entries[doc.id] = DocumentEntry(digest, doc.source, doc.title, n)
+            entries[doc.id] = DocumentEntry(plan.hashes[doc.id], doc.source, doc.title, n)
 
         vectors = self._fill_vectors(chunks, rows, say)
         report.embedded_chunks = sum(r is None for r in rows)
@@ -149,47 +128,103 @@ class Indexer:
         if old is not None and not (report.added or report.changed or report.removed) \
                 and old.manifest == manifest:
             return old, report
-        collection = Collection.assemble(manifest, wanted, chunks, vectors)
+        collection = Collection.assemble(manifest, plan.wanted, chunks, vectors)
         collection.save(root)
         return collection, report
 
     def _fill_vectors(self, chunks: list[Chunk], rows: list[np.ndarray | None],
                       say: Callable[[str], None]) -> np.ndarray:
-        """One matrix of every chunk's vector: reused rows copied, missing ones embedded in
-        batches of EMBED_BATCH_CHUNKS written straight into it, so memory stays at the
-        matrix plus one batch however large the collection, with one progress bar."""
-        missing = [i for i, row in enumerate(rows) if row is None]
-        # Batches of similar lengths waste less padding; the rows are written back by index.
-        missing.sort(key=lambda i: len(chunks[i].text))
-        if not missing:
-            return np.stack(rows).astype(np.float32)
-        dimension = self.embedder.dimension
-        vectors = np.zeros((len(rows), dimension), dtype=np.float32)
-        for i, row in enumerate(rows):
-            if row is not None:
-                vectors[i] = row
-        progress = None
-        if self.show_progress and len(missing) >= PROGRESS_BAR_MIN_CHUNKS:
-            from tqdm import tqdm
+        return fill_vectors(self.embedder, chunks, rows, say, self.show_progress)
 
-            progress = tqdm(total=len(missing), unit="chunk", desc="embedding")
-        last_line = time.monotonic()
-        # With a progress bar to move (the web page follows it), batches are small enough that
-        # it advances every few seconds; the embedders batch internally either way.
-        step = PROGRESS_BATCH_CHUNKS if progress is not None else EMBED_BATCH_CHUNKS
-        for lo in range(0, len(missing), step):
-            batch = missing[lo:lo + step]
-            vectors[batch] = self.embedder.encode([chunks[i].text for i in batch])
-            if progress is not None:
-                progress.update(len(batch))
-            elif time.monotonic() - last_line >= PROGRESS_LINE_EVERY_S and lo + len(batch) < len(missing):
-                # no terminal for a bar (a log file, a service): a plain line now and then
-                done = lo + len(batch)
-                say(f"embedding: {done:,} of {len(missing):,} chunks ({done / len(missing):.0%})")
-                last_line = time.monotonic()
+
+def fill_vectors(embedder: Embedder, chunks: list[Chunk], rows: list[np.ndarray | None],
+                 say: Callable[[str], None], show_progress: bool = False) -> np.ndarray:
+    """One matrix of every chunk's vector: reused rows copied, missing ones embedded in
+    batches of EMBED_BATCH_CHUNKS written straight into it, so memory stays at the
+    matrix plus one batch however large the collection, with one progress bar."""
+    missing = [i for i, row in enumerate(rows) if row is None]
+    # Batches of similar lengths waste less padding; the rows are written back by index.
+    missing.sort(key=lambda i: len(chunks[i].text))
+    if not rows:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    if not missing:
+        return np.stack(rows).astype(np.float32)
+    dimension = embedder.dimension
+    vectors = np.zeros((len(rows), dimension), dtype=np.float32)
+    for i, row in enumerate(rows):
+        if row is not None:
+            vectors[i] = row
+    progress = None
+    if show_progress and len(missing) >= PROGRESS_BAR_MIN_CHUNKS:
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(missing), unit="chunk", desc="embedding")
+    last_line = time.monotonic()
+    # With a progress bar to move (the web page follows it), batches are small enough that
+    # it advances every few seconds; the embedders batch internally either way.
+    step = PROGRESS_BATCH_CHUNKS if progress is not None else EMBED_BATCH_CHUNKS
+    if getattr(embedder, "distributed", False):
+        step = len(missing)  # one job for the cluster, which splits it into EMBED_BATCH_CHUNKS itself
+    for lo in range(0, len(missing), step):
+        batch = missing[lo:lo + step]
+        vectors[batch] = embedder.encode([chunks[i].text for i in batch])
         if progress is not None:
-            progress.close()
-        return vectors
+            progress.update(len(batch))
+        elif time.monotonic() - last_line >= PROGRESS_LINE_EVERY_S and lo + len(batch) < len(missing):
+            # no terminal for a bar (a log file, a service): a plain line now and then
+            done = lo + len(batch)
+            say(f"embedding: {done:,} of {len(missing):,} chunks ({done / len(missing):.0%})")
+            last_line = time.monotonic()
+    if progress is not None:
+        progress.close()
+    return vectors
+
+
+@dataclass
+class UpdatePlan:
+    """What an indexing run does, whatever the store: `wanted` is the collection to be, `hashes`
+    its documents' content hashes, and `unchanged` the ids whose chunks and vectors stay."""
+
+    wanted: dict[str, Document]
+    hashes: dict[str, str]
+    unchanged: set[str]
+    report: UpdateReport
+
+
+def plan_update(old, documents: list[Document], settings: ChunkerSettings, *, remove_missing: bool,
+                remove: set[str], unreadable: list[Path], rename_clashes: bool,
+                say: Callable[[str], None]) -> UpdatePlan:
+    """Compare `documents` with the `old` collection (None: a new index), see Indexer.update.
+    `old` needs `documents` and `manifest` only, so any store's collection will do."""
+    if rename_clashes and old is not None:
+        documents = renamed_clear_of(documents, set(old.documents), say)
+    wanted = {d.id: d for d in documents}
+    if old is not None and remove_missing and unreadable:
+        for doc_id in kept_from_unreadable(old, unreadable):
+            if doc_id not in wanted:
+                wanted[doc_id] = old.documents[doc_id]
+                say(f"kept the indexed copy of '{doc_id}': its file could not be read this time")
+    if old is not None and not remove_missing:
+        wanted = {**old.documents, **wanted}
+    wanted = {doc_id: doc for doc_id, doc in wanted.items() if doc_id not in remove}
+    if not wanted:
+        raise EmptyCollectionError("no documents to index: nothing readable was found")
+
+    reusable = old is not None and (old.manifest.max_tokens, old.manifest.overlap_tokens) == (
+        settings.max_tokens, settings.overlap_tokens)
+    report = UpdateReport()
+    if old is not None:
+        report.removed = sorted(set(old.documents) - set(wanted))
+    hashes, unchanged = {}, set()
+    for doc in wanted.values():
+        hashes[doc.id] = digest = content_hash(doc)
+        previous = old.manifest.documents.get(doc.id) if old is not None else None
+        if reusable and previous is not None and previous.hash == digest:
+            report.unchanged.append(doc.id)
+            unchanged.add(doc.id)
+        else:
+            (report.changed if previous is not None else report.added).append(doc.id)
+    return UpdatePlan(wanted, hashes, unchanged, report)
 
 
 def renamed_clear_of(documents: list[Document], taken: set[str], say: Callable[[str], None]) -> list[Document]:
@@ -210,7 +245,7 @@ def renamed_clear_of(documents: list[Document], taken: set[str], say: Callable[[
     return kept
 
 
-def kept_from_unreadable(old: Collection, unreadable: list[Path]) -> list[str]:
+def kept_from_unreadable(old, unreadable: list[Path]) -> list[str]:
     """Ids of indexed documents that came from these files (a .jsonl file's lines included)."""
     files = {p.resolve() for p in unreadable}
     stems = {p.stem for p in unreadable if p.suffix.lower() != ".jsonl"}
