@@ -16,6 +16,7 @@ from qa.config import Config
 from qa.retrieval import RETRIEVAL_MODES
 
 EXIT_USAGE = 2
+RAY_LOCAL = "local"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how the embedder runs: onnx-int8 (ONNX Runtime, int8 weights), torch (float32), "
                              "or auto (default): what the index was built with; for a new index onnx-int8 where "
                              "the model can run on it, else torch")
+    common.add_argument("--store", metavar="STORE",
+                        help="where the chunks are searched: faiss (default: the --index-dir folder), "
+                             "milvus:PATH.db (Milvus Lite in a local file) or http://HOST:19530 (a Milvus "
+                             "server); a Milvus address may end in #NAME to pick the collections")
     common.add_argument("--json", action="store_true", help="print one JSON object")
 
     asking = argparse.ArgumentParser(add_help=False)
@@ -54,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt .md .html .pdf .jsonl)")
     index.add_argument("--add", action="store_true", help="add or update these articles, keep all others")
     index.add_argument("--rebuild", action="store_true", help="ignore the existing index (e.g. to change embedder)")
+    index.add_argument("--ray", nargs="?", const=RAY_LOCAL, metavar="ADDRESS",
+                       help="embed with Ray Data: on the Ray cluster at ADDRESS (HOST:PORT, ray://HOST:10001 or "
+                            "auto), or without one on a local cluster of --ray-workers workers")
+    index.add_argument("--ray-workers", type=int, default=2, metavar="N",
+                       help="with --ray: embedding workers (default: 2)")
     index.add_argument("--no-wait", action="store_true",
                        help="fail at once if another indexing run is writing to the same folder (default: wait)")
 
@@ -109,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _config_from(args: argparse.Namespace) -> Config:
     return Config.from_env().with_overrides(
         index_dir=args.index_dir,
+        store=args.store,
         embedder=args.embedder,
         embedder_backend=args.embedder_backend,
         retrieval=getattr(args, "retrieval", None),
@@ -129,11 +140,20 @@ def _log(message: str) -> None:
 def run_index(args: argparse.Namespace, config: Config) -> int:
     from qa.pipeline import index_paths
 
-    collection, report = index_paths(config, args.paths, add=args.add, rebuild=args.rebuild, log=_log,
-                                     show_progress=not args.json and sys.stderr.isatty(), wait=not args.no_wait)
+    embedder = None
+    if args.ray is not None:
+        embedder = _ray_embedder(args, config)
+    try:
+        collection, report = index_paths(config, args.paths, add=args.add, rebuild=args.rebuild, log=_log,
+                                         embedder=embedder, wait=not args.no_wait,
+                                         show_progress=not args.json and sys.stderr.isatty())
+    finally:
+        if embedder is not None:
+            embedder.close()
     if args.json:
         _print_json({
             "index_dir": str(config.index_dir),
+            "store": config.store,
             "documents": report.documents,
             "chunks": report.total_chunks,
             "added": report.added, "changed": report.changed,
@@ -141,8 +161,23 @@ def run_index(args: argparse.Namespace, config: Config) -> int:
             "embedded_chunks": report.embedded_chunks,
         })
     else:
-        print(f"indexed {report.summary()} in {config.index_dir}")
+        print(f"indexed {report.summary()} in {config.store if config.store != 'faiss' else config.index_dir}")
     return 0
+
+
+def _ray_embedder(args: argparse.Namespace, config: Config):
+    """The embedder an index run uses on Ray. `--ray PATH` (a path where an address may stand:
+    argparse cannot tell) is indexed too, on a local cluster."""
+    from index.opener import embedder_for_writing
+    from index.ray_embedder import LOCAL, RayEmbedder, looks_like_address
+
+    address = args.ray
+    if not looks_like_address(address):
+        args.paths.append(address)
+        address = LOCAL
+    inner = embedder_for_writing(Path(config.index_dir), config.embedder, config.embedder_backend, args.rebuild,
+                                 config.store)
+    return RayEmbedder(inner, address, args.ray_workers)
 
 
 def run_search(args: argparse.Namespace, config: Config) -> int:
@@ -180,7 +215,7 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
     from eval.baseline import DEFAULT_TOLERANCE, compare_with_baseline, load_baseline, save_baseline
     from eval.questions import load_questions
     from eval.report import write_report
-    from eval.runner import corpus_index_dir, evaluate
+    from eval.runner import corpus_index_dir, corpus_store, evaluate
     from qa.pipeline import QAPipeline, index_paths
 
     if args.squad is not None:
@@ -188,7 +223,8 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
     questions = load_questions(args.questions)
     baseline = load_baseline(args.baseline) if args.baseline else None  # fail before the long run
     if args.corpus is not None:
-        config = config.with_overrides(index_dir=corpus_index_dir(args.corpus, config))
+        config = config.with_overrides(index_dir=corpus_index_dir(args.corpus, config),
+                                       store=corpus_store(args.corpus, config))
         index_paths(config, [args.corpus], log=_log)
     pipeline = QAPipeline.open(config, log=_log)
     pipeline.warm_up()

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from index.milvus_store import MilvusAddress, is_milvus
 from qa.config import REPO_ROOT, Config
 from qa.pipeline import QAPipeline
 
@@ -31,6 +32,15 @@ def corpus_index_dir(corpus: Path, config: Config) -> Path:
     key = "|".join(str(part) for part in (Path(corpus).resolve(), config.embedder, config.embedder_backend,
                                           config.chunk_tokens, config.chunk_overlap, config.faiss_factory))
     return CORPUS_CACHE / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def corpus_store(corpus: Path, config: Config) -> str:
+    """The store an evaluation corpus is indexed into: with a Milvus store, collections of its
+    own there (never the ones the app answers from), named after the same key as its folder."""
+    if not is_milvus(config.store):
+        return config.store
+    address = MilvusAddress.parse(config.store)
+    return str(replace(address, name=f"{address.name}_eval_{corpus_index_dir(corpus, config).name}"))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from .collection import Collection, open_generation, read_current
 from .embedder import DEFAULT_BACKEND, DEFAULT_EMBEDDER, EMBEDDER_BACKENDS, Embedder
 from .errors import ConfigError, UserError
 from .manifest import Manifest
+from .milvus_store import FAISS_STORE, MilvusAddress, MilvusCollection, connect, read_settings
 from .onnx_embedder import OnnxInt8Embedder, runs_here
 from .torch_embedder import SentenceTransformerEmbedder
 
@@ -41,13 +42,25 @@ def resolve_backend(requested: str, name: str, built_with: str | None) -> str:
 
 @dataclass(frozen=True)
 class OpenIndex:
-    collection: Collection
+    collection: Collection | MilvusCollection
     embedder: Embedder
 
 
-def open_index(root: Path, embedder_name: str, backend: str = AUTO) -> OpenIndex:
-    """The index in `root` (CURRENT and the manifest read once) with the embedder its
-    questions must be embedded by; a different embedder or backend is refused."""
+def open_index(root: Path, embedder_name: str, backend: str = AUTO, store: str = FAISS_STORE,
+               warn=lambda _: None) -> OpenIndex:
+    """The index in `root` (CURRENT and the manifest read once), or in the Milvus `store`,
+    with the embedder its questions must be embedded by; a different embedder or backend is
+    refused."""
+    address = MilvusAddress.parse(store) if store != FAISS_STORE else None
+    if address is not None:
+        collection = MilvusCollection.open(address, embedder_name, None if backend == AUTO else backend)
+        if collection.half_written:
+            warn(f"{len(collection.half_written)} article(s) in {address} were being written when an indexing run "
+                 f"stopped ({', '.join(collection.half_written[:3])}); run python -m qa index again with "
+                 f"--store {address} to finish them")
+        chosen = resolve_backend(backend, embedder_name, collection.settings.embedder_backend)
+        return OpenIndex(collection, make_embedder(embedder_name, chosen))
+
     def read(folder: Path, manifest: Manifest) -> OpenIndex:
         chosen = resolve_backend(backend, embedder_name, manifest.embedder_backend)
         collection = Collection.from_generation(root, folder, manifest, embedder_name, chosen)
@@ -56,11 +69,15 @@ def open_index(root: Path, embedder_name: str, backend: str = AUTO) -> OpenIndex
     return read_current(root, read)
 
 
-def embedder_for_writing(root: Path, name: str, backend: str = AUTO, rebuild: bool = False) -> Embedder:
-    """The embedder an indexing run into `root` uses: with "auto", the existing index's
-    backend unless `rebuild`."""
+def embedder_for_writing(root: Path, name: str, backend: str = AUTO, rebuild: bool = False,
+                         store: str = FAISS_STORE) -> Embedder:
+    """The embedder an indexing run into `root` (or the Milvus `store`) uses: with "auto",
+    the existing index's backend unless `rebuild`."""
     built_with = None
-    if backend == AUTO and not rebuild:
+    if backend == AUTO and not rebuild and store != FAISS_STORE:
+        settings = read_settings(connect(MilvusAddress.parse(store)), MilvusAddress.parse(store))
+        built_with = settings.embedder_backend if settings is not None else None
+    elif backend == AUTO and not rebuild:
         # no index yet, or a damaged one (indexing it says what is wrong): as for a new index
         with contextlib.suppress(UserError):
             built_with = open_generation(root)[1].embedder_backend

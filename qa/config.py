@@ -10,6 +10,7 @@ from index.chunker import ChunkerSettings
 from index.dense import DEFAULT_FACTORY
 from index.embedder import DEFAULT_EMBEDDER
 from index.errors import ConfigError
+from index.milvus_store import FAISS_STORE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_ARTICLES = REPO_ROOT / "data" / "articles"
@@ -19,7 +20,10 @@ SHIPPED_READER = REPO_ROOT / "models" / "reader"
 
 @dataclass(frozen=True)
 class Config:
-    """index_dir: where the index lives. embedder: sentence-transformers model id or folder.
+    """index_dir: where the index lives (store "faiss"). store: "faiss" (the index folder), or
+    a Milvus store that holds the chunks instead: "milvus:PATH.db" (Milvus Lite, a local
+    file) or "http://HOST:19530" (a server), optionally ending in "#NAME" (index/milvus_store.py).
+    embedder: sentence-transformers model id or folder.
     embedder_backend: how the embedder runs (index/embedder.py): "onnx-int8", "torch", or
     "auto": what the existing index was built with, else onnx-int8 where the model can run on
     it (index/onnx_embedder.py) and torch where not.
@@ -35,6 +39,7 @@ class Config:
     (calibrated) score reaches this; the others wait behind "more"."""
 
     index_dir: Path = DEFAULT_INDEX_DIR
+    store: str = FAISS_STORE
     embedder: str = DEFAULT_EMBEDDER
     embedder_backend: str = "auto"
     chunk_tokens: int = 128

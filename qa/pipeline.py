@@ -14,6 +14,8 @@ from index.errors import ConfigError, EmptyCollectionError, IndexNotFoundError, 
 from index.filters import ArticleFilter
 from index.indexer import Indexer, UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
+from index.milvus_indexer import MilvusIndexer
+from index.milvus_store import MilvusAddress, MilvusCollection, check_store, is_milvus
 from index.opener import AUTO, embedder_for_writing, open_index
 from index.storage import check_writable
 
@@ -48,6 +50,7 @@ def check_config(config: Config) -> Config:
         raise ConfigError(f"the embedder backend must be one of {AUTO}, {', '.join(EMBEDDER_BACKENDS)}, "
                           f"got '{config.embedder_backend}'")
     require_top_k(config.top_k)
+    check_store(config.store)
     if not 0.0 <= config.secondary_answer_min_score <= 1.0:
         raise ConfigError(f"the secondary answer score must be from 0 to 1, got {config.secondary_answer_min_score}")
     if config.max_answers < 1:
@@ -65,7 +68,8 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
     wait: wait for another run writing to the same folder (else fail at once).
     """
     check_config(config)
-    check_writable(Path(config.index_dir))
+    if not is_milvus(config.store):
+        check_writable(Path(config.index_dir))
     unreadable: list[Path] = []
     documents = load_documents(paths, warn=lambda message: log(f"warning: {message}"), unreadable=unreadable)
     if not documents:
@@ -86,7 +90,11 @@ def index_documents(config: Config, documents: list[Document], *, embedder: Embe
     `remove`: ids of indexed documents to drop; `unreadable`, `rename_clashes`: see Indexer.update."""
     check_config(config)
     root = Path(config.index_dir)
-    embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend, rebuild)
+    embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend, rebuild, config.store)
+    if is_milvus(config.store):
+        milvus = MilvusIndexer(embedder, MilvusAddress.parse(config.store), config.chunker_settings, show_progress)
+        return milvus.update(documents, remove_missing=not add, remove=remove, rebuild=rebuild, say=log,
+                             unreadable=unreadable, rename_clashes=rename_clashes)
     indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
     return indexer.update(root, documents, remove_missing=not add, remove=remove, rebuild=rebuild, wait=wait,
                           say=log, unreadable=unreadable, rename_clashes=rename_clashes)
@@ -111,13 +119,16 @@ class QAPipeline:
         check_config(config)
         root = Path(config.index_dir)
         try:
-            if embedder is not None:
+            if embedder is not None and is_milvus(config.store):
+                collection = MilvusCollection.open(MilvusAddress.parse(config.store), config.embedder, embedder.backend)
+            elif embedder is not None:
                 collection = Collection.load(root, config.embedder, embedder.backend)
             else:
-                opened = open_index(root, config.embedder, config.embedder_backend)
+                opened = open_index(root, config.embedder, config.embedder_backend, config.store,
+                                    warn=lambda message: log(f"warning: {message}"))
                 collection, embedder = opened.collection, opened.embedder
         except IndexNotFoundError:
-            if not config.is_default_index:
+            if not config.is_default_index or is_milvus(config.store):
                 raise
             log(f"building the index of the bundled articles in {root} (first use)…")
             embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend)
@@ -147,7 +158,7 @@ class QAPipeline:
         """The best passages for `query`; with `filters`, from the articles they keep only
         (filtered inside the stores, so a filter that keeps three articles still finds them)."""
         query = require_text(query, "search")
-        return self.retriever.retrieve(query, require_top_k(k) or self.config.top_k, self.collection.rows_kept(filters))
+        return self.retriever.retrieve(query, require_top_k(k) or self.config.top_k, filters)
 
     def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
             rank_depth: int = 0, filters: ArticleFilter | None = None) -> Result:
@@ -159,7 +170,7 @@ class QAPipeline:
         question = require_text(question)
         top_k = require_top_k(top_k) or self.config.top_k
         started = time.perf_counter()
-        passages = self.retriever.retrieve(question, max(top_k, rank_depth), self.collection.rows_kept(filters))
+        passages = self.retriever.retrieve(question, max(top_k, rank_depth), filters)
         retrieved = time.perf_counter()
         answers = self.reader.read(question, passages[:top_k], max_answers or self.config.max_answers)
         done = time.perf_counter()

@@ -1,5 +1,5 @@
 """Retrievers: one class ranks by one store (dense: FAISS over embedded chunks; lexical:
-BM25), and the hybrid fuses the two rankings."""
+BM25), the hybrid fuses the two rankings; over a Milvus store, Milvus does all three."""
 from __future__ import annotations
 
 from typing import Protocol
@@ -8,8 +8,10 @@ import numpy as np
 
 from index.collection import Collection, in_canonical_order
 from index.embedder import Embedder
+from index.filters import ArticleFilter
+from index.milvus_store import Hit, MilvusCollection
 
-from .fusion import fuse_rankings
+from .fusion import RRF_K, fuse_rankings
 from .results import Passage
 
 RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
@@ -27,8 +29,8 @@ EXACT_FILTERED_ROWS = 50_000
 
 
 class Retriever(Protocol):
-    def retrieve(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Passage]:
-        """The k most relevant passages, best first; with `allowed`, from those rows only."""
+    def retrieve(self, query: str, k: int, article_filter: ArticleFilter | None = None) -> list[Passage]:
+        """The k most relevant passages, best first; with a filter, from the articles it keeps."""
 
 
 class TextSearch(Protocol):
@@ -66,7 +68,8 @@ class StoreRetriever:
         scores, ids = self.store.search(query, k * TIE_DEPTH_FACTOR, allowed)
         return in_canonical_order(list(zip(ids.tolist(), scores.tolist())), self.collection.chunks.__getitem__, k)
 
-    def retrieve(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Passage]:
+    def retrieve(self, query: str, k: int, article_filter: ArticleFilter | None = None) -> list[Passage]:
+        allowed = self.collection.rows_kept(article_filter)
         return [_passage(self.collection, row, score, rank, **{self.kind: score})
                 for rank, (row, score) in enumerate(self.scored_rows(query, k, allowed), start=1)]
 
@@ -79,7 +82,8 @@ class HybridRetriever:
         self.dense = dense
         self.lexical = lexical
 
-    def retrieve(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Passage]:
+    def retrieve(self, query: str, k: int, article_filter: ArticleFilter | None = None) -> list[Passage]:
+        allowed = self.collection.rows_kept(article_filter)
         depth = k * FUSION_DEPTH_FACTOR
         dense = dict(self.dense.scored_rows(query, depth, allowed))
         lexical = dict(self.lexical.scored_rows(query, depth, allowed))
@@ -88,8 +92,42 @@ class HybridRetriever:
                 for rank, (row, score) in enumerate(fused, start=1)]
 
 
-def make_retriever(mode: str, collection: Collection, embedder: Embedder) -> Retriever:
+class MilvusRetriever:
+    """Ranks the chunks of a Milvus store in Milvus: the dense and BM25 searches, or its
+    hybrid search (reciprocal rank fusion with our k, each ranking as deep as ours)."""
+
+    def __init__(self, collection: MilvusCollection, embedder: Embedder, mode: str):
+        self.collection = collection
+        self.embedder = embedder
+        self.mode = mode
+
+    def retrieve(self, query: str, k: int, article_filter: ArticleFilter | None = None) -> list[Passage]:
+        store, deeper = self.collection, k * TIE_DEPTH_FACTOR
+        if self.mode == "lexical":
+            return self._passages(store.search_lexical(query, deeper, article_filter), k, "lexical")
+        vector = self.embedder.encode([query])[0]
+        if self.mode == "dense":
+            return self._passages(store.search_dense(vector, deeper, article_filter), k, "dense")
+        hits = store.search_hybrid(vector, query, k, k * FUSION_DEPTH_FACTOR, RRF_K, article_filter)
+        return self._passages(hits, k, None)
+
+    def _passages(self, hits: list[Hit], k: int, kind: str | None) -> list[Passage]:
+        ranked = in_canonical_order([(hit, hit.score) for hit in hits], lambda hit: hit.chunk, k)
+        passages = []
+        for rank, (hit, score) in enumerate(ranked, start=1):
+            document = self.collection.documents.get(hit.chunk.doc_id)
+            meta = document.meta if document is not None else {}
+            components = {f"{kind}_score": score} if kind else {}
+            passages.append(Passage(hit.chunk, document.title if document is not None else hit.chunk.doc_id,
+                                    float(score), rank, date=meta.get("date"), source=meta.get("source"),
+                                    **components))
+        return passages
+
+
+def make_retriever(mode: str, collection: Collection | MilvusCollection, embedder: Embedder) -> Retriever:
     """The retriever for `mode` (one of RETRIEVAL_MODES) over the collection."""
+    if isinstance(collection, MilvusCollection):
+        return MilvusRetriever(collection, embedder, mode)
     dense = StoreRetriever(collection, EmbeddedSearch(collection, embedder), "dense")
     lexical = StoreRetriever(collection, collection.lexical, "lexical")
     return {"dense": dense, "lexical": lexical}.get(mode) or HybridRetriever(dense, lexical)

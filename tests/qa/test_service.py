@@ -175,3 +175,21 @@ def test_an_article_can_be_retitled_and_keeps_its_text(service):
     assert service.articles()[0].doc_id == "chess"  # dated articles first, newest first
     with pytest.raises(UserError, match="not a date"):
         service.edit_article("chess", date="next Tuesday")
+
+
+def test_the_service_runs_on_a_milvus_store(corpus, tmp_path, embedder):
+    pytest.importorskip("pymilvus")
+    config = Config(index_dir=tmp_path / "unused", store=f"milvus:{tmp_path / 'store.db'}")
+    index_paths(config, [corpus], embedder=embedder)
+    service = QAService(config)
+    assert service.ask("Who won the Lindholm Chess Open?").answers[0].doc_id == "chess"
+    upload = _upload(tmp_path, "moon.txt", "Moon base opens\nThe first moon base opened on Friday with nine crew.")
+    assert service.add_articles([upload], date="2024-06-01").added == ["moon"]
+    found = service.search("moon base crew", since="2024-01-01")
+    assert [p.doc_id for p in found] == ["moon"]
+    service.edit_article("moon", source="Space Desk")
+    assert service.search("moon base", source="space desk")[0].doc_id == "moon"
+    service.remove_articles(["moon"])
+    assert "moon" not in {a.doc_id for a in service.articles()}
+    assert all(p.doc_id != "moon" for p in service.search("moon base crew"))
+    assert not (tmp_path / "unused").exists()

@@ -1,0 +1,82 @@
+"""Incremental indexing into a Milvus store: the same plan as the FAISS indexer (only new or
+changed articles are chunked and embedded), written as deletes and inserts by article."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .chunker import ChunkerSettings, SentenceChunker
+from .documents import Chunk, Document
+from .embedder import Embedder
+from .errors import IndexNotFoundError
+from .indexer import UpdateReport, fill_vectors, plan_update
+from .milvus_store import MilvusAddress, MilvusCollection, MilvusWriter, StoreSettings, connect
+
+
+class MilvusIndexer:
+    """Brings the Milvus store at `address` up to date with a set of documents (see
+    Indexer.update for the options). Order of writes, so that a run stopped anywhere is
+    found and finished by the next: the changed and removed articles are marked PENDING;
+    their old chunks are deleted; the new chunks are inserted; then each article gets its
+    real hash (or, removed, its row goes)."""
+
+    def __init__(self, embedder: Embedder, address: MilvusAddress, settings: ChunkerSettings | None = None,
+                 show_progress: bool = False):
+        self.embedder = embedder
+        self.address = address
+        self.settings = settings or ChunkerSettings()
+        self.show_progress = show_progress
+        self.chunker = SentenceChunker(embedder.count_tokens, self.settings)
+
+    def update(self, documents: list[Document], *, remove_missing: bool = True, remove: Iterable[str] = (),
+               rebuild: bool = False, say: Callable[[str], None] = lambda _: None,
+               unreadable: Iterable[Path] = (), rename_clashes: bool = False,
+               ) -> tuple[MilvusCollection, UpdateReport]:
+        client = connect(self.address)
+        old = None
+        if not rebuild:
+            try:
+                old = MilvusCollection.open(self.address, self.embedder.name, self.embedder.backend, client=client)
+            except IndexNotFoundError:
+                old = None
+        plan = plan_update(old, documents, self.settings, remove_missing=remove_missing, remove=set(remove),
+                           unreadable=[Path(p) for p in unreadable], rename_clashes=rename_clashes, say=say)
+        report = plan.report
+        if old is not None and old.half_written:
+            say(f"finishing {len(old.half_written)} article(s) an earlier indexing run left half-written: "
+                + ", ".join(old.half_written[:5]) + (" …" if len(old.half_written) > 5 else ""))
+            for doc_id in old.half_written:  # their chunks may be partly there: write them again
+                if doc_id in plan.unchanged:
+                    plan.unchanged.discard(doc_id)
+                    report.unchanged.remove(doc_id)
+                    report.changed.append(doc_id)
+
+        writer = MilvusWriter(client, self.address)
+        settings = old.settings if old is not None else StoreSettings(
+            self.embedder.name, self.embedder.backend, self.embedder.dimension,
+            self.settings.max_tokens, self.settings.overlap_tokens)
+        if old is None:
+            writer.create(settings, replace=True)
+        elif (settings.max_tokens, settings.overlap_tokens) != (self.settings.max_tokens, self.settings.overlap_tokens):
+            settings = StoreSettings(**{**settings.__dict__, "max_tokens": self.settings.max_tokens,
+                                        "overlap_tokens": self.settings.overlap_tokens})
+        old_entries = old.entries if old is not None else {}
+        to_write = [doc for doc in plan.wanted.values() if doc.id not in plan.unchanged]
+        removed = [old.documents[doc_id] for doc_id in report.removed] if old is not None else []
+
+        writer.mark_pending(to_write + removed, old_entries)
+        writer.remove_chunks([d.id for d in to_write if d.id in old_entries] + [d.id for d in removed])
+        chunks: list[Chunk] = [chunk for doc in to_write for chunk in self.chunker.chunk(doc)]
+        vectors = fill_vectors(self.embedder, chunks, [None] * len(chunks), say, self.show_progress)
+        writer.insert_chunks(plan.wanted, chunks, vectors)
+        counts: dict[str, int] = {}
+        for chunk in chunks:
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        writer.finish([(doc, plan.hashes[doc.id], counts.get(doc.id, 0)) for doc in to_write])
+        writer.remove_documents([d.id for d in removed])
+        total = sum(entry.chunks for doc_id, entry in old_entries.items()
+                    if doc_id in plan.unchanged) + len(chunks)
+        writer.set_index_type(settings, total)  # writes the settings, whichever index it keeps
+        report.embedded_chunks = len(chunks)
+        report.total_chunks = total
+        return MilvusCollection.open(self.address, client=client), report

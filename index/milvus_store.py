@@ -1,0 +1,476 @@
+"""The chunks in Milvus instead of the index folder: Milvus Lite in a local file
+(`milvus:PATH`) or a Milvus server (`http://HOST:19530`), chosen with --store.
+
+Three collections per name (default "qa"; a store address may end in `#NAME`):
+  NAME_chunks     one row per chunk: doc_id, start, end, text, the article's date and
+                  source (for filter expressions), the dense vector, and a BM25 function
+                  over `terms` (our own stemmed, stop-word-free tokens, so that lexical
+                  ranking matches the FAISS store's bm25s whatever analyzers the server has)
+  NAME_documents  the articles: title, source, meta, content hash, chunk count, and the
+                  text in parts of at most TEXT_PART_CHARS (a VARCHAR holds 64 KB)
+  NAME_settings   one row: embedder, backend, dimension, chunking, vector index type
+
+Milvus has no generations. An article being written carries the hash PENDING in its
+document row until its chunks are all in: a run that stops midway leaves such rows, which
+opening reports and the next indexing run re-writes (docs/reliability.md).
+
+pymilvus is imported only here, and only when a Milvus store is used.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .dense import EXACT_UP_TO
+from .documents import Chunk, Document
+from .errors import ConfigError, EmbedderMismatchError, IndexFormatError, IndexNotFoundError, UserError
+from .filters import ArticleFilter
+from .lexical import tokenize
+from .manifest import DocumentEntry, Manifest
+
+FAISS_STORE = "faiss"
+LITE_PREFIX = "milvus:"
+DEFAULT_NAME = "qa"
+SETTINGS_VERSION = 1
+PENDING = "pending"
+TEXT_PART_CHARS = 15_000  # 4 bytes per character at most: under the 65,535-byte VARCHAR limit
+MAX_ID_BYTES = 1_024
+CONNECT_TIMEOUT_S = 10.0
+WRITE_BATCH_ROWS = 1_000
+QUERY_PAGE_ROWS = 1_000
+HNSW_PARAMS = {"M": 16, "efConstruction": 200}
+HNSW_SEARCH_EF = 128
+_CHUNK_FIELDS = ["doc_id", "start", "end", "text"]
+
+
+class StoreUnreachableError(UserError):
+    """The Milvus store named by --store does not answer."""
+
+
+def check_store(store: str) -> str:
+    """`store` if it names a store this program can open; else ConfigError."""
+    if store == FAISS_STORE or MilvusAddress.parse(store) is not None:
+        return store
+    raise ConfigError(f"--store must be 'faiss', 'milvus:PATH' (Milvus Lite in a local file) or "
+                      f"'http://HOST:19530' (a Milvus server), got '{store}'")
+
+
+def is_milvus(store: str) -> bool:
+    return store != FAISS_STORE
+
+
+def store_kind(store: str) -> str:
+    """What a user may be told about a store, without its path or host: faiss, milvus-lite or
+    milvus-server."""
+    if not is_milvus(store):
+        return FAISS_STORE
+    address = MilvusAddress.parse(store)
+    return "milvus-lite" if address is not None and address.is_lite else "milvus-server"
+
+
+@dataclass(frozen=True)
+class MilvusAddress:
+    """uri: a Milvus Lite file or a server URL. name: the collections' common prefix."""
+
+    uri: str
+    name: str = DEFAULT_NAME
+
+    @classmethod
+    def parse(cls, store: str) -> MilvusAddress | None:
+        where, _, name = store.partition("#")
+        name = name or DEFAULT_NAME
+        if not name.replace("_", "").isalnum() or not name[0].isalpha():
+            return None
+        if where.startswith(LITE_PREFIX) and len(where) > len(LITE_PREFIX):
+            return cls(str(Path(where[len(LITE_PREFIX):]).expanduser().resolve()), name)
+        if where.startswith(("http://", "https://", "tcp://")) and len(where.split("://", 1)[1]) > 0:
+            return cls(where, name)
+        return None
+
+    @property
+    def is_lite(self) -> bool:
+        return "://" not in self.uri
+
+    def __str__(self) -> str:
+        where = f"{LITE_PREFIX}{self.uri}" if self.is_lite else self.uri
+        return where if self.name == DEFAULT_NAME else f"{where}#{self.name}"
+
+    @property
+    def chunks(self) -> str:
+        return f"{self.name}_chunks"
+
+    @property
+    def documents(self) -> str:
+        return f"{self.name}_documents"
+
+    @property
+    def settings(self) -> str:
+        return f"{self.name}_settings"
+
+
+def connect(address: MilvusAddress):
+    """A client for the store, or StoreUnreachableError saying how to fix it."""
+    import logging
+
+    from pymilvus import MilvusClient
+
+    # pymilvus logs each failed call with its traceback before raising; the error says it all
+    for name in ("pymilvus", "milvus_lite"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    if address.is_lite:
+        Path(address.uri).parent.mkdir(parents=True, exist_ok=True)
+        if not address.uri.endswith(".db"):
+            raise ConfigError(f"a Milvus Lite file must end in .db, got '{address.uri}' (e.g. milvus:.qa-milvus.db)")
+    try:
+        return MilvusClient(address.uri, timeout=CONNECT_TIMEOUT_S)
+    except Exception as exc:  # pymilvus raises its own, grpc's and OS errors alike
+        why = getattr(exc, "message", None) or (str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+        hint = ("is another program (a running app or indexing run) holding the file? Milvus Lite opens a "
+                "file in one process at a time" if address.is_lite else
+                "start the server, or check the host and port given to --store")
+        raise StoreUnreachableError(f"cannot open the Milvus store {address} ({why}): {hint}") from exc
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """What the vectors in a Milvus store were made with (its manifest)."""
+
+    embedder: str
+    embedder_backend: str
+    dimension: int
+    max_tokens: int
+    overlap_tokens: int
+    index_type: str = "FLAT"
+    version: int = SETTINGS_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> StoreSettings:
+        return cls(**json.loads(text))
+
+
+def index_type_for(rows: int) -> str:
+    """Like FAISS "auto": exact search while it stays fast, a graph index beyond."""
+    return "FLAT" if rows <= EXACT_UP_TO else "HNSW"
+
+
+def literal(value: str) -> str:
+    """A string literal for a Milvus expression (not every server takes template parameters)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def filter_expression(article_filter: ArticleFilter | None) -> str:
+    """The Milvus boolean expression that keeps what the filter keeps ("" for none)."""
+    if article_filter is None:
+        return ""
+    parts = []
+    if article_filter.source is not None:
+        parts.append(f"source_key == {literal(article_filter.source.casefold())}")
+    if article_filter.since is not None:
+        parts.append(f"date >= {literal(article_filter.since.isoformat())}")
+    if article_filter.until is not None:
+        parts.append(f"date <= {literal(article_filter.until.isoformat())}")
+    return " and ".join(parts)
+
+
+def ids_expression(doc_ids: list[str]) -> str:
+    return f"doc_id in [{', '.join(literal(d) for d in doc_ids)}]"
+
+
+def search_terms(text: str) -> str:
+    """The text as the BM25 function sees it: our tokens, space-separated."""
+    return " ".join(tokenize([text])[0])
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    score: float
+
+
+@dataclass
+class MilvusCollection:
+    """An opened Milvus store: the articles read once, the chunks searched in Milvus.
+    `half_written`: articles an interrupted run left unfinished (the next run re-writes them)."""
+
+    address: MilvusAddress
+    client: object
+    settings: StoreSettings
+    documents: dict[str, Document]
+    entries: dict[str, DocumentEntry]
+    half_written: list[str] = field(default_factory=list)
+    generation: str | None = None
+
+    @property
+    def manifest(self) -> Manifest:
+        s = self.settings
+        return Manifest(s.embedder, s.dimension, s.max_tokens, s.overlap_tokens, "auto", dict(self.entries),
+                        embedder_backend=s.embedder_backend)
+
+    @classmethod
+    def open(cls, address: MilvusAddress, embedder_name: str | None = None, backend: str | None = None,
+             client=None) -> MilvusCollection:
+        """The store at `address`; with `embedder_name` (and `backend`), refuse one whose vectors
+        were made by another embedder."""
+        client = client or connect(address)
+        settings = read_settings(client, address)
+        if settings is None:
+            raise IndexNotFoundError(f"no index in the Milvus store {address}; build one with: "
+                                     f"python -m qa index PATH... --store {address}")
+        if embedder_name is not None and embedder_name != settings.embedder:
+            raise EmbedderMismatchError(
+                f"the Milvus store {address} was built with embedder '{settings.embedder}' (dimension "
+                f"{settings.dimension}), not '{embedder_name}'. Rebuild it with: python -m qa index PATH... "
+                f"--store {address} --embedder {embedder_name} --rebuild")
+        if backend is not None and backend != settings.embedder_backend:
+            raise EmbedderMismatchError(
+                f"the Milvus store {address} was built with the '{settings.embedder_backend}' embedder backend, "
+                f"not '{backend}'. Use --embedder-backend auto (it follows the index), or rebuild it with: "
+                f"python -m qa index PATH... --store {address} --embedder-backend {backend} --rebuild")
+        documents, entries, pending = read_documents(client, address)
+        return cls(address, client, settings, documents, entries, pending)
+
+    def search_dense(self, vector: np.ndarray, k: int, article_filter: ArticleFilter | None = None) -> list[Hit]:
+        expression = filter_expression(article_filter)
+        params = {"metric_type": "IP", "params": {"ef": max(HNSW_SEARCH_EF, k)}}
+        result = self.client.search(self.address.chunks, data=[np.asarray(vector, dtype=np.float32).tolist()],
+                                    anns_field="dense", limit=k, filter=expression,
+                                    search_params=params, output_fields=_CHUNK_FIELDS)
+        return [_hit(row, row["distance"]) for row in result[0]]
+
+    def search_lexical(self, query: str, k: int, article_filter: ArticleFilter | None = None) -> list[Hit]:
+        terms = search_terms(query)
+        if not terms:
+            return []
+        expression = filter_expression(article_filter)
+        result = self.client.search(self.address.chunks, data=[terms], anns_field="sparse", limit=k,
+                                    filter=expression,
+                                    search_params={"metric_type": "BM25"}, output_fields=_CHUNK_FIELDS)
+        # Milvus gives BM25 as a distance (lower is better, negative); the score is its opposite.
+        return [_hit(row, abs(row["distance"])) for row in result[0]]
+
+    def search_hybrid(self, vector: np.ndarray, query: str, k: int, depth: int, rrf_k: int,
+                      article_filter: ArticleFilter | None = None) -> list[Hit]:
+        """Milvus's own reciprocal rank fusion of the dense and BM25 rankings, `depth` deep each."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        terms = search_terms(query)
+        if not terms:  # nothing for BM25 to match: the dense ranking alone, as fusion would give
+            return self.search_dense(vector, k, article_filter)
+        expression = filter_expression(article_filter)
+        requests = [
+            AnnSearchRequest(data=[np.asarray(vector, dtype=np.float32).tolist()], anns_field="dense",
+                             param={"metric_type": "IP", "params": {"ef": max(HNSW_SEARCH_EF, depth)}},
+                             limit=depth, expr=expression or None),
+            AnnSearchRequest(data=[terms], anns_field="sparse", param={"metric_type": "BM25"}, limit=depth,
+                             expr=expression or None),
+        ]
+        result = self.client.hybrid_search(self.address.chunks, requests, RRFRanker(rrf_k), limit=k,
+                                           output_fields=_CHUNK_FIELDS)
+        return [_hit(row, row["distance"]) for row in result[0]]
+
+    def chunk_count(self) -> int:
+        return count_rows(self.client, self.address.chunks)
+
+
+def _hit(row: dict, score: float) -> Hit:
+    entity = row["entity"]
+    return Hit(Chunk(entity["doc_id"], int(entity["start"]), int(entity["end"]), entity["text"]), float(score))
+
+
+def read_settings(client, address: MilvusAddress) -> StoreSettings | None:
+    names = (address.settings, address.documents, address.chunks)
+    if not all(client.has_collection(name) for name in names):
+        return None
+    for name in names:  # a server keeps collections released until asked
+        client.load_collection(name)
+    rows = client.query(address.settings, filter='key == "settings"', output_fields=["value"])
+    if not rows:
+        return None
+    try:
+        settings = StoreSettings.from_json(rows[0]["value"])
+    except (ValueError, TypeError) as exc:
+        raise IndexFormatError(f"cannot read the settings of the Milvus store {address} ({exc}); rebuild it "
+                               f"with: python -m qa index PATH... --store {address} --rebuild") from exc
+    if settings.version != SETTINGS_VERSION:
+        raise IndexFormatError(f"the Milvus store {address} has format version {settings.version}, this "
+                               f"version reads {SETTINGS_VERSION}; rebuild it with --rebuild")
+    return settings
+
+
+def read_documents(client, address: MilvusAddress) -> tuple[dict[str, Document], dict[str, DocumentEntry], list[str]]:
+    """Every article (text joined from its parts), its manifest entry, and the ids of those
+    left half-written."""
+    parts: dict[str, list[tuple[int, str]]] = {}
+    heads: dict[str, dict] = {}
+    for row in query_all(client, address.documents, ["doc_id", "part", "title", "source", "meta", "hash",
+                                                      "chunks", "text"]):
+        parts.setdefault(row["doc_id"], []).append((int(row["part"]), row["text"]))
+        if int(row["part"]) == 0:
+            heads[row["doc_id"]] = row
+    documents, entries, pending = {}, {}, []
+    for doc_id in sorted(heads):
+        head = heads[doc_id]
+        text = "".join(t for _, t in sorted(parts[doc_id]))
+        documents[doc_id] = Document(doc_id, head["title"], text, head["source"], head["meta"] or {})
+        entries[doc_id] = DocumentEntry(head["hash"], head["source"], head["title"], int(head["chunks"]))
+        if head["hash"] == PENDING:
+            pending.append(doc_id)
+    return documents, entries, pending
+
+
+def query_all(client, collection: str, fields: list[str]) -> list[dict]:
+    """Every row of a collection, a page at a time."""
+    iterator = client.query_iterator(collection, batch_size=QUERY_PAGE_ROWS, filter="", output_fields=fields)
+    rows: list[dict] = []
+    try:
+        while page := iterator.next():
+            rows.extend(page)
+    finally:
+        iterator.close()
+    return rows
+
+
+def count_rows(client, collection: str) -> int:
+    return int(client.query(collection, filter="", output_fields=["count(*)"])[0]["count(*)"])
+
+
+class MilvusWriter:
+    """The writes an indexing run makes, in an order that leaves any interruption detectable."""
+
+    def __init__(self, client, address: MilvusAddress):
+        self.client = client
+        self.address = address
+
+    def create(self, settings: StoreSettings, replace: bool) -> None:
+        """The three collections for `settings` (dropped first when `replace`)."""
+        from pymilvus import DataType, Function, FunctionType
+
+        client, address = self.client, self.address
+        if replace:
+            for name in (address.chunks, address.documents, address.settings):
+                if client.has_collection(name):
+                    client.drop_collection(name)
+        if not client.has_collection(address.chunks):
+            schema = client.create_schema(auto_id=False)
+            schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=MAX_ID_BYTES + 48)
+            schema.add_field("doc_id", DataType.VARCHAR, max_length=MAX_ID_BYTES)
+            schema.add_field("start", DataType.INT64)
+            schema.add_field("end", DataType.INT64)
+            schema.add_field("text", DataType.VARCHAR, max_length=65_535)
+            # already our tokens: the standard tokenizer (every server has it) splits them as they are
+            schema.add_field("terms", DataType.VARCHAR, max_length=65_535, enable_analyzer=True)
+            schema.add_field("date", DataType.VARCHAR, max_length=10, nullable=True)
+            schema.add_field("source_key", DataType.VARCHAR, max_length=1_024, nullable=True)
+            schema.add_field("dense", DataType.FLOAT_VECTOR, dim=settings.dimension)
+            schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                         input_field_names=["terms"], output_field_names=["sparse"]))
+            index = client.prepare_index_params()
+            _add_dense_index(index, settings.index_type)
+            index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+            client.create_collection(address.chunks, schema=schema, index_params=index, consistency_level="Strong")
+        if not client.has_collection(address.documents):
+            schema = client.create_schema(auto_id=False)
+            schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=MAX_ID_BYTES + 16)
+            schema.add_field("doc_id", DataType.VARCHAR, max_length=MAX_ID_BYTES)
+            schema.add_field("part", DataType.INT64)
+            schema.add_field("title", DataType.VARCHAR, max_length=4_096)
+            schema.add_field("source", DataType.VARCHAR, max_length=4_096)
+            schema.add_field("meta", DataType.JSON)
+            schema.add_field("hash", DataType.VARCHAR, max_length=64)
+            schema.add_field("chunks", DataType.INT64)
+            schema.add_field("text", DataType.VARCHAR, max_length=65_535)
+            schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)  # Milvus needs a vector field
+            index = client.prepare_index_params()
+            index.add_index("unused", index_type="FLAT", metric_type="L2")
+            client.create_collection(address.documents, schema=schema, index_params=index, consistency_level="Strong")
+        if not client.has_collection(address.settings):
+            schema = client.create_schema(auto_id=False)
+            schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=32)
+            schema.add_field("value", DataType.VARCHAR, max_length=65_535)
+            schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)
+            index = client.prepare_index_params()
+            index.add_index("unused", index_type="FLAT", metric_type="L2")
+            client.create_collection(address.settings, schema=schema, index_params=index, consistency_level="Strong")
+        self.write_settings(settings)
+
+    def write_settings(self, settings: StoreSettings) -> None:
+        self.client.upsert(self.address.settings, [{"key": "settings", "value": settings.to_json(), "unused": [0.0, 0.0]}])
+
+    def mark_pending(self, documents: list[Document], old_entries: dict[str, DocumentEntry]) -> None:
+        """Before any of their chunks change: these articles are unfinished until finish()."""
+        self._write_documents([(d, PENDING, old_entries[d.id].chunks if d.id in old_entries else 0) for d in documents])
+
+    def remove_chunks(self, doc_ids: list[str]) -> None:
+        for lo in range(0, len(doc_ids), 100):
+            self.client.delete(self.address.chunks, filter=ids_expression(doc_ids[lo:lo + 100]))
+
+    def insert_chunks(self, documents: dict[str, Document], chunks: list[Chunk], vectors: np.ndarray) -> None:
+        rows = []
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            meta = documents[chunk.doc_id].meta
+            rows.append({
+                "id": f"{chunk.start}:{chunk.end}:{chunk.doc_id}", "doc_id": chunk.doc_id, "start": chunk.start,
+                "end": chunk.end, "text": chunk.text, "terms": search_terms(chunk.text),
+                "date": meta.get("date") or None,
+                "source_key": str(meta["source"]).casefold() if meta.get("source") else None,
+                "dense": np.asarray(vector, dtype=np.float32).tolist(),
+            })
+            if len(rows) == WRITE_BATCH_ROWS:
+                self.client.insert(self.address.chunks, rows)
+                rows = []
+        if rows:
+            self.client.insert(self.address.chunks, rows)
+
+    def finish(self, documents: list[tuple[Document, str, int]]) -> None:
+        """Articles whose chunks are all in: their real hash and chunk count."""
+        self._write_documents(documents)
+
+    def remove_documents(self, doc_ids: list[str]) -> None:
+        for lo in range(0, len(doc_ids), 100):
+            self.client.delete(self.address.documents, filter=ids_expression(doc_ids[lo:lo + 100]))
+
+    def set_index_type(self, settings: StoreSettings, rows: int) -> StoreSettings:
+        """Re-index the vectors when the collection has grown past (or shrunk below) exact search."""
+        wanted = index_type_for(rows)
+        if wanted == settings.index_type:
+            self.write_settings(settings)
+            return settings
+        client, name = self.client, self.address.chunks
+        client.release_collection(name)
+        client.drop_index(name, "dense")
+        index = client.prepare_index_params()
+        _add_dense_index(index, wanted)
+        client.create_index(name, index)
+        client.load_collection(name)
+        settings = StoreSettings(**{**settings.__dict__, "index_type": wanted})
+        self.write_settings(settings)
+        return settings
+
+    def _write_documents(self, documents: list[tuple[Document, str, int]]) -> None:
+        rows = []
+        stale = []
+        for document, digest, chunks in documents:
+            text = document.text
+            pieces = [text[i:i + TEXT_PART_CHARS] for i in range(0, len(text), TEXT_PART_CHARS)] or [""]
+            for part, piece in enumerate(pieces):
+                rows.append({"key": f"{part}:{document.id}", "doc_id": document.id, "part": part,
+                             "title": document.title, "source": document.source, "meta": dict(document.meta),
+                             "hash": digest, "chunks": chunks, "text": piece, "unused": [0.0, 0.0]})
+            stale.append((document.id, len(pieces)))
+        for lo in range(0, len(rows), WRITE_BATCH_ROWS):
+            self.client.upsert(self.address.documents, rows[lo:lo + WRITE_BATCH_ROWS])
+        for doc_id, parts in stale:  # a text that got shorter leaves parts beyond its new end
+            self.client.delete(self.address.documents, filter=f"doc_id == {literal(doc_id)} and part >= {parts}")
+
+
+def _add_dense_index(index, index_type: str) -> None:
+    params = HNSW_PARAMS if index_type == "HNSW" else {}
+    index.add_index("dense", index_type=index_type, metric_type="IP", params=params)
+
