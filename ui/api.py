@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from index.errors import EmptyCollectionError, UserError
+from index.milvus_store import store_kind
 from qa.config import REPO_ROOT
 from qa.render import result_json, search_json
 from qa.service import LoadFailedError, QAService, StillLoadingError, UnknownArticleError
@@ -164,6 +165,7 @@ def build_api(service: QAService, credentials: Credentials | None = None, max_up
         return {"status": "ready", "generation": pipeline.collection.generation,
                 "reader": _shown(service.config.qa_model if service.config.reader == "auto" else service.config.reader),
                 "embedder": f"{pipeline.embedder.name} ({pipeline.embedder.backend})",
+                "store": store_kind(service.config.store),
                 "articles": len(pipeline.collection.documents)}
 
     assets = _swagger_assets()

@@ -97,6 +97,7 @@ class Health(BaseModel):
     generation: str | None = None
     reader: str | None = None
     embedder: str | None = None
+    store: str | None = Field(None, description="where passages are searched: faiss, milvus-lite or milvus-server")
     articles: int | None = None
     error: str | None = None
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from index.errors import UserError
 from index.loaders import SUPPORTED_SUFFIXES
+from index.milvus_store import store_kind
 from qa.config import REPO_ROOT
 from qa.pipeline import MAX_TOP_K
 from qa.render import result_json, search_json
@@ -19,6 +20,8 @@ DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
 # The question sets the Evaluation tab offers by name; a user never types a server path.
 SHIPPED_QUESTION_SETS = {"bundled articles (eval/questions.jsonl)": DEFAULT_QUESTIONS}
 EXAMPLE_COUNT = 6
+STORE_NAMES = {"faiss": "the FAISS index on this server", "milvus-lite": "a Milvus Lite file on this server",
+               "milvus-server": "a Milvus server"}
 # Opening "Show the whole article" scrolls the article to the cited passage.
 SCROLL_TO_PASSAGE = """() => {
   document.querySelectorAll('#citations details.qa-article').forEach((details) => {
@@ -207,6 +210,8 @@ def build_app(service: QAService):
                                    info="only articles dated on or before this day")
                 source = gr.Textbox(label="Source", placeholder="e.g. Reuters", elem_id="source",
                                     info="only articles from this source")
+            gr.Markdown(f"Passages are searched in {STORE_NAMES[store_kind(service.config.store)]} "
+                        "(the server's `--store`).", elem_id="store")
         with gr.Tabs():
             with gr.Tab("Ask"):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
