@@ -77,6 +77,7 @@ class MilvusIndexer:
         total = sum(entry.chunks for doc_id, entry in old_entries.items()
                     if doc_id in plan.unchanged) + len(chunks)
         writer.set_index_type(settings, total)  # writes the settings, whichever index it keeps
+        writer.flush()
         report.embedded_chunks = len(chunks)
         report.total_chunks = total
         return MilvusCollection.open(self.address, client=client), report

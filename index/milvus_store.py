@@ -436,6 +436,12 @@ class MilvusWriter:
         for lo in range(0, len(doc_ids), 100):
             self.client.delete(self.address.documents, filter=ids_expression(doc_ids[lo:lo + 100]))
 
+    def flush(self) -> None:
+        """Seal what was written: Milvus Lite searches rows still in growing segments by brute
+        force, ~30x slower (300 ms at 10,000 chunks against 9 ms sealed)."""
+        for name in (self.address.chunks, self.address.documents, self.address.settings):
+            self.client.flush(name)
+
     def set_index_type(self, settings: StoreSettings, rows: int) -> StoreSettings:
         """Re-index the vectors when the collection has grown past (or shrunk below) exact search."""
         wanted = index_type_for(rows)

@@ -175,3 +175,18 @@ def test_long_articles_are_kept_whole(embedder, address):
     collection, _ = MilvusIndexer(embedder, address).update([shorter])
     assert collection.documents["long"].text == text[:20_000]
 
+
+
+def test_the_vector_index_follows_the_collection_size(embedder, documents, address, monkeypatch):
+    import index.milvus_store as milvus_store
+
+    monkeypatch.setattr(milvus_store, "index_type_for", lambda rows: "FLAT" if rows <= 2 else "HNSW")
+    collection, _ = MilvusIndexer(embedder, address).update(documents[:1])
+    assert collection.settings.index_type == "FLAT"
+    collection, _ = MilvusIndexer(embedder, address).update(documents)
+    assert collection.settings.index_type == "HNSW"
+    assert connect(address).describe_index(address.chunks, "dense")["index_type"] == "HNSW"
+    best = make_retriever("dense", collection, embedder).retrieve("Lindholm chess tournament", 1)[0]
+    assert best.doc_id == "chess"
+    collection, _ = MilvusIndexer(embedder, address).update(documents[:1])
+    assert collection.settings.index_type == "FLAT"
