@@ -323,6 +323,7 @@ def quiet_libraries() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # pymilvus and Ray talk gRPC; its notes are not ours
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:

@@ -91,8 +91,9 @@ class RayEmbedder:
         groups = [list(texts[lo:lo + BATCH_CHUNKS]) for lo in range(0, len(texts), BATCH_CHUNKS)]
         dataset = ray.data.from_items([{"group": g, "texts": group} for g, group in enumerate(groups)],
                                       override_num_blocks=len(groups))
+        workers = ray.data.ActorPoolStrategy(size=min(self.workers, len(groups)))
         embedded = dataset.map_batches(_EmbedBatch, fn_constructor_args=(self.inner.name, self.inner.backend),
-                                       batch_size=1, concurrency=min(self.workers, len(groups)), num_cpus=1)
+                                       batch_size=1, compute=workers, num_cpus=1)
         vectors = [None] * len(groups)
         for row in embedded.iter_rows():
             vectors[int(row["group"])] = np.asarray(row["vectors"], dtype=np.float32)
@@ -106,7 +107,16 @@ class RayEmbedder:
             sys.modules["ray"].shutdown()
 
     def _connect(self):
+        import logging
+        import os
+
+        # Ray's own progress and C++ notes would bury the indexer's lines; its logs stay in /tmp/ray.
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
         import ray
+        import ray.data
+
+        for name in ("ray", "ray.data"):  # after the import, which sets Ray Data's levels
+            logging.getLogger(name).setLevel(logging.ERROR)
 
         if not ray.is_initialized():
             if self.address == LOCAL:
