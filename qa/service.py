@@ -14,6 +14,7 @@ from index.errors import EmptyCollectionError, UserError
 from index.filters import ArticleFilter, parse_date
 from index.indexer import UpdateReport
 from index.loaders import MAX_TITLE_CHARS, SUPPORTED_SUFFIXES, load_documents
+from index.milvus_store import is_milvus
 from index.storage import current_generation
 
 from .config import Config
@@ -141,6 +142,8 @@ class QAService:
         return self._pipeline
 
     def _follow_the_index(self) -> None:
+        if is_milvus(self.config.store):
+            return  # searches go to Milvus as it is now; no generations to follow
         root = Path(self.config.index_dir)
         try:
             current = current_generation(root)

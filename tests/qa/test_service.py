@@ -179,8 +179,11 @@ def test_an_article_can_be_retitled_and_keeps_its_text(service):
 
 def test_the_service_runs_on_a_milvus_store(corpus, tmp_path, embedder):
     pytest.importorskip("pymilvus")
-    config = Config(index_dir=tmp_path / "unused", store=f"milvus:{tmp_path / 'store.db'}")
+    config = Config(index_dir=tmp_path / "idx", store=f"milvus:{tmp_path / 'store.db'}")
     index_paths(config, [corpus], embedder=embedder)
+    # an index folder beside it, of other articles, must not be what the service answers from
+    index_paths(Config(index_dir=tmp_path / "idx"), [_upload(tmp_path, "sun.txt", "Sun\nThe sun rose.").parent],
+                embedder=embedder)
     service = QAService(config)
     assert service.ask("Who won the Lindholm Chess Open?").answers[0].doc_id == "chess"
     upload = _upload(tmp_path, "moon.txt", "Moon base opens\nThe first moon base opened on Friday with nine crew.")
@@ -192,4 +195,4 @@ def test_the_service_runs_on_a_milvus_store(corpus, tmp_path, embedder):
     service.remove_articles(["moon"])
     assert "moon" not in {a.doc_id for a in service.articles()}
     assert all(p.doc_id != "moon" for p in service.search("moon base crew"))
-    assert not (tmp_path / "unused").exists()
+    assert "sun" not in {a.doc_id for a in service.articles()}
