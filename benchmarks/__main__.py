@@ -4,7 +4,8 @@ Measures, on this machine, with the median of `--runs` runs where a figure is a 
 index build throughput against raw SentenceTransformer.encode on the same chunks; incremental
 re-index of 1% of a synthetic collection against a full build; retrieval latency at 500
 articles; `ask` end to end; the reader on the top 5 passages; cold start and peak memory of
-`qa ask` and of the running app; and search at 10k, 100k and 1M passages (table and plot).
+`qa ask` and of the running app; search at 10k, 100k and 1M passages (table and plot); and
+Milvus Lite against FAISS, and the Ray build against one process (benchmarks/stores.py).
 Haystack and txtai do the same work in their own virtual environment when it exists
 (`bash benchmarks/peers-venv.sh` makes it in .bench-venv; `--peers-python` points elsewhere),
 and each comparison is a ratio of figures from this one run.
@@ -237,6 +238,16 @@ def scale(sizes: list[int], out_dir: Path) -> dict:
     return result
 
 
+def stores(quick: bool) -> dict:
+    """Milvus Lite against FAISS, and the Ray build (benchmarks/stores.py)."""
+    command = ["benchmarks/stores.py", "--json"]
+    if quick:
+        command += ["--sets", *QUALITY_SETS[:1], "--sizes", "10000", "--ray-articles", "100"]
+    _, _, out = run_child(command)
+    log("stores: done")
+    return json.loads(out)
+
+
 def plot_scaling(result: dict, path: Path) -> None:
     import matplotlib
 
@@ -341,6 +352,7 @@ def main() -> int:
         results["peers"] = peers(args.peers_python, job, work)
         results["embedder_quality"] = embedder_quality(QUALITY_SETS[:1] if args.quick else QUALITY_SETS)
         results["scale"] = scale(args.scale_sizes, args.out.parent)
+        results["stores"] = stores(args.quick)
     results["wall_s"] = round(time.perf_counter() - started)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
