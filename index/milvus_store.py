@@ -2,8 +2,8 @@
 (`milvus:PATH`) or a Milvus server (`http://HOST:19530`), chosen with --store.
 
 Three collections per name (default "qa"; a store address may end in `#NAME`):
-  NAME_chunks     one row per chunk: doc_id, start, end, text, the article's date and
-                  source (for filter expressions), the dense vector, and a BM25 function
+  NAME_chunks     one row per chunk: doc_id, start, end, text, the article's title, date
+                  and source (shown with a result, and filtered on), the dense vector, and a BM25 function
                   over `terms` (our own stemmed, stop-word-free tokens, so that lexical
                   ranking matches the FAISS store's bm25s whatever analyzers the server has)
   NAME_documents  the articles: title, source, meta, content hash, chunk count, and the
@@ -43,7 +43,7 @@ WRITE_BATCH_ROWS = 1_000
 QUERY_PAGE_ROWS = 1_000
 HNSW_PARAMS = {"M": 16, "efConstruction": 200}
 HNSW_SEARCH_EF = 128
-_CHUNK_FIELDS = ["doc_id", "start", "end", "text"]
+_CHUNK_FIELDS = ["doc_id", "start", "end", "text", "title", "date", "source"]
 
 
 class StoreUnreachableError(UserError):
@@ -189,8 +189,14 @@ def search_terms(text: str) -> str:
 
 @dataclass
 class Hit:
+    """A chunk found in Milvus, with what a passage shows of its article (read from the chunk's
+    row: no article is looked up to show a result)."""
+
     chunk: Chunk
     score: float
+    title: str
+    date: str | None
+    source: str | None
 
 
 @dataclass
@@ -280,7 +286,8 @@ class MilvusCollection:
 
 def _hit(row: dict, score: float) -> Hit:
     entity = row["entity"]
-    return Hit(Chunk(entity["doc_id"], int(entity["start"]), int(entity["end"]), entity["text"]), float(score))
+    chunk = Chunk(entity["doc_id"], int(entity["start"]), int(entity["end"]), entity["text"])
+    return Hit(chunk, float(score), entity["title"], entity.get("date"), entity.get("source"))
 
 
 def read_settings(client, address: MilvusAddress) -> StoreSettings | None:
@@ -365,7 +372,9 @@ class MilvusWriter:
             schema.add_field("text", DataType.VARCHAR, max_length=65_535)
             # already our tokens: the standard tokenizer (every server has it) splits them as they are
             schema.add_field("terms", DataType.VARCHAR, max_length=65_535, enable_analyzer=True)
+            schema.add_field("title", DataType.VARCHAR, max_length=4_096)
             schema.add_field("date", DataType.VARCHAR, max_length=10, nullable=True)
+            schema.add_field("source", DataType.VARCHAR, max_length=1_024, nullable=True)
             schema.add_field("source_key", DataType.VARCHAR, max_length=1_024, nullable=True)
             schema.add_field("dense", DataType.FLOAT_VECTOR, dim=settings.dimension)
             schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
@@ -414,12 +423,13 @@ class MilvusWriter:
     def insert_chunks(self, documents: dict[str, Document], chunks: list[Chunk], vectors: np.ndarray) -> None:
         rows = []
         for chunk, vector in zip(chunks, vectors, strict=True):
-            meta = documents[chunk.doc_id].meta
+            document = documents[chunk.doc_id]
+            source = str(document.meta["source"]) if document.meta.get("source") else None
             rows.append({
                 "id": f"{chunk.start}:{chunk.end}:{chunk.doc_id}", "doc_id": chunk.doc_id, "start": chunk.start,
-                "end": chunk.end, "text": chunk.text, "terms": search_terms(chunk.text),
-                "date": meta.get("date") or None,
-                "source_key": str(meta["source"]).casefold() if meta.get("source") else None,
+                "end": chunk.end, "text": chunk.text, "terms": search_terms(chunk.text), "title": document.title,
+                "date": document.meta.get("date") or None, "source": source,
+                "source_key": source.casefold() if source else None,
                 "dense": np.asarray(vector, dtype=np.float32).tolist(),
             })
             if len(rows) == WRITE_BATCH_ROWS:

@@ -115,11 +115,8 @@ class MilvusRetriever:
         ranked = in_canonical_order([(hit, hit.score) for hit in hits], lambda hit: hit.chunk, k)
         passages = []
         for rank, (hit, score) in enumerate(ranked, start=1):
-            document = self.collection.documents.get(hit.chunk.doc_id)
-            meta = document.meta if document is not None else {}
             components = {f"{kind}_score": score} if kind else {}
-            passages.append(Passage(hit.chunk, document.title if document is not None else hit.chunk.doc_id,
-                                    float(score), rank, date=meta.get("date"), source=meta.get("source"),
+            passages.append(Passage(hit.chunk, hit.title, float(score), rank, date=hit.date, source=hit.source,
                                     **components))
         return passages
 

@@ -86,7 +86,8 @@ def test_search_matches_the_faiss_store(tmp_path, embedder, documents, address):
         for query in ("Who won the Lindholm Chess Open?", "apple harvest tonnes", "bridge length"):
             ours = make_retriever(mode, milvus_collection, embedder).retrieve(query, 3)
             theirs = make_retriever(mode, faiss_collection, embedder).retrieve(query, 3)
-            assert [p.chunk for p in ours] == [p.chunk for p in theirs], (mode, query)
+            assert [(p.chunk, p.title, p.date, p.source) for p in ours] == \
+                [(p.chunk, p.title, p.date, p.source) for p in theirs], (mode, query)
             if mode == "dense":
                 assert np.allclose([p.score for p in ours], [p.score for p in theirs], atol=1e-5)
     best = make_retriever("hybrid", milvus_collection, embedder).retrieve("Lindholm chess tournament", 1)[0]
