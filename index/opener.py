@@ -69,6 +69,14 @@ def open_index(root: Path, embedder_name: str, backend: str = AUTO, store: str =
     return read_current(root, read)
 
 
+def load_collection(root: Path, embedder_name: str, backend: str, store: str = FAISS_STORE) -> Collection | MilvusCollection:
+    """The index in `root` or in the Milvus `store`, for an embedder already chosen (`backend`
+    resolved): another embedder or backend is refused."""
+    if store != FAISS_STORE:
+        return MilvusCollection.open(MilvusAddress.parse(store), embedder_name, backend)
+    return Collection.load(root, embedder_name, backend)
+
+
 def embedder_for_writing(root: Path, name: str, backend: str = AUTO, rebuild: bool = False,
                          store: str = FAISS_STORE) -> Embedder:
     """The embedder an indexing run into `root` (or the Milvus `store`) uses: with "auto",

@@ -16,7 +16,7 @@ from index.indexer import Indexer, UpdateReport
 from index.loaders import SUPPORTED_SUFFIXES, load_documents
 from index.milvus_indexer import MilvusIndexer
 from index.milvus_store import MilvusAddress, MilvusCollection, check_store, is_milvus
-from index.opener import AUTO, embedder_for_writing, open_index
+from index.opener import AUTO, embedder_for_writing, load_collection, open_index
 from index.storage import check_writable
 
 from .config import BUNDLED_ARTICLES, Config
@@ -61,7 +61,7 @@ def check_config(config: Config) -> Config:
 
 def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder | None = None,
                 add: bool = False, rebuild: bool = False, log: Log = _quiet,
-                show_progress: bool = False, wait: bool = True) -> tuple[Collection, UpdateReport]:
+                show_progress: bool = False, wait: bool = True) -> tuple[Collection | MilvusCollection, UpdateReport]:
     """Load the articles under `paths` and bring the index in `config.index_dir` up to date.
 
     add: keep indexed documents that are not under `paths` (otherwise they are dropped).
@@ -85,7 +85,7 @@ def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder |
 def index_documents(config: Config, documents: list[Document], *, embedder: Embedder | None = None,
                     add: bool = False, remove: Iterable[str] = (), rebuild: bool = False, log: Log = _quiet,
                     show_progress: bool = False, wait: bool = True, unreadable: Iterable[Path] = (),
-                    rename_clashes: bool = False) -> tuple[Collection, UpdateReport]:
+                    rename_clashes: bool = False) -> tuple[Collection | MilvusCollection, UpdateReport]:
     """Bring the index in `config.index_dir` up to date with these documents (see index_paths);
     `remove`: ids of indexed documents to drop; `unreadable`, `rename_clashes`: see Indexer.update."""
     check_config(config)
@@ -105,7 +105,7 @@ class QAPipeline:
     """reader: None for a pipeline that only searches (asking it is an error)."""
 
     config: Config
-    collection: Collection
+    collection: Collection | MilvusCollection
     embedder: Embedder
     retriever: Retriever
     reader: Reader | None
@@ -119,10 +119,8 @@ class QAPipeline:
         check_config(config)
         root = Path(config.index_dir)
         try:
-            if embedder is not None and is_milvus(config.store):
-                collection = MilvusCollection.open(MilvusAddress.parse(config.store), config.embedder, embedder.backend)
-            elif embedder is not None:
-                collection = Collection.load(root, config.embedder, embedder.backend)
+            if embedder is not None:
+                collection = load_collection(root, config.embedder, embedder.backend, config.store)
             else:
                 opened = open_index(root, config.embedder, config.embedder_backend, config.store,
                                     warn=lambda message: log(f"warning: {message}"))
@@ -146,7 +144,7 @@ class QAPipeline:
         self.retriever.retrieve("warm up", 1)
 
     def with_settings(self, *, retrieval: str | None = None, reader: Reader | None = None,
-                      collection: Collection | None = None) -> QAPipeline:
+                      collection: Collection | MilvusCollection | None = None) -> QAPipeline:
         """The same pipeline with another retrieval mode, reader or (re-indexed) collection."""
         config = check_config(self.config.with_overrides(retrieval=retrieval))
         collection = collection or self.collection
