@@ -192,13 +192,13 @@ def export_int8(folder: Path, target: Path) -> None:
                           input_names=list(_INPUTS), output_names=["hidden"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
         int8_file = Path(tmp) / target.name
-        with _root_logging_untouched():
+        with root_logging_untouched():
             quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QInt8, per_channel=True)
         os.replace(int8_file, target)
 
 
 @contextlib.contextmanager
-def _root_logging_untouched():
+def root_logging_untouched():
     """The quantiser warns through the root logger ("consider pre-processing"), and that call
     would install a root handler for good, after which every library's debug lines print.
     Silence it and leave the root logger as it was."""

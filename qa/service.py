@@ -50,9 +50,12 @@ def edited(document: Document, title: str | None, date: str | None, source: str 
 
 
 def shared(reader: Reader) -> Reader:
-    """The reader as many threads share it: a reader that can batch (the ONNX reader) reads
-    the windows of questions that arrive together in one forward pass."""
-    return BatchingReader(reader) if isinstance(reader, OnnxReader) else reader
+    """The reader as many threads share it: the ONNX reader runs one forward pass at a time;
+    in float32 the windows of questions that arrive together share it (in int8 that would
+    change their answers, so each question has its own)."""
+    if not isinstance(reader, OnnxReader):
+        return reader
+    return BatchingReader(reader, mix_questions=reader.batches_across_questions)
 
 
 class StillLoadingError(UserError):

@@ -34,6 +34,7 @@ from index.embedder import BASE_MODEL_DIR_ENV, BUNDLED_ALIASES, DEFAULT_EMBEDDER
 from index.errors import UserError
 from qa.config import REPO_ROOT, SHIPPED_READER
 from qa.readers.model_folder import READER_META, WORD_EMBEDDINGS, tensor_checksum
+from qa.readers.transformer import ReaderSettings
 
 from .train_reader import DEV1_FILE, DEV2_FILE, TRAIN_FILE, TrainSettings, build_parser
 
@@ -231,8 +232,10 @@ def finish(folder: Path, data: Path, ship: bool = False, limit: int | None = Non
     from .calibrate_reader import calibrate
 
     check_returned(folder)
-    calibrate(folder, data, no_answer_share=0.2, news=(REPO_ROOT / "eval/calibration/questions.jsonl",
-                                                        REPO_ROOT / "eval/calibration/articles"))
+    # calibrated, and compared, in the precision the shipped reader runs in
+    precision = ReaderSettings.for_model(str(SHIPPED_READER)).quantize
+    calibrate(folder, data, quantize=precision, no_answer_share=0.2,
+              news=(REPO_ROOT / "eval/calibration/questions.jsonl", REPO_ROOT / "eval/calibration/articles"))
     scores = {"candidate": _scores(folder, data, limit), "shipped": _scores(SHIPPED_READER, data, limit)}
     better = all(scores["candidate"][k] > scores["shipped"][k] for k in ("heldout_f1", "nine_sets_em"))
     if ship and better:

@@ -4,7 +4,9 @@ milliseconds through the model together (sorted by length, so little of a batch 
 padding), and each question is answered on its own thread as soon as its windows are back.
 
 One worker runs the model, so the model's thread pool is never asked for more threads than
-the machine has, however many questions arrive.
+the machine has, however many questions arrive. A reader whose answers would change with
+the batch (int8 activations are scaled per batch) keeps the worker and the queue, but each
+round holds one question's windows only (mix_questions=False).
 """
 from __future__ import annotations
 
@@ -46,10 +48,13 @@ class _Request:
 
 class BatchingReader:
     """reader: the model to share. collect_s: how long to wait for more questions.
+    mix_questions: whether windows of several questions may share a round.
     Safe to call from many threads at once; implements the Reader protocol."""
 
-    def __init__(self, reader: SplitReader, collect_s: float = COLLECT_S, max_windows: int = MAX_WINDOWS):
+    def __init__(self, reader: SplitReader, collect_s: float = COLLECT_S, max_windows: int = MAX_WINDOWS,
+                 mix_questions: bool = True):
         self.reader = reader
+        self.mix_questions = mix_questions
         self.name = reader.name
         self.collect_s = collect_s
         self.max_windows = max_windows
@@ -81,7 +86,7 @@ class BatchingReader:
         while True:
             batch = [self._queue.get()]
             windows = len(batch[0].windows)
-            while windows < self.max_windows:
+            while self.mix_questions and windows < self.max_windows:
                 try:
                     request = self._queue.get(timeout=self.collect_s)
                 except queue.Empty:

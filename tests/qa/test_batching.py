@@ -1,6 +1,7 @@
 """Questions asked at once: they share forward passes, each gets the answers it would get
 alone, and a reader shared by many threads never mixes their inputs."""
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -9,7 +10,7 @@ from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
 from qa.pipeline import QAPipeline, index_paths
 from qa.readers.batching import BatchingReader
 from qa.readers.onnx_reader import OnnxReader
-from qa.readers.transformer import TransformerReader
+from qa.readers.transformer import ReaderSettings, TransformerReader
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +49,13 @@ def _at_once(read, asked):
     return results, errors
 
 
+def float32_reader() -> OnnxReader:
+    """Batching across questions is for float32 (int8 activations are scaled per batch)."""
+    return OnnxReader(str(SHIPPED_READER), replace(ReaderSettings.for_model(str(SHIPPED_READER)), quantize=None))
+
+
 def test_questions_asked_together_share_passes_and_get_their_own_answers(asked):
-    reader = OnnxReader(str(SHIPPED_READER))
+    reader = float32_reader()
     alone = [_answers(reader.read(q, p)) for q, p in asked]
     batching = BatchingReader(reader, collect_s=0.05)
     together, errors = _at_once(batching.read, asked)
@@ -60,8 +66,20 @@ def test_questions_asked_together_share_passes_and_get_their_own_answers(asked):
     assert 1 <= batching.rounds < len(asked)
 
 
-def test_a_failing_pass_reaches_every_waiting_question_and_the_next_ones_still_work(asked):
+def test_the_int8_reader_shared_by_many_threads_reads_one_question_a_round(asked):
     reader = OnnxReader(str(SHIPPED_READER))
+    alone = [_answers(reader.read(q, p)) for q, p in asked]
+    one_at_a_time = BatchingReader(reader, collect_s=0.05, mix_questions=False)
+    together, errors = _at_once(one_at_a_time.read, asked)
+    assert errors == [] and one_at_a_time.rounds == len(asked)
+    # int8 may differ in the last bits under load, so not compared exactly; mixed-up inputs
+    # would change most answers
+    same = sum([a[:3] for a in mine] == [a[:3] for a in theirs] for mine, theirs in zip(together, alone))
+    assert same >= 0.9 * len(asked)
+
+
+def test_a_failing_pass_reaches_every_waiting_question_and_the_next_ones_still_work(asked):
+    reader = float32_reader()
     real_run, calls = reader.run, []
 
     def fails_once(windows):

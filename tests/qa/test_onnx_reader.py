@@ -1,8 +1,9 @@
-"""The shipped reader on ONNX Runtime: the torch reader's windows, answers and scores, with
-neither torch nor transformers imported to answer."""
+"""The shipped reader on ONNX Runtime: in float32 the torch reader's windows, answers and
+scores; in int8 (as shipped) close to them; neither torch nor transformers imported to answer."""
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
 import pytest
 
@@ -11,9 +12,14 @@ from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
 from qa.pipeline import QAPipeline, index_paths
 from qa.readers.factory import make_reader
 from qa.readers.onnx_reader import OnnxReader, runs_on_onnx
-from qa.readers.transformer import TransformerReader
+from qa.readers.transformer import ReaderSettings, TransformerReader
+from qa.service import shared
 
 pytestmark = pytest.mark.slow
+
+
+def float32_settings() -> ReaderSettings:
+    return replace(ReaderSettings.for_model(str(SHIPPED_READER)), quantize=None)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +31,8 @@ def searcher(tmp_path_factory, embedder):
 
 @pytest.fixture(scope="module")
 def onnx_reader():
-    reader = OnnxReader(str(SHIPPED_READER))
+    """In float32, to compare with torch exactly."""
+    reader = OnnxReader(str(SHIPPED_READER), float32_settings())
     reader.warm_up()
     return reader
 
@@ -57,12 +64,33 @@ def test_the_windows_are_the_torch_readers(onnx_reader, searcher):
 
 
 def test_every_bundled_question_gets_the_torch_readers_answers_and_scores(onnx_reader, searcher):
-    torch_reader = TransformerReader(str(SHIPPED_READER))
+    torch_reader = TransformerReader(str(SHIPPED_READER), float32_settings())
     for question in load_questions("eval/questions.jsonl"):
         passages = searcher.search(question.question, 5)
         ours, theirs = onnx_reader.read(question.question, passages), torch_reader.read(question.question, passages)
         assert [(a.doc_id, a.start, a.end) for a in ours] == [(a.doc_id, a.start, a.end) for a in theirs], question.id
         assert all(abs(a.score - b.score) <= 1e-4 for a, b in zip(ours, theirs)), question.id
+
+
+def test_the_shipped_int8_reader_stays_close_to_float32(onnx_reader, searcher):
+    """int8 results differ between CPUs, so this bounds them instead of comparing: the same
+    best answer for most questions (103 of 105 where it was measured, median score gap
+    0.007), and reads that never share a batch with another question's."""
+    int8 = OnnxReader(str(SHIPPED_READER))
+    int8.warm_up()
+    assert int8.settings.quantize == "int8" and not int8.batches_across_questions
+    assert onnx_reader.batches_across_questions and not shared(int8).mix_questions
+    same, gaps = 0, []
+    questions = load_questions("eval/questions.jsonl")
+    for question in questions:
+        passages = searcher.search(question.question, 5)
+        ours, theirs = int8.read(question.question, passages), onnx_reader.read(question.question, passages)
+        top = [(a.doc_id, a.start, a.end) for a in ours[:1]]
+        if top == [(a.doc_id, a.start, a.end) for a in theirs[:1]]:
+            same += 1
+            gaps += [abs(ours[0].score - theirs[0].score)] if ours else []
+    assert same >= 0.9 * len(questions)
+    assert sorted(gaps)[len(gaps) // 2] < 0.05
 
 
 def test_answering_on_the_default_path_imports_no_heavy_library(onnx_reader, searcher, tmp_path):
