@@ -240,7 +240,7 @@ def scale(sizes: list[int], out_dir: Path) -> dict:
 
 def stores(quick: bool) -> dict:
     """Milvus Lite against FAISS, and the Ray build (benchmarks/stores.py)."""
-    command = ["benchmarks/stores.py", "--json"]
+    command = [sys.executable, "benchmarks/stores.py", "--json"]
     if quick:
         command += ["--sets", *QUALITY_SETS[:1], "--sizes", "10000", "--ray-articles", "100"]
     _, _, out = run_child(command)
