@@ -121,9 +121,9 @@ def connect(address: MilvusAddress):
     for name in ("pymilvus", "milvus_lite"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     if address.is_lite:
-        Path(address.uri).parent.mkdir(parents=True, exist_ok=True)
         if not address.uri.endswith(".db"):
             raise ConfigError(f"a Milvus Lite file must end in .db, got '{address.uri}' (e.g. milvus:.qa-milvus.db)")
+        Path(address.uri).parent.mkdir(parents=True, exist_ok=True)
     try:
         return MilvusClient(address.uri, timeout=CONNECT_TIMEOUT_S)
     except Exception as exc:  # pymilvus raises its own, grpc's and OS errors alike
