@@ -43,13 +43,10 @@ class MilvusIndexer:
                            unreadable=[Path(p) for p in unreadable], rename_clashes=rename_clashes, say=say)
         report = plan.report
         if old is not None and old.half_written:
+            # Their hash is PENDING, which no content hashes to: the plan has them as changed
+            # (or removed), so their chunks are deleted and written again.
             say(f"finishing {len(old.half_written)} article(s) an earlier indexing run left half-written: "
                 + ", ".join(old.half_written[:5]) + (" …" if len(old.half_written) > 5 else ""))
-            for doc_id in old.half_written:  # their chunks may be partly there: write them again
-                if doc_id in plan.unchanged:
-                    plan.unchanged.discard(doc_id)
-                    report.unchanged.remove(doc_id)
-                    report.changed.append(doc_id)
 
         writer = MilvusWriter(client, self.address)
         settings = old.settings if old is not None else StoreSettings(
