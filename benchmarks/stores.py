@@ -84,7 +84,8 @@ def search_at(sizes: list[int], work: Path) -> list[dict]:
     from pymilvus import DataType, MilvusClient
 
     from benchmarks.scale import grow, real_vectors, texts_and_questions
-    from index.milvus_store import HNSW_PARAMS, HNSW_SEARCH_EF, index_type_for
+    from index.milvus_store import HNSW_SEARCH_EF, index_type_for
+    from index.milvus_writer import HNSW_PARAMS
 
     texts, questions = texts_and_questions()
     base, queries = real_vectors(texts, questions)

@@ -10,7 +10,8 @@ from .documents import Chunk, Document
 from .embedder import Embedder
 from .errors import IndexNotFoundError
 from .indexer import UpdateReport, fill_vectors, plan_update
-from .milvus_store import MilvusAddress, MilvusCollection, MilvusWriter, StoreSettings, connect
+from .milvus_store import MilvusAddress, MilvusCollection, StoreSettings, connect
+from .milvus_writer import MilvusWriter
 
 
 class MilvusIndexer:

@@ -13,13 +13,13 @@ from index.milvus_indexer import MilvusIndexer
 from index.milvus_store import (
     MilvusAddress,
     MilvusCollection,
-    MilvusWriter,
     StoreUnreachableError,
     check_store,
     connect,
     count_rows,
     filter_expression,
 )
+from index.milvus_writer import MilvusWriter
 from qa.retrieval import make_retriever
 from tests.conftest import write_articles
 
@@ -179,9 +179,9 @@ def test_long_articles_are_kept_whole(embedder, address):
 
 
 def test_the_vector_index_follows_the_collection_size(embedder, documents, address, monkeypatch):
-    import index.milvus_store as milvus_store
+    import index.milvus_writer as milvus_writer
 
-    monkeypatch.setattr(milvus_store, "index_type_for", lambda rows: "FLAT" if rows <= 2 else "HNSW")
+    monkeypatch.setattr(milvus_writer, "index_type_for", lambda rows: "FLAT" if rows <= 2 else "HNSW")
     collection, _ = MilvusIndexer(embedder, address).update(documents[:1])
     assert collection.settings.index_type == "FLAT"
     collection, _ = MilvusIndexer(embedder, address).update(documents)
