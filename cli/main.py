@@ -12,11 +12,12 @@ from pathlib import Path
 from index.embedder import EMBEDDER_BACKENDS
 from index.errors import UserError
 from index.filters import ArticleFilter
+from index.milvus_store import is_milvus
+from index.ray_embedder import LOCAL as RAY_LOCAL
 from qa.config import Config
 from qa.retrieval import RETRIEVAL_MODES
 
 EXIT_USAGE = 2
-RAY_LOCAL = "local"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,7 +162,7 @@ def run_index(args: argparse.Namespace, config: Config) -> int:
             "embedded_chunks": report.embedded_chunks,
         })
     else:
-        print(f"indexed {report.summary()} in {config.store if config.store != 'faiss' else config.index_dir}")
+        print(f"indexed {report.summary()} in {config.store if is_milvus(config.store) else config.index_dir}")
     return 0
 
 
@@ -169,12 +170,12 @@ def _ray_embedder(args: argparse.Namespace, config: Config):
     """The embedder an index run uses on Ray. `--ray PATH` (a path where an address may stand:
     argparse cannot tell) is indexed too, on a local cluster."""
     from index.opener import embedder_for_writing
-    from index.ray_embedder import LOCAL, RayEmbedder, looks_like_address
+    from index.ray_embedder import RayEmbedder, looks_like_address
 
     address = args.ray
     if not looks_like_address(address):
         args.paths.append(address)
-        address = LOCAL
+        address = RAY_LOCAL
     inner = embedder_for_writing(Path(config.index_dir), config.embedder, config.embedder_backend, args.rebuild,
                                  config.store)
     return RayEmbedder(inner, address, args.ray_workers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,7 @@ class Indexer:
                 n = len(doc_chunks)
             entries[doc.id] = DocumentEntry(plan.hashes[doc.id], doc.source, doc.title, n)
 
-        vectors = self._fill_vectors(chunks, rows, say)
+        vectors = fill_vectors(self.embedder, chunks, rows, say, self.show_progress)
         report.embedded_chunks = sum(r is None for r in rows)
         report.total_chunks = len(chunks)
         manifest = Manifest(
@@ -131,10 +132,6 @@ class Indexer:
         collection = Collection.assemble(manifest, plan.wanted, chunks, vectors)
         collection.save(root)
         return collection, report
-
-    def _fill_vectors(self, chunks: list[Chunk], rows: list[np.ndarray | None],
-                      say: Callable[[str], None]) -> np.ndarray:
-        return fill_vectors(self.embedder, chunks, rows, say, self.show_progress)
 
 
 def fill_vectors(embedder: Embedder, chunks: list[Chunk], rows: list[np.ndarray | None],
@@ -187,8 +184,11 @@ class UpdatePlan:
 
     wanted: dict[str, Document]
     hashes: dict[str, str]
-    unchanged: set[str]
     report: UpdateReport
+
+    @cached_property
+    def unchanged(self) -> set[str]:
+        return set(self.report.unchanged)
 
 
 def plan_update(old, documents: list[Document], settings: ChunkerSettings, *, remove_missing: bool,
@@ -215,16 +215,15 @@ def plan_update(old, documents: list[Document], settings: ChunkerSettings, *, re
     report = UpdateReport()
     if old is not None:
         report.removed = sorted(set(old.documents) - set(wanted))
-    hashes, unchanged = {}, set()
+    hashes = {}
     for doc in wanted.values():
         hashes[doc.id] = digest = content_hash(doc)
         previous = old.manifest.documents.get(doc.id) if old is not None else None
         if reusable and previous is not None and previous.hash == digest:
             report.unchanged.append(doc.id)
-            unchanged.add(doc.id)
         else:
             (report.changed if previous is not None else report.added).append(doc.id)
-    return UpdatePlan(wanted, hashes, unchanged, report)
+    return UpdatePlan(wanted, hashes, report)
 
 
 def renamed_clear_of(documents: list[Document], taken: set[str], say: Callable[[str], None]) -> list[Document]:
