@@ -10,6 +10,7 @@ from .documents import Chunk, Document
 from .embedder import Embedder
 from .errors import IndexNotFoundError
 from .indexer import UpdateReport, fill_vectors, plan_update
+from .manifest import DocumentEntry
 from .milvus_store import MilvusAddress, MilvusCollection, StoreSettings, connect
 from .milvus_writer import MilvusWriter
 
@@ -72,10 +73,13 @@ class MilvusIndexer:
             counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
         writer.finish([(doc, plan.hashes[doc.id], counts.get(doc.id, 0)) for doc in to_write])
         writer.remove_documents([d.id for d in removed])
-        total = sum(entry.chunks for doc_id, entry in old_entries.items()
-                    if doc_id in plan.unchanged) + len(chunks)
-        writer.set_index_type(settings, total)  # writes the settings, whichever index it keeps
+        # the store as it now is, from what this run knows: no second read of every article
+        entries = {doc.id: old_entries[doc.id] if doc.id in plan.unchanged else
+                   DocumentEntry(plan.hashes[doc.id], doc.source, doc.title, counts.get(doc.id, 0))
+                   for doc in plan.wanted.values()}
+        total = sum(entry.chunks for entry in entries.values())
+        settings = writer.set_index_type(settings, total)  # writes the settings, whichever index it keeps
         writer.flush()
         report.embedded_chunks = len(chunks)
         report.total_chunks = total
-        return MilvusCollection.open(self.address, client=client), report
+        return MilvusCollection(self.address, client, settings, dict(plan.wanted), entries), report

@@ -82,6 +82,7 @@ def test_search_matches_the_faiss_store(tmp_path, embedder, documents, address):
     milvus_collection, report = MilvusIndexer(embedder, address).update(documents)
     assert report.total_chunks == len(faiss_collection.chunks) == milvus_collection.chunk_count()
     assert milvus_collection.documents == faiss_collection.documents
+    assert MilvusCollection.open(address).documents == faiss_collection.documents  # as stored
     for mode in ("dense", "lexical", "hybrid"):
         for query in ("Who won the Lindholm Chess Open?", "apple harvest tonnes", "bridge length"):
             ours = make_retriever(mode, milvus_collection, embedder).retrieve(query, 3)
@@ -116,7 +117,8 @@ def test_updates_embed_only_what_changed_and_delete_by_article(embedder, documen
     chess = next(d for d in documents if d.id == "chess")
     edited = Document(chess.id, chess.title, chess.text + " The next open is in June.", chess.source, chess.meta)
     others = [d for d in documents if d.id not in ("chess", "orchard")]
-    collection, report = MilvusIndexer(counting, address).update([*others, edited])
+    _, report = MilvusIndexer(counting, address).update([*others, edited])
+    collection = MilvusCollection.open(address)  # what the store holds now
     assert report.changed == ["chess"] and report.removed == ["orchard"]
     assert counting.embedded - first == report.embedded_chunks == collection.entries["chess"].chunks
     assert set(collection.documents) == {"harbour", "chess"}
@@ -141,7 +143,8 @@ def test_a_run_stopped_midway_is_reported_and_finished_by_the_next(embedder, doc
     monkeypatch.undo()
 
     said = []
-    collection, report = MilvusIndexer(embedder, address).update(changed, say=said.append)
+    MilvusIndexer(embedder, address).update(changed, say=said.append)
+    collection = MilvusCollection.open(address)
     assert any("half-written" in line for line in said)
     assert collection.half_written == []
     assert count_rows(connect(address), address.chunks) == sum(e.chunks for e in collection.entries.values())
@@ -170,10 +173,12 @@ def test_missing_and_unreachable_stores_say_how_to_fix_them(tmp_path):
 def test_long_articles_are_kept_whole(embedder, address):
     text = "Headline\n" + " ".join(f"Sentence number {i} of a very long report." for i in range(3_000))
     article = Document("long", "Headline", text, "long.txt", {})
-    collection, _ = MilvusIndexer(embedder, address).update([article])
+    MilvusIndexer(embedder, address).update([article])
+    collection = MilvusCollection.open(address)
     assert collection.documents["long"].text == text and len(text) > 100_000
     shorter = Document("long", "Headline", text[:20_000], "long.txt", {})
-    collection, _ = MilvusIndexer(embedder, address).update([shorter])
+    MilvusIndexer(embedder, address).update([shorter])
+    collection = MilvusCollection.open(address)
     assert collection.documents["long"].text == text[:20_000]
 
 
