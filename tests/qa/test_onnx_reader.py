@@ -1,8 +1,10 @@
 """The shipped reader on ONNX Runtime: in float32 the torch reader's windows, answers and
 scores; in int8 (as shipped) close to them; neither torch nor transformers imported to answer."""
+import json
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -11,7 +13,7 @@ from eval.questions import load_questions
 from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
 from qa.pipeline import QAPipeline, index_paths
 from qa.readers.factory import make_reader
-from qa.readers.onnx_reader import OnnxReader, runs_on_onnx
+from qa.readers.onnx_reader import FLOAT32_LAYERS, OnnxReader, runs_on_onnx
 from qa.readers.transformer import ReaderSettings, TransformerReader
 from qa.service import shared
 
@@ -33,6 +35,14 @@ def searcher(tmp_path_factory, embedder):
 def onnx_reader():
     """In float32, to compare with torch exactly."""
     reader = OnnxReader(str(SHIPPED_READER), float32_settings())
+    reader.warm_up()
+    return reader
+
+
+@pytest.fixture(scope="module")
+def int8_reader():
+    """As shipped."""
+    reader = OnnxReader(str(SHIPPED_READER))
     reader.warm_up()
     return reader
 
@@ -72,12 +82,11 @@ def test_every_bundled_question_gets_the_torch_readers_answers_and_scores(onnx_r
         assert all(abs(a.score - b.score) <= 1e-4 for a, b in zip(ours, theirs)), question.id
 
 
-def test_the_shipped_int8_reader_stays_close_to_float32(onnx_reader, searcher):
+def test_the_shipped_int8_reader_stays_close_to_float32(onnx_reader, int8_reader, searcher):
     """int8 results differ between CPUs, so this bounds them instead of comparing: the same
     best answer for most questions (103 of 105 where it was measured, median score gap
     0.007), and reads that never share a batch with another question's."""
-    int8 = OnnxReader(str(SHIPPED_READER))
-    int8.warm_up()
+    int8 = int8_reader
     assert int8.settings.quantize == "int8" and not int8.batches_across_questions
     assert onnx_reader.batches_across_questions and not shared(int8).mix_questions
     same, gaps = 0, []
@@ -91,6 +100,24 @@ def test_the_shipped_int8_reader_stays_close_to_float32(onnx_reader, searcher):
             gaps += [abs(ours[0].score - theirs[0].score)] if ours else []
     assert same >= 0.9 * len(questions)
     assert sorted(gaps)[len(gaps) // 2] < 0.05
+
+
+def test_the_export_runs_fused_operators_and_int8_keeps_the_sensitive_ones_float32(onnx_reader, int8_reader):
+    import onnx
+
+    layers = json.loads((SHIPPED_READER / "config.json").read_text())["num_hidden_layers"]
+    float32 = onnx.load(str(onnx_reader.model_file)).graph.node
+    ops = Counter(node.op_type for node in float32)
+    assert ops["Attention"] == layers and ops["EmbedLayerNormalization"] == 1
+    assert ops["SkipLayerNormalization"] == 2 * layers and ops["BiasGelu"] == layers
+
+    int8 = onnx.load(str(int8_reader.model_file)).graph.node
+    ops = Counter(node.op_type for node in int8)
+    assert ops["QAttention"] == layers and ops["Attention"] == 0
+    assert ops["EmbedLayerNormalization"] == 1 and ops["QEmbedLayerNormalization"] == 0
+    kept = sorted(node.name for node in int8 if node.op_type == "MatMul")
+    assert len(kept) == layers
+    assert kept == sorted(node.name for node in float32 if node.op_type == "MatMul" and FLOAT32_LAYERS.search(node.name))
 
 
 def test_answering_on_the_default_path_imports_no_heavy_library(onnx_reader, searcher, tmp_path):
