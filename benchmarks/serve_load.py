@@ -7,7 +7,10 @@ measures, through the same HTTP API a browser or gradio_client uses:
 - sequential against burst: the same `--questions` questions asked one after another, then
   all at once (`--bursts` times): wall time of each, their ratio, errors, p50 and p95 of the
   burst, and the CPU-bound limit of a burst (questions x the server's CPU seconds per
-  question, measured in the sequential run, / cores) with the p95 against it;
+  question, measured in the sequential run, / cores) with the p95 against it. Twice: through
+  the page's API with a gradio_client per question, and through the JSON API (/api/v1/ask)
+  with one asyncio httpx client; the clients' own CPU seconds are reported, since here they
+  share the server's cores;
 - memory: the server's peak resident memory after all of that;
 - during upload: a headless Chromium (Debian's, as the browser tests) uploads an article of
   `--upload-kb` kB in the Articles tab; once its progress shows, a question is asked, and its
@@ -86,12 +89,9 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def concurrent_asks(url: str, questions: list[str]) -> tuple[list[float], list[str], float]:
+def concurrent_asks(clients: list, questions: list[str]) -> tuple[list[float], list[str], float]:
     """All questions sent at once, each from its own client (as from separate users):
     their latencies, errors, and the wall time from sending to the last answer."""
-    from gradio_client import Client
-
-    clients = [Client(url, verbose=False) for _ in questions]
     results: list[tuple[float, str | None]] = [(0.0, None)] * len(questions)
     gate = threading.Barrier(len(questions) + 1)
 
@@ -107,6 +107,58 @@ def concurrent_asks(url: str, questions: list[str]) -> tuple[list[float], list[s
     for thread in threads:
         thread.join()
     return [r[0] for r in results], [r[1] for r in results if r[1]], time.perf_counter() - started
+
+
+def json_api_asks(url: str, questions: list[str], at_once: bool) -> tuple[list[float], list[str], float]:
+    """The questions through the JSON API (POST /api/v1/ask) with a plain HTTP client, as other
+    tools call the app: one after another, or all at once (a task each, one event loop).
+    Latencies, errors, and the wall time from the first request to the last answer."""
+    import asyncio
+
+    import httpx
+
+    async def ask_all() -> tuple[list[tuple[float, str | None]], float]:
+        limits = httpx.Limits(max_connections=len(questions))
+        async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as client:
+            async def one(question: str) -> tuple[float, str | None]:
+                started = time.perf_counter()
+                try:
+                    response = await client.post("api/v1/ask", json={"question": question, "top_k": 5})
+                    response.raise_for_status()
+                    return time.perf_counter() - started, None
+                except httpx.HTTPError as exc:
+                    return time.perf_counter() - started, f"{type(exc).__name__}: {exc}"
+
+            started = time.perf_counter()
+            if at_once:
+                results = await asyncio.gather(*(one(q) for q in questions))
+            else:
+                results = [await one(q) for q in questions]
+            return list(results), time.perf_counter() - started
+
+    results, wall = asyncio.run(ask_all())
+    return [r[0] for r in results], [r[1] for r in results if r[1]], wall
+
+
+def burst_figures(sequential_s: float, cpu_per_question: float, bursts: list[tuple[list[float], list[str], float]],
+                  client_cpu_per_burst: float, single_p50: float | None = None) -> dict:
+    """Sequential against burst: wall times and their ratio, errors, p50 and p95 of the bursts,
+    and the p95 against the CPU-bound limit (questions x the server's CPU seconds per question
+    in the sequential run / cores)."""
+    questions = len(bursts[0][0])
+    latencies = [t for burst in bursts for t in burst[0]]
+    errors = [e for burst in bursts for e in burst[1]]
+    burst_s = statistics.median(burst[2] for burst in bursts)
+    limit = questions * cpu_per_question / len(os.sched_getaffinity(0))
+    figures = {"questions": questions, "bursts": len(bursts), "errors": len(errors),
+               "p50_s": round(percentile(latencies, 50), 3), "p95_s": round(percentile(latencies, 95), 3)}
+    if single_p50:
+        figures["p95_over_single"] = round(percentile(latencies, 95) / single_p50, 1)
+    return {**figures, "sequential_s": round(sequential_s, 2), "burst_s": round(burst_s, 2),
+            "sequential_over_burst": round(sequential_s / burst_s, 2),
+            "cpu_s_per_question": round(cpu_per_question, 3), "client_cpu_s_per_burst": round(client_cpu_per_burst, 2),
+            "cpu_bound_limit_s": round(limit, 2), "p95_over_cpu_bound_limit": round(percentile(latencies, 95) / limit, 2),
+            "first_error": errors[0] if errors else None}
 
 
 def ask_during_upload(url: str, upload_kb: int, question: str) -> dict | None:
@@ -175,14 +227,25 @@ def main() -> int:
                 timed_ask(client, question)
             sequential_s = time.perf_counter() - started
             cpu_per_question = (cpu_seconds(process.pid) - cpu_before) / len(batch)
-            latencies, errors, burst_s = [], [], []
-            client_cpu = time.process_time()
+            bursts, client_cpu = [], 0.0
             for _ in range(args.bursts):
-                burst, failed, wall = concurrent_asks(url, batch)
-                burst_s.append(wall)
-                latencies += burst
-                errors += failed
-            client_cpu = (time.process_time() - client_cpu) / args.bursts  # clients share the cores here
+                clients = [Client(url, verbose=False) for _ in batch]
+                cpu_before = time.process_time()
+                bursts.append(concurrent_asks(clients, batch))
+                client_cpu += time.process_time() - cpu_before  # the clients share the cores here
+            page_api = burst_figures(sequential_s, cpu_per_question, bursts, client_cpu / args.bursts, single_p50)
+
+            cpu_before = cpu_seconds(process.pid)
+            _, failed, sequential_s = json_api_asks(url, batch, at_once=False)
+            if failed:
+                raise SystemExit(f"a question through the JSON API failed: {failed[0]}")
+            cpu_per_question = (cpu_seconds(process.pid) - cpu_before) / len(batch)
+            bursts, client_cpu = [], 0.0
+            for _ in range(args.bursts):
+                cpu_before = time.process_time()
+                bursts.append(json_api_asks(url, batch, at_once=True))
+                client_cpu += time.process_time() - cpu_before
+            json_api = burst_figures(sequential_s, cpu_per_question, bursts, client_cpu / args.bursts)
             rss_mb = peak_rss_mb(process.pid)
             upload = ask_during_upload(url, args.upload_kb, questions[0])
         finally:
@@ -193,34 +256,26 @@ def main() -> int:
         "start_first_page_s": round(first_page, 2),
         "start_first_answer_s": round(first_answer, 2),
         "single_p50_s": round(single_p50, 3),
-        "concurrent": {"questions": args.questions, "bursts": args.bursts, "errors": len(errors),
-                       "p50_s": round(percentile(latencies, 50), 3), "p95_s": round(percentile(latencies, 95), 3),
-                       "p95_over_single": round(percentile(latencies, 95) / single_p50, 1),
-                       "sequential_s": round(sequential_s, 2), "burst_s": round(statistics.median(burst_s), 2),
-                       "sequential_over_burst": round(sequential_s / statistics.median(burst_s), 2),
-                       "cpu_s_per_question": round(cpu_per_question, 3),
-                       "client_cpu_s_per_burst": round(client_cpu, 2),
-                       "cpu_bound_limit_s": round(args.questions * cpu_per_question / len(os.sched_getaffinity(0)), 2),
-                       "p95_over_cpu_bound_limit": round(percentile(latencies, 95) / (
-                           args.questions * cpu_per_question / len(os.sched_getaffinity(0))), 2),
-                       "first_error": errors[0] if errors else None},
+        "concurrent": page_api,
+        "concurrent_json_api": json_api,
         "peak_rss_mb": round(rss_mb),
         "during_upload": upload,
     }
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    c = result["concurrent"]
     print(f"machine: {result['machine']}")
     print(f"start: first page {result['start_first_page_s']} s, first answer {result['start_first_answer_s']} s")
     print(f"single question p50: {result['single_p50_s'] * 1000:.0f} ms")
-    print(f"{c['bursts']} bursts of {c['questions']} at once: {c['errors']} errors, p50 {c['p50_s']} s, "
-          f"p95 {c['p95_s']} s ({c['p95_over_single']}x single)")
-    print(f"the same {c['questions']} one after another: {c['sequential_s']} s; at once: {c['burst_s']} s "
-          f"(sequential / burst {c['sequential_over_burst']}x)")
-    print(f"CPU per question {c['cpu_s_per_question']} s: a burst's CPU-bound limit {c['cpu_bound_limit_s']} s, "
-          f"p95 / limit {c['p95_over_cpu_bound_limit']} (the 50 clients on this machine took "
-          f"{c['client_cpu_s_per_burst']} CPU seconds a burst)")
+    for title, c in (("the page's API (gradio_client)", result["concurrent"]),
+                     ("the JSON API (httpx)", result["concurrent_json_api"])):
+        print(f"{title}: {c['bursts']} bursts of {c['questions']} at once: {c['errors']} errors, p50 {c['p50_s']} s, "
+              f"p95 {c['p95_s']} s")
+        print(f"  the same {c['questions']} one after another: {c['sequential_s']} s; at once: {c['burst_s']} s "
+              f"(sequential / burst {c['sequential_over_burst']}x)")
+        print(f"  CPU per question {c['cpu_s_per_question']} s: a burst's CPU-bound limit {c['cpu_bound_limit_s']} s, "
+              f"p95 / limit {c['p95_over_cpu_bound_limit']} (the clients, on this machine, took "
+              f"{c['client_cpu_s_per_burst']} CPU seconds a burst)")
     print(f"server peak RSS: {result['peak_rss_mb']} MB")
     if upload:
         print(f"during a {upload['upload_kb']} kB upload ({upload['upload_seconds']} s to index): question answered in "
