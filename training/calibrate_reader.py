@@ -13,8 +13,12 @@ exact match. Scores are then P(right | margin) from a logistic fit on the answer
 With `--questions` and `--corpus`, a question set on news articles kept for this (never one
 the figures are reported on) is read through the app's own retrieval too and carries
 `--news-weight` of the score fit, so that a score means the same on news as on Wikipedia.
-The margin stays SQuAD's: a few dozen news questions, a dozen of them unanswerable, are too
-few to place it reliably (the record says what it would do to them).
+The margin stays SQuAD's unless `--margin-with-news`: then it maximises the same weighted
+mix of exact match on both (SQuAD 2.0's unanswerable questions were written to look
+answerable, news questions mostly are answerable: each alone pulls the margin its own way).
+
+The questions are read by the reader the app runs for that folder: ONNX Runtime for this
+project's reader folders (in the precision the folder records, or `--quantize`), else torch.
 """
 from __future__ import annotations
 
@@ -32,8 +36,11 @@ from eval.metrics import answer_scores
 from eval.questions import Question, load_questions
 from eval.squad import SquadQuestion, question_chunk, read_squad, select_split
 from qa.readers.model_folder import READER_META
+from qa.readers.onnx_reader import OnnxReader, runs_on_onnx
 from qa.readers.transformer import ReaderSettings, TransformerReader
 from qa.results import Passage
+
+SpanReader = TransformerReader | OnnxReader  # what calibration needs of a reader: spans()
 
 DEV2_FILE = "dev-v2.0-a.json.gz"
 
@@ -49,7 +56,7 @@ class Reading:
     weight: float = 1.0
 
 
-def read_with_neighbours(reader: TransformerReader, questions: Sequence[SquadQuestion], passages: int,
+def read_with_neighbours(reader: SpanReader, questions: Sequence[SquadQuestion], passages: int,
                          seed: int = 0) -> list[Reading]:
     rng = random.Random(seed)
     paragraphs: dict[str, dict[int, SquadQuestion]] = {}
@@ -65,7 +72,7 @@ def read_with_neighbours(reader: TransformerReader, questions: Sequence[SquadQue
     return readings
 
 
-def best_reading(reader: TransformerReader, question: str, passages: Sequence[Passage],
+def best_reading(reader: SpanReader, question: str, passages: Sequence[Passage],
                  answers: Sequence[str], impossible: bool) -> Reading:
     """The best span the reader finds in these passages, scored against the gold answers."""
     found = reader.spans(question, passages, top_n=1)
@@ -124,14 +131,14 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
     return float(w[0]), float(w[1])
 
 
-def read_through_retrieval(reader: TransformerReader, questions: Sequence[Question],
+def read_through_retrieval(reader: SpanReader, questions: Sequence[Question],
                            retrieve: Callable[[str, int], list[Passage]], passages: int) -> list[Reading]:
     """Each question read against the `passages` best passages retrieval finds for it."""
     return [best_reading(reader, q.question, retrieve(q.question, passages), q.answers, not q.answerable)
             for q in questions]
 
 
-def news_readings(reader: TransformerReader, questions_file: Path, corpus: Path, passages: int) -> list[Reading]:
+def news_readings(reader: SpanReader, questions_file: Path, corpus: Path, passages: int) -> list[Reading]:
     """The question set read as the app reads it: the corpus indexed into its own cache
     (as `qa eval --corpus` does), then hybrid retrieval of the top passages."""
     from eval.runner import corpus_index_dir
@@ -151,29 +158,33 @@ def news_readings(reader: TransformerReader, questions_file: Path, corpus: Path,
 
 def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | None = None,
               quantize: str | None = None, no_answer_share: float | None = None,
-              news: tuple[Path, Path] | None = None, news_weight: float = 0.5) -> dict:
+              news: tuple[Path, Path] | None = None, news_weight: float = 0.5,
+              margin_with_news: bool = False) -> dict:
     """news: (question file, articles folder) of a news set kept for calibration;
-    news_weight: its share of the weight in the score fit (the SQuAD questions have the rest)."""
+    news_weight: its share of the weight in the score fit (the SQuAD questions have the rest);
+    margin_with_news: the margin is chosen on both too, with the same weights."""
     meta_path = Path(reader_folder) / READER_META
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     trained = meta.get("training", {}).get("settings", {})  # read in windows like those it was trained on
     window = ReaderSettings(max_length=trained.get("max_length", 160), stride=trained.get("stride", 64),
                             quantize=quantize)
-    reader = TransformerReader(str(reader_folder), window)
+    reader = calibration_reader(Path(reader_folder), window)
     questions = select_split(read_squad(Path(data) / DEV2_FILE), "calibration")
     if limit:
         questions = random.Random(0).sample(questions, min(limit, len(questions)))
     squad = weighted(read_with_neighbours(reader, questions, passages), 1.0 - (news_weight if news else 0.0),
                      no_answer_share)
     on_news = weighted(news_readings(reader, news[0], news[1], passages), news_weight) if news else []
-    threshold, exact = best_margin(squad)
+    threshold, _ = best_margin(squad + on_news if margin_with_news else squad)
+    exact = exact_match_at(squad, threshold)
     answered = [r for r in squad + on_news if r.margin > threshold]
     scale, bias = fit_logistic(np.array([r.margin for r in answered]), np.array([r.exact for r in answered]),
                                np.array([r.weight for r in answered]))
     settings = replace(window, null_margin=round(threshold, 4), score_scale=round(scale, 4),
                        score_bias=round(bias, 4), threshold=0.0)
     record = {"split": "calibration", "questions": len(squad), "passages_per_question": passages,
-              "no_answer_share": no_answer_share,
+              "no_answer_share": no_answer_share, "margin_with_news": margin_with_news,
+              "reader": type(reader).__name__,
               "exact_match_at_threshold": round(exact, 4), "answered": sum(r.margin > threshold for r in squad)}
     if news:
         record["news"] = {"questions_file": str(news[0]), "corpus": str(news[1]), "questions": len(on_news),
@@ -185,6 +196,11 @@ def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | N
     meta["calibration"] = record
     meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return {"inference": asdict(settings), "calibration": record}
+
+
+def calibration_reader(folder: Path, window: ReaderSettings) -> SpanReader:
+    """The reader the app would run for this folder, reading in these windows."""
+    return OnnxReader(str(folder), window) if runs_on_onnx(str(folder)) else TransformerReader(str(folder), window)
 
 
 def exact_match_at(readings: Sequence[Reading], threshold: float) -> float:
@@ -209,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="the folder of articles those questions are about")
     parser.add_argument("--news-weight", type=float, default=0.5,
                         help="share of the score fit the news questions carry (default: 0.5)")
+    parser.add_argument("--margin-with-news", action="store_true",
+                        help="choose the no-answer margin on the news questions too, weighted as in the score fit")
     args = parser.parse_args(argv)
     if args.no_answer_share is not None and not 0 < args.no_answer_share < 1:
         parser.error("--no-answer-share must be between 0 and 1")
@@ -219,11 +237,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"no such question file: {args.questions}")
         if not args.corpus.is_dir():
             parser.error(f"no such folder of articles: {args.corpus}")
+    news = (args.questions, args.corpus) if args.questions is not None else None
     if not 0 < args.news_weight < 1:
         parser.error("--news-weight must be between 0 and 1")
-    news = (args.questions, args.corpus) if args.questions is not None else None
+    if args.margin_with_news and news is None:
+        parser.error("--margin-with-news needs --questions and --corpus")
     print(json.dumps(calibrate(args.reader, args.data, args.passages, args.limit, args.quantize,
-                               args.no_answer_share, news, args.news_weight), indent=2))
+                               args.no_answer_share, news, args.news_weight, args.margin_with_news), indent=2))
     return 0
 
 

@@ -234,7 +234,7 @@ def finish(folder: Path, data: Path, ship: bool = False, limit: int | None = Non
     check_returned(folder)
     # calibrated, and compared, in the precision the shipped reader runs in
     precision = ReaderSettings.for_model(str(SHIPPED_READER)).quantize
-    calibrate(folder, data, quantize=precision, no_answer_share=0.2,
+    calibrate(folder, data, quantize=precision, margin_with_news=True,
               news=(REPO_ROOT / "eval/calibration/questions.jsonl", REPO_ROOT / "eval/calibration/articles"))
     scores = {"candidate": _scores(folder, data, limit), "shipped": _scores(SHIPPED_READER, data, limit)}
     better = all(scores["candidate"][k] > scores["shipped"][k] for k in ("heldout_f1", "nine_sets_em"))
@@ -255,9 +255,9 @@ def _scores(reader_folder: Path, data: Path, limit: int | None) -> dict:
     from eval.squad import predict_squad, read_squad, select_split, squad_metrics
     from qa.config import BUNDLED_ARTICLES, Config
     from qa.pipeline import QAPipeline, index_paths
-    from qa.readers.transformer import TransformerReader
+    from qa.readers.factory import AUTO, make_reader
 
-    reader = TransformerReader(str(reader_folder))
+    reader = make_reader(AUTO, str(reader_folder))  # as the app runs it
     heldout = select_split(read_squad(Path(data) / DEV2_FILE), "heldout")
     if limit:
         heldout = random.Random(0).sample(heldout, min(limit, len(heldout)))
