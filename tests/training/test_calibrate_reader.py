@@ -141,3 +141,22 @@ def test_calibration_reads_with_the_reader_the_app_runs(tmp_path):
     assert runs_on_onnx(str(SHIPPED_READER)) and isinstance(shipped, OnnxReader)
     assert shipped.settings == window
     assert isinstance(calibration_reader(plain, window), TransformerReader)
+
+
+def test_on_a_synthetic_set_the_decision_answers_at_its_known_rate():
+    # 70% answerable (margins around 4, their best span right), 30% not (margins around -2):
+    # the calibrated margin separates them, and the reader's decision with it answers ~70%.
+    from qa.readers.transformer import ReaderSettings, answers_from
+
+    rng = np.random.default_rng(1)
+    answerable = rng.uniform(size=2000) < 0.7
+    margins = np.where(answerable, rng.normal(4.0, 1.0, answerable.size), rng.normal(-2.0, 1.0, answerable.size))
+    readings = [Reading(float(m), float(a), float(a), not a) for m, a in zip(margins, answerable)]
+    threshold, exact = best_margin(readings)
+    assert -1.5 < threshold < 3.5 and exact > 0.97
+    settings = ReaderSettings(null_margin=threshold, threshold=0.0)
+    passage = Passage(Chunk("d", 0, 11, "Rome is old"), "T", 1.0, 1)
+    answered = [bool(answers_from([WindowSpan(0, SpanCandidate(0, 4, float(m)), 0.0)], [passage], settings, 1))
+                for m in margins]
+    assert np.mean(answered) == pytest.approx(answerable.mean(), abs=0.02)
+    assert np.mean(np.array(answered) == answerable) > 0.97
