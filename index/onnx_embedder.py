@@ -2,8 +2,8 @@
 the texts per second of torch float32 on these CPUs (benchmarks/RESULTS.md), with no
 sentence-transformers import at query time.
 
-The int8 model is made once from the installed weights (exported with torch, weights
-quantised per output channel) and kept in a cache folder keyed by the weights file (path,
+The int8 model is made once from the installed weights (exported with torch, its BERT
+operators fused, weights quantised per output channel) and kept in a cache folder keyed by the weights file (path,
 size, modification time: hashing its 90 MB would cost every start 0.15 s); nothing is
 downloaded. Only models that are a transformer, mean pooling and unit length
 (as all-MiniLM-L6-v2) can run this way; others need the torch backend."""
@@ -113,7 +113,7 @@ class OnnxInt8Embedder:
         return counts
 
     def _int8_model(self, folder: Path, runtime_version: str) -> Path:
-        return cached_export(self.cache_dir, [folder / "model.safetensors"], "model-int8.onnx", runtime_version,
+        return cached_export(self.cache_dir, [folder / "model.safetensors"], "model-fused-int8.onnx", runtime_version,
                              lambda target: export_int8(folder, target))
 
 
@@ -166,9 +166,16 @@ def _supported_folder(name: str) -> Path:
     return folder
 
 
+# The embeddings are a lookup: in int8 they save memory, no time, and cost some fidelity.
+FLOAT32_OPERATORS = ("EmbedLayerNormalization",)
+
+
 def export_int8(folder: Path, target: Path) -> None:
-    """Export the transformer of `folder` to ONNX and quantise its weights to int8 per output
-    channel (per-tensor scales cost ten times as much cosine similarity); atomic."""
+    """Export the transformer of `folder` to ONNX, fuse its BERT operators, and quantise the
+    weights of its matrix products and attention to int8 per output channel (per-tensor
+    scales cost ten times as much cosine similarity); atomic. The fused int8 model is about
+    1.4x as fast as the unfused one, as close to float32 (mean cosine 0.993 on news text)."""
+    import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
@@ -183,18 +190,36 @@ def export_int8(folder: Path, target: Path) -> None:
                               token_type_ids=token_type_ids).last_hidden_state
 
     model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    model.set_attn_implementation("eager")  # the form the attention fusion recognises
     example = torch.ones((2, 8), dtype=torch.int64)
     axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "hidden")}
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp, warnings.catch_warnings():
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp, warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
-        float_file = Path(tmp) / "model.onnx"
+        float_file, fused_file = Path(tmp) / "model.onnx", Path(tmp) / "fused.onnx"
         torch.onnx.export(LastHiddenState(model), (example, example, torch.zeros_like(example)), str(float_file),
                           input_names=list(_INPUTS), output_names=["hidden"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
+        fuse_bert_operators(float_file, fused_file, model.config.num_attention_heads, model.config.hidden_size)
+        nodes = onnx.load(str(fused_file), load_external_data=False).graph.node
+        kept = [node.name for node in nodes if node.op_type in FLOAT32_OPERATORS]
         int8_file = Path(tmp) / target.name
         with root_logging_untouched():
-            quantize_dynamic(str(float_file), str(int8_file), weight_type=QuantType.QInt8, per_channel=True)
+            # fused operators are outside ONNX's type inference; their outputs are float32
+            quantize_dynamic(str(fused_file), str(int8_file), weight_type=QuantType.QInt8, per_channel=True,
+                             nodes_to_exclude=kept, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
         os.replace(int8_file, target)
+
+
+def fuse_bert_operators(source: Path, target: Path, heads: int, hidden: int) -> None:
+    """ONNX Runtime's BERT fusions (embeddings with their layer norm, attention, bias with GELU,
+    residual with layer norm), each one operator with a kernel of its own: the same outputs,
+    about 1.2x as fast in float32, and in int8 attention runs as one quantised operator. A
+    graph the fusions do not recognise is written as it is."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with root_logging_untouched():
+        optimize_model(str(source), model_type="bert", num_heads=heads,
+                       hidden_size=hidden).save_model_to_file(str(target))
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import ConfigError
-from index.onnx_embedder import DEFAULT_CACHE_DIR, cached_export, root_logging_untouched
+from index.onnx_embedder import DEFAULT_CACHE_DIR, cached_export, fuse_bert_operators, root_logging_untouched
 
 from ..results import Answer, Passage
 from .model_folder import READER_META, read_reader_meta
@@ -227,18 +227,6 @@ def export_onnx(folder: Path, target: Path) -> None:
         fused = Path(tmp) / target.name
         fuse_bert_operators(exported, fused, model.config.num_attention_heads, model.config.hidden_size)
         os.replace(fused, target)
-
-
-def fuse_bert_operators(source: Path, target: Path, heads: int, hidden: int) -> None:
-    """ONNX Runtime's BERT fusions (embeddings with their layer norm, attention, bias with GELU,
-    residual with layer norm), each one operator with a kernel of its own: the same logits,
-    about 1.2x as fast in float32, and in int8 attention runs as one quantised operator. A
-    graph the fusions do not recognise is written as it is."""
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    with root_logging_untouched():
-        optimize_model(str(source), model_type="bert", num_heads=heads,
-                       hidden_size=hidden).save_model_to_file(str(target))
 
 
 # The feed-forward output projections (1536 -> 384) of each layer: in int8 they cost most of

@@ -3,6 +3,7 @@ nearly the same vectors, each a function of its text alone, and an index remembe
 backend made its vectors."""
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,8 +88,11 @@ def test_an_index_keeps_its_backend_and_auto_follows_it(tmp_path, corpus, torch_
 
 
 @pytest.mark.slow
-def test_making_the_int8_model_leaves_logging_as_it_was(tmp_path):
+def test_the_int8_model_is_fused_and_making_it_leaves_logging_as_it_was(tmp_path):
     import logging
+    from collections import Counter
+
+    import onnx
 
     root = logging.getLogger()
     saved, level = list(root.handlers), root.level
@@ -96,7 +100,15 @@ def test_making_the_int8_model_leaves_logging_as_it_was(tmp_path):
     try:
         embedder = OnnxInt8Embedder(DEFAULT_EMBEDDER, cache_dir=tmp_path)
         embedder.warm_up()  # a fresh cache: exports and quantises
-        assert list((tmp_path / "embedders").glob("*/model-int8.onnx"))
+        [model_file] = (tmp_path / "embedders").glob("*/model-fused-int8.onnx")
         assert root.handlers == [] and root.level == level
+        ops = Counter(node.op_type for node in onnx.load(str(model_file), load_external_data=False).graph.node)
+        config = Path(resolve_model_path(DEFAULT_EMBEDDER)) / "config.json"
+        layers = json.loads(config.read_text())["num_hidden_layers"]
+        # attention in int8 as one operator a layer; every other matrix product int8; the
+        # embeddings' lookup and layer norm one float32 operator
+        assert ops["QAttention"] == layers and ops["Attention"] == 0
+        assert ops["MatMulInteger"] == 3 * layers and ops["MatMul"] == 0
+        assert ops["EmbedLayerNormalization"] == 1 and ops["BiasGelu"] == layers
     finally:
         root.handlers[:] = saved
