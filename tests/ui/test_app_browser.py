@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -464,9 +465,12 @@ def test_a_question_that_waits_shows_where_it_stands_in_the_queue(browser, tmp_p
     from ui.server import serve
 
     real_ask = QAService.ask
+    # The first question holds the only slot until the second has been seen waiting: a fixed
+    # delay raced the two pages' typing on a loaded machine.
+    release = threading.Event()
 
     def slow_ask(self, *args, **kwargs):
-        time.sleep(3)
+        release.wait(60)
         return real_ask(self, *args, **kwargs)
 
     monkeypatch.setattr(QAService, "ask", slow_ask)
@@ -485,9 +489,11 @@ def test_a_question_that_waits_shows_where_it_stands_in_the_queue(browser, tmp_p
             box.fill("Who won the Lindholm Chess Open?")
             box.press("Enter")
         pages[1].wait_for_function("document.querySelector('#answer').innerText.includes('queue: 1/1')",
-                                   timeout=10_000)
+                                   timeout=30_000)
+        release.set()
         pages[1].wait_for_selector("#answer .qa-text", timeout=60_000)  # and it is answered in turn
     finally:
+        release.set()
         for page in pages:
             page.close()
         app.close()
