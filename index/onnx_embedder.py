@@ -1,10 +1,11 @@
-"""The same sentence-transformers model run by ONNX Runtime with int8 weights: about twice
-the texts per second of torch float32 on these CPUs (benchmarks/RESULTS.md), with no
+"""The same sentence-transformers model run by ONNX Runtime with int8 weights: 1.4x to 2x
+the texts per second of torch float32, depending on the CPU (benchmarks/RESULTS.md), with no
 sentence-transformers import at query time.
 
 The int8 model is made once from the installed weights (exported with torch, its BERT
-operators fused, weights quantised per output channel) and kept in a cache folder keyed by the weights file (path,
-size, modification time: hashing its 90 MB would cost every start 0.15 s); nothing is
+operators fused, weights quantised per output channel) and kept in a cache folder keyed by
+the weights file (path, size, modification time: hashing its 90 MB would cost every start
+0.15 s); nothing is
 downloaded. Only models that are a transformer, mean pooling and unit length
 (as all-MiniLM-L6-v2) can run this way; others need the torch backend."""
 from __future__ import annotations

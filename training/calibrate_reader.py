@@ -18,7 +18,7 @@ mix of exact match on both (SQuAD 2.0's unanswerable questions were written to l
 answerable, news questions mostly are answerable: each alone pulls the margin its own way).
 
 The questions are read by the reader the app runs for that folder: ONNX Runtime for this
-project's reader folders (in the precision the folder records, or `--quantize`), else torch.
+project's reader folders (float32, or int8 with `--quantize int8`), else torch.
 """
 from __future__ import annotations
 
