@@ -5,9 +5,8 @@ sentence-transformers import at query time.
 The int8 model is made once from the installed weights (exported with torch, its BERT
 operators fused, weights quantised per output channel) and kept in a cache folder keyed by
 the weights file (path, size, modification time: hashing its 90 MB would cost every start
-0.15 s); nothing is
-downloaded. Only models that are a transformer, mean pooling and unit length
-(as all-MiniLM-L6-v2) can run this way; others need the torch backend."""
+0.15 s); nothing is downloaded. Only models that are a transformer, mean pooling and unit
+length (as all-MiniLM-L6-v2) can run this way; others need the torch backend."""
 from __future__ import annotations
 
 import contextlib
