@@ -1,5 +1,5 @@
-"""The same sentence-transformers model run by ONNX Runtime with int8 weights: 1.4x to 2x
-the texts per second of torch float32, depending on the CPU (benchmarks/RESULTS.md), with no
+"""The same sentence-transformers model run by ONNX Runtime with int8 weights: about 2x
+the texts per second of torch float32 on these CPUs (benchmarks/RESULTS.md), with no
 sentence-transformers import at query time.
 
 The int8 model is made once from the installed weights (exported with torch, its BERT
