@@ -465,11 +465,13 @@ def test_a_question_that_waits_shows_where_it_stands_in_the_queue(browser, tmp_p
     from ui.server import serve
 
     real_ask = QAService.ask
-    # The first question holds the only slot until the second has been seen waiting: a fixed
-    # delay raced the two pages' typing on a loaded machine.
-    release = threading.Event()
+    # The first question holds the only slot until the second has been seen waiting, and the
+    # second is asked only once the first has the slot: on a loaded machine a fixed delay
+    # raced the two pages' typing, and two questions sent together may arrive in either order.
+    entered, release = threading.Event(), threading.Event()
 
     def slow_ask(self, *args, **kwargs):
+        entered.set()
         release.wait(60)
         return real_ask(self, *args, **kwargs)
 
@@ -488,6 +490,7 @@ def test_a_question_that_waits_shows_where_it_stands_in_the_queue(browser, tmp_p
             box = page.get_by_label("Question")
             box.fill("Who won the Lindholm Chess Open?")
             box.press("Enter")
+            assert entered.wait(60)  # the first question holds the slot before the second is asked
         pages[1].wait_for_function("document.querySelector('#answer').innerText.includes('queue: 1/1')",
                                    timeout=30_000)
         release.set()
