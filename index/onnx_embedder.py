@@ -174,7 +174,8 @@ def _supported_folder(name: str) -> Path:
     return folder
 
 
-# The embeddings are a lookup: in int8 they save memory, no time, and cost some fidelity.
+# The embeddings are a lookup: in int8 they save memory (about 35 MB), no time, and cost
+# some fidelity.
 FLOAT32_OPERATORS = ("EmbedLayerNormalization",)
 
 
@@ -183,9 +184,7 @@ def export_int8(folder: Path, target: Path) -> None:
     weights of its matrix products and attention to int8 per output channel (per-tensor
     scales cost ten times as much cosine similarity); atomic. The fused int8 model is about
     1.4x as fast as the unfused one, as close to float32 (mean cosine 0.993 on news text)."""
-    import onnx
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
 
     class LastHiddenState(torch.nn.Module):
@@ -208,14 +207,30 @@ def export_int8(folder: Path, target: Path) -> None:
                           input_names=list(_INPUTS), output_names=["hidden"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
         fuse_bert_operators(float_file, fused_file, model.config.num_attention_heads, model.config.hidden_size)
-        nodes = onnx.load(str(fused_file), load_external_data=False).graph.node
-        kept = [node.name for node in nodes if node.op_type in FLOAT32_OPERATORS]
-        int8_file = Path(tmp) / target.name
-        with root_logging_untouched():
-            # fused operators are outside ONNX's type inference; their outputs are float32
-            quantize_dynamic(str(fused_file), str(int8_file), weight_type=QuantType.QInt8, per_channel=True,
-                             nodes_to_exclude=kept, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-        os.replace(int8_file, target)
+        quantize_int8(fused_file, target, onnx_nodes(fused_file))
+
+
+def onnx_nodes(path: Path) -> list:
+    """The nodes of an ONNX model's graph (weights not loaded)."""
+    import onnx
+
+    return list(onnx.load(str(path), load_external_data=False).graph.node)
+
+
+def quantize_int8(source: Path, target: Path, nodes: Sequence, kept: Sequence[str] = ()) -> None:
+    """`source`'s weights in int8, one scale per output channel, activations quantised per run
+    as they come; `kept` nodes and FLOAT32_OPERATORS among `nodes` (source's) stay float32.
+    Atomic."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    excluded = list(kept) + [node.name for node in nodes if node.op_type in FLOAT32_OPERATORS]
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp, root_logging_untouched():
+        quantized = Path(tmp) / target.name
+        # fused operators are outside ONNX's type inference; their outputs are float32
+        quantize_dynamic(str(source), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=excluded, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        os.replace(quantized, target)
 
 
 def fuse_bert_operators(source: Path, target: Path, heads: int, hidden: int) -> None:
