@@ -16,7 +16,7 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -94,15 +94,22 @@ class OnnxInt8Embedder:
         self.warm_up()
         vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts)) if texts else []
-        workers = min(len(encodings), self.threads or len(os.sched_getaffinity(0)))
-        with ThreadPoolExecutor(max(workers, 1)) as pool:
-            pooled = pool.map(self._mean_hidden_state, encodings)
-            if show_progress_bar:
-                from tqdm import tqdm
-                pooled = tqdm(pooled, total=len(encodings), desc="Texts")
-            for row, vector in enumerate(pooled):
-                vectors[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        pooled = self._mean_hidden_states(encodings)
+        if show_progress_bar:
+            from tqdm import tqdm
+            pooled = tqdm(pooled, total=len(encodings), desc="Texts")
+        for row, vector in enumerate(pooled):
+            vectors[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
         return vectors
+
+    def _mean_hidden_states(self, encodings: Sequence) -> Iterator[np.ndarray]:
+        """In order; a single text (a question) runs here, without starting threads."""
+        workers = min(len(encodings), self.threads or len(os.sched_getaffinity(0)))
+        if workers <= 1:
+            yield from map(self._mean_hidden_state, encodings)
+            return
+        with ThreadPoolExecutor(workers) as pool:
+            yield from pool.map(self._mean_hidden_state, encodings)
 
     def _mean_hidden_state(self, encoded) -> np.ndarray:
         feed = {
