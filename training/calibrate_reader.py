@@ -35,8 +35,9 @@ import numpy as np
 from eval.metrics import answer_scores
 from eval.questions import Question, load_questions
 from eval.squad import SquadQuestion, question_chunk, read_squad, select_split
+from qa.readers.factory import reader_for_folder
 from qa.readers.model_folder import READER_META
-from qa.readers.onnx_reader import OnnxReader, runs_on_onnx
+from qa.readers.onnx_reader import OnnxReader
 from qa.readers.transformer import ReaderSettings, TransformerReader
 from qa.results import Passage
 
@@ -168,7 +169,7 @@ def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | N
     trained = meta.get("training", {}).get("settings", {})  # read in windows like those it was trained on
     window = ReaderSettings(max_length=trained.get("max_length", 160), stride=trained.get("stride", 64),
                             quantize=quantize)
-    reader = calibration_reader(Path(reader_folder), window)
+    reader = reader_for_folder(str(reader_folder), window)  # as the app runs it
     questions = select_split(read_squad(Path(data) / DEV2_FILE), "calibration")
     if limit:
         questions = random.Random(0).sample(questions, min(limit, len(questions)))
@@ -196,11 +197,6 @@ def calibrate(reader_folder: Path, data: Path, passages: int = 5, limit: int | N
     meta["calibration"] = record
     meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return {"inference": asdict(settings), "calibration": record}
-
-
-def calibration_reader(folder: Path, window: ReaderSettings) -> SpanReader:
-    """The reader the app would run for this folder, reading in these windows."""
-    return OnnxReader(str(folder), window) if runs_on_onnx(str(folder)) else TransformerReader(str(folder), window)
 
 
 def exact_match_at(readings: Sequence[Reading], threshold: float) -> float:

@@ -10,7 +10,7 @@ from index.errors import ConfigError
 from .base import Reader
 from .model_folder import ALLOW_DOWNLOADS
 from .onnx_reader import OnnxReader, runs_on_onnx
-from .transformer import TransformerReader
+from .transformer import ReaderSettings, TransformerReader
 
 AUTO = "auto"
 
@@ -24,13 +24,19 @@ def make_reader(spec: str, qa_model: str | None, log: Callable[[str], None] = la
             raise ConfigError(f"the QA model '{qa_model}' that --reader auto uses is not on this machine: "
                               "set --qa-model (or QA_MODEL) to a question-answering model folder")
         log(f"reader: {qa_model}")
-        return OnnxReader(qa_model) if runs_on_onnx(qa_model) else TransformerReader(qa_model)
+        return reader_for_folder(qa_model)
     if not is_available_locally(spec) and os.environ.get(ALLOW_DOWNLOADS) != "1":
         raise ConfigError(f"there is no reader '{spec}' on this machine: choose auto (the shipped reader), a "
                           "question-answering model folder, or the id of one in the local Hugging Face cache")
     reader = TransformerReader(spec)
     reader.warm_up()
     return reader
+
+
+def reader_for_folder(model: str, settings: ReaderSettings | None = None) -> OnnxReader | TransformerReader:
+    """The reader the app runs for `model`: ONNX Runtime for this project's reader folders,
+    else torch. settings: windows and scoring (default: what the folder records)."""
+    return OnnxReader(model, settings) if runs_on_onnx(model) else TransformerReader(model, settings)
 
 
 def is_available_locally(model: str) -> bool:

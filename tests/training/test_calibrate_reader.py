@@ -129,18 +129,18 @@ def test_the_news_options_are_checked_before_anything_loads(tmp_path, capsys):
 
 def test_calibration_reads_with_the_reader_the_app_runs(tmp_path):
     from qa.config import SHIPPED_READER
+    from qa.readers.factory import reader_for_folder
     from qa.readers.onnx_reader import OnnxReader, runs_on_onnx
     from qa.readers.transformer import ReaderSettings, TransformerReader
-    from training.calibrate_reader import calibration_reader
 
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")  # no reader.json
     window = ReaderSettings(max_length=160, stride=64, quantize="int8")
-    shipped = calibration_reader(SHIPPED_READER, window)
+    shipped = reader_for_folder(str(SHIPPED_READER), window)
     assert runs_on_onnx(str(SHIPPED_READER)) and isinstance(shipped, OnnxReader)
     assert shipped.settings == window
-    assert isinstance(calibration_reader(plain, window), TransformerReader)
+    assert isinstance(reader_for_folder(str(plain), window), TransformerReader)
 
 
 def test_on_a_synthetic_set_the_decision_answers_at_its_known_rate():
