@@ -3,6 +3,7 @@ it learns to find a planted answer, resumes from its checkpoint, and writes a fo
 loads without its word embeddings."""
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,8 +82,6 @@ def test_an_interrupted_run_resumes_to_the_same_weights(squad_folder, tiny_base,
 
 
 def test_resuming_with_other_settings_is_refused(squad_folder, tiny_base, tmp_path):
-    from dataclasses import replace
-
     from training.train_reader import ResumeMismatchError
 
     settings = _settings(squad_folder, tiny_base, tmp_path, total=160)
@@ -92,8 +91,9 @@ def test_resuming_with_other_settings_is_refused(squad_folder, tiny_base, tmp_pa
         with pytest.raises(ResumeMismatchError, match=f"{next(iter(change))} .* -> .*same settings to resume"):
             train(replace(settings, **change))
     assert (tmp_path / "ckpt" / "checkpoint.pt").read_bytes() == checkpoint  # left as it was
-    more_threads = train(replace(settings, threads=2, out=tmp_path / "elsewhere"))  # speed and output may change
-    assert more_threads["seen"] >= 160
+    # how fast it runs and where it writes may change
+    faster = train(replace(settings, threads=2, precision="bfloat16", out=tmp_path / "elsewhere"))
+    assert faster["seen"] >= 160
 
 
 def test_the_saved_folder_leaves_out_the_word_embeddings_and_restores_them(squad_folder, tiny_base, tmp_path,
@@ -180,3 +180,21 @@ def test_examples_without_punctuation_are_added_only_when_asked_for(squad_folder
     dot = tokenizer.convert_tokens_to_ids(".")
     added = more[len(base):]
     assert added and all(dot not in e.input_ids.tolist() for e in added) and all(e.start > 0 for e in added)
+
+
+
+def test_a_bfloat16_run_trains_and_an_unknown_precision_is_refused(squad_folder, tiny_base, tmp_path, capsys):
+    import torch
+
+    from index.errors import UserError
+
+    settings = _settings(squad_folder, tiny_base, tmp_path, total=160)
+    state = train(replace(settings, precision="bfloat16"))
+    assert state["seen"] >= 160 and state["history"][-1]["dev1"]["questions"] > 0
+    saved = torch.load(tmp_path / "ckpt" / "checkpoint.pt", weights_only=False)["model"]
+    assert all(t.dtype != torch.bfloat16 for t in saved.values())  # autocast leaves the weights float32
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data", str(squad_folder), "--out", str(tmp_path / "x"), "--precision", "float16"])
+    assert exit_.value.code == 2 and "invalid choice: 'float16'" in capsys.readouterr().err
+    with pytest.raises(UserError, match="precision 'float16': choose one of float32, bfloat16"):
+        train(TrainSettings(data=squad_folder, out=tmp_path / "y", precision="float16"))
