@@ -44,8 +44,9 @@ CHECKPOINT = "checkpoint.pt"
 # it runs. Every other setting shapes the examples, the schedule or the weights.
 RESUMABLE_CHANGES = frozenset({"out", "checkpoint_dir", "threads", "device", "precision", "checkpoint_every"})
 # bfloat16: the forward pass under autocast (weights, gradients and optimizer state stay
-# float32). On a CPU with AMX (Sapphire Rapids and later) a step takes about 0.6x the time.
-PRECISIONS = ("float32", "bfloat16")
+# float32). On a CPU with AMX (Sapphire Rapids and later) a step takes about 0.6x the time;
+# without bfloat16 units it is emulated and slower. auto: bfloat16 where the device has them.
+PRECISIONS = ("float32", "bfloat16", "auto")
 
 
 class ResumeMismatchError(UserError):
@@ -269,6 +270,19 @@ def load_start_model(settings: TrainSettings):
     return model, tokenizer
 
 
+def uses_bfloat16(precision: str, device: str) -> bool:
+    """Whether the forward pass runs in bfloat16: asked for, or "auto" on a device with
+    bfloat16 units (a GPU that supports it, a CPU with AMX or AVX-512 BF16)."""
+    import torch
+
+    if precision != "auto":
+        return precision == "bfloat16"
+    if torch.device(device).type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return torch.device(device).type == "cpu" and (torch.cpu._is_amx_tile_supported()
+                                                   or torch.cpu._is_avx512_bf16_supported())
+
+
 def learning_rate(settings: TrainSettings, seen: int) -> float:
     if seen < settings.warmup_examples:
         return settings.learning_rate * (seen + 1) / settings.warmup_examples
@@ -300,6 +314,7 @@ def train(settings: TrainSettings, command: str = "") -> dict:
 
     if settings.precision not in PRECISIONS:
         raise UserError(f"precision {settings.precision!r}: choose one of {', '.join(PRECISIONS)}")
+    bfloat16 = uses_bfloat16(settings.precision, settings.device)
 
     from qa.readers.model_folder import save_reader_folder
 
@@ -325,7 +340,8 @@ def train(settings: TrainSettings, command: str = "") -> dict:
     model.train()
     examples = build_examples(tokenizer, train_questions, settings, random.Random(settings.seed))
     print(f"{len(examples):,} training examples from {len(train_questions):,} questions "
-          f"({sum(e.start == 0 for e in examples):,} without an answer)", file=sys.stderr)
+          f"({sum(e.start == 0 for e in examples):,} without an answer); forward pass in "
+          f"{'bfloat16' if bfloat16 else 'float32'}", file=sys.stderr)
 
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
@@ -378,7 +394,7 @@ def train(settings: TrainSettings, command: str = "") -> dict:
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(settings, state["seen"])
             with torch.autocast(device_type=torch.device(settings.device).type, dtype=torch.bfloat16,
-                                enabled=settings.precision == "bfloat16"):
+                                enabled=bfloat16):
                 out = model(input_ids=ids, token_type_ids=types, attention_mask=mask)
             loss = span_loss(out.start_logits.float(), out.end_logits.float(), types, mask, starts, ends)
             optimizer.zero_grad(set_to_none=True)
@@ -459,8 +475,9 @@ def build_parser(add_help: bool = True, required: bool = True) -> argparse.Argum
         parser.add_argument("--" + name.replace("_", "-"), type=float, default=getattr(defaults, name))
     parser.add_argument("--device", default=defaults.device, help="torch device, e.g. cpu or cuda")
     parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
-                        help="bfloat16 runs the forward pass under autocast (fast on CPUs with AMX and on "
-                             "GPUs); may change when a run resumes (default: %(default)s)")
+                        help="bfloat16 runs the forward pass under autocast (fast on CPUs with AMX and on GPUs); "
+                             "auto picks it where the device has bfloat16 units; may change when a run resumes "
+                             "(default: %(default)s)")
     return parser
 
 

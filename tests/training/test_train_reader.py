@@ -198,3 +198,15 @@ def test_a_bfloat16_run_trains_and_an_unknown_precision_is_refused(squad_folder,
     assert exit_.value.code == 2 and "invalid choice: 'float16'" in capsys.readouterr().err
     with pytest.raises(UserError, match="precision 'float16': choose one of float32, bfloat16"):
         train(TrainSettings(data=squad_folder, out=tmp_path / "y", precision="float16"))
+
+
+def test_auto_precision_is_bfloat16_only_on_a_cpu_with_bfloat16_units(monkeypatch):
+    import torch
+
+    from training.train_reader import uses_bfloat16
+
+    assert uses_bfloat16("bfloat16", "cpu") and not uses_bfloat16("float32", "cpu")
+    for amx, avx512_bf16, expected in ((False, False, False), (True, False, True), (False, True, True)):
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda amx=amx: amx)
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda bf16=avx512_bf16: bf16)
+        assert uses_bfloat16("auto", "cpu") is expected
