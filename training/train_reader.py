@@ -279,8 +279,10 @@ def uses_bfloat16(precision: str, device: str) -> bool:
         return precision == "bfloat16"
     if torch.device(device).type == "cuda":
         return torch.cuda.is_bf16_supported()
-    return torch.device(device).type == "cpu" and (torch.cpu._is_amx_tile_supported()
-                                                   or torch.cpu._is_avx512_bf16_supported())
+    # private helpers of torch.cpu (present in the pinned torch); a torch without them says no
+    has = [getattr(torch.cpu, name, lambda: False)() for name in ("_is_amx_tile_supported",
+                                                                  "_is_avx512_bf16_supported")]
+    return torch.device(device).type == "cpu" and any(has)
 
 
 def learning_rate(settings: TrainSettings, seen: int) -> float:
@@ -312,11 +314,11 @@ def train(settings: TrainSettings, command: str = "") -> dict:
     import torch
     from tqdm import tqdm
 
+    from qa.readers.model_folder import save_reader_folder
+
     if settings.precision not in PRECISIONS:
         raise UserError(f"precision {settings.precision!r}: choose one of {', '.join(PRECISIONS)}")
     bfloat16 = uses_bfloat16(settings.precision, settings.device)
-
-    from qa.readers.model_folder import save_reader_folder
 
     random.seed(settings.seed)
     np.random.seed(settings.seed)

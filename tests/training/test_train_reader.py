@@ -182,7 +182,6 @@ def test_examples_without_punctuation_are_added_only_when_asked_for(squad_folder
     assert added and all(dot not in e.input_ids.tolist() for e in added) and all(e.start > 0 for e in added)
 
 
-
 def test_a_bfloat16_run_trains_and_an_unknown_precision_is_refused(squad_folder, tiny_base, tmp_path, capsys):
     import torch
 
