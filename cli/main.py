@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     asking.add_argument("--top-k", type=int, help="passages to retrieve (default: 5)")
     asking.add_argument("--reader", help="auto (default: the shipped reader), or a QA model folder / id")
     asking.add_argument("--qa-model", help="the QA model `--reader auto` uses when it is available locally")
+    asking.add_argument("--answer-margin", type=float, metavar="M",
+                        help="answer only when the best span beats \"no answer\" by more than M (default: the "
+                             "margin calibrated with the reader); lower answers more, and more often wrongly")
 
     narrowing = argparse.ArgumentParser(add_help=False)
     narrowing.add_argument("--since", metavar="DATE", help="only articles dated on or after DATE (YYYY-MM-DD); "
@@ -127,6 +130,7 @@ def _config_from(args: argparse.Namespace) -> Config:
         top_k=getattr(args, "top_k", None),
         reader=getattr(args, "reader", None),
         qa_model=getattr(args, "qa_model", None),
+        answer_margin=getattr(args, "answer_margin", None),
         chunk_tokens=getattr(args, "chunk_tokens", None),
         chunk_overlap=getattr(args, "chunk_overlap", None),
         faiss_factory=getattr(args, "faiss_factory", None),
@@ -267,7 +271,7 @@ def _run_squad(args: argparse.Namespace, config: Config) -> int:
     questions = select_split(read_squad(args.squad), args.squad_split)
     if args.limit is not None:
         questions = random.Random(0).sample(questions, min(args.limit, len(questions)))
-    reader = make_reader(config.reader, config.qa_model, _log)
+    reader = make_reader(config.reader, config.qa_model, _log, config.answer_margin)
     reader.warm_up()
     metrics = squad_metrics(predict_squad(questions, reader, progress=None if args.json else _progress))
     output = {"squad": str(args.squad), "split": args.squad_split, "reader": getattr(reader, "name", ""),
@@ -304,7 +308,8 @@ def _run_comparison(args: argparse.Namespace, pipeline, questions) -> int:
 def _settings(config: Config, questions: Path) -> dict:
     return {"questions": str(questions), "embedder": config.embedder, "retrieval": config.retrieval,
             "reader": config.reader, "top_k": config.top_k, "chunk_tokens": config.chunk_tokens,
-            "chunk_overlap": config.chunk_overlap, "faiss_factory": config.faiss_factory}
+            "chunk_overlap": config.chunk_overlap, "faiss_factory": config.faiss_factory,
+            **({"answer_margin": config.answer_margin} if config.answer_margin is not None else {})}
 
 
 def _progress(done: int, total: int) -> None:

@@ -33,6 +33,10 @@ class Config:
     retrieval: hybrid, dense or lexical (qa.retrieval.RETRIEVAL_MODES). top_k: passages retrieved per question.
     reader: auto, or a QA model id / folder. qa_model: the model `auto` uses (default: the
     reader shipped in models/reader).
+    answer_margin: how far the best span's logit must beat "no answer" for the reader to
+    answer (None: the margin calibrated with the reader, in its reader.json). Lower answers
+    more questions and is wrong more often; higher declines more. The right value depends on
+    the collection and its questions (README, "How sure must the reader be").
     max_answers: answers returned per question.
     The values are checked once, where they are used: qa.pipeline.check_config.
     secondary_answer_min_score: the web page shows answers after the first only when their
@@ -49,6 +53,7 @@ class Config:
     top_k: int = 5
     reader: str = "auto"
     qa_model: str | None = str(SHIPPED_READER)
+    answer_margin: float | None = None
     max_answers: int = 3
     secondary_answer_min_score: float = 0.5
 
@@ -74,9 +79,10 @@ class Config:
             if key not in environ:
                 continue
             raw = environ[key]
+            kind = f.type.removesuffix(" | None")
             try:
-                values[f.name] = (int(raw) if f.type == "int" else float(raw) if f.type == "float"
+                values[f.name] = (int(raw) if kind == "int" else float(raw) if kind == "float"
                                  else Path(raw) if f.name == "index_dir" else raw)
             except ValueError as exc:
-                raise ConfigError(f"{key} must be a {'whole ' if f.type == 'int' else ''}number, got '{raw}'") from exc
+                raise ConfigError(f"{key} must be a {'whole ' if kind == 'int' else ''}number, got '{raw}'") from exc
         return cls(**values)

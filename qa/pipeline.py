@@ -133,7 +133,7 @@ class QAPipeline:
             collection, report = index_paths(config, [BUNDLED_ARTICLES], embedder=embedder, log=log)
             log(f"indexed {report.summary()}")
         if reader is None and with_reader:
-            reader = make_reader(config.reader, config.qa_model, log)
+            reader = make_reader(config.reader, config.qa_model, log, config.answer_margin)
         return cls(config, collection, embedder, make_retriever(config.retrieval, collection, embedder), reader)
 
     def warm_up(self) -> None:

@@ -180,7 +180,7 @@ class QAService:
         with self._readers_lock:
             if name not in self._readers:
                 try:
-                    self._readers[name] = shared(make_reader(name, self.config.qa_model, self.log))
+                    self._readers[name] = shared(make_reader(name, self.config.qa_model, self.log, self.config.answer_margin))
                 except Exception as exc:
                     why = str(exc).split(" (use --reader")[0] if isinstance(exc, UserError) else \
                         f"{type(exc).__name__}: {exc}"

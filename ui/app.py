@@ -212,6 +212,7 @@ def build_app(service: QAService):
                                     info="only articles from this source")
             gr.Markdown(f"Passages are searched in {STORE_NAMES[store_kind(service.config.store)]} "
                         "(the server's `--store`).", elem_id="store")
+            gr.Markdown(answer_margin_note(service.config.answer_margin), elem_id="answer-margin")
         with gr.Tabs():
             with gr.Tab("Ask"):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
@@ -327,3 +328,15 @@ def theme():
 
     return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                              font_mono=["ui-monospace", "Consolas", "monospace"])
+
+
+def answer_margin_note(answer_margin: float | None) -> str:
+    """What the page says about when the reader declines to answer."""
+    if answer_margin is None:
+        return ("The reader answers only when its best span beats \"no answer\" by the margin calibrated with it "
+                "on text it was not trained on. A server started with `--answer-margin` answers more questions "
+                "(lower) or fewer (higher).")
+    return (f"The reader answers only when its best span beats \"no answer\" by more than {answer_margin:g}, "
+            "the margin this server was started with (`--answer-margin`) instead of the one calibrated with it: "
+            "lower answers more questions, and more of them wrongly.")
+

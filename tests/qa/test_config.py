@@ -14,14 +14,17 @@ def test_defaults_read_the_bundled_index_with_the_shipped_reader():
 
 def test_environment_values_are_parsed_by_type(tmp_path):
     config = Config.from_env({"QA_TOP_K": "8", "QA_RETRIEVAL": "dense", "QA_INDEX_DIR": str(tmp_path),
-                              "QA_MODEL": "/models/other", "QA_SECONDARY_ANSWER_MIN_SCORE": "0.7"})
+                              "QA_MODEL": "/models/other", "QA_SECONDARY_ANSWER_MIN_SCORE": "0.7",
+                              "QA_ANSWER_MARGIN": "-1.5"})
     assert config.top_k == 8 and config.retrieval == "dense" and config.qa_model == "/models/other"
     assert config.index_dir == tmp_path and not config.is_default_index
     assert config.secondary_answer_min_score == 0.7
+    assert config.answer_margin == -1.5 and Config.from_env({}).answer_margin is None
 
 
 @pytest.mark.parametrize("key, raw, says", [("QA_TOP_K", "five", "QA_TOP_K must be a whole number"),
-                                            ("QA_SECONDARY_ANSWER_MIN_SCORE", "high", "must be a number")])
+                                            ("QA_SECONDARY_ANSWER_MIN_SCORE", "high", "must be a number"),
+                                            ("QA_ANSWER_MARGIN", "low", "QA_ANSWER_MARGIN must be a number")])
 def test_a_value_that_is_not_a_number_names_its_variable(key, raw, says):
     with pytest.raises(ConfigError, match=says):
         Config.from_env({key: raw})

@@ -84,3 +84,19 @@ def test_the_reader_never_raises_for_any_string(bundled_pipeline, question):
     answers = bundled_pipeline.reader.read(question, passages, 3)
     assert all(p.chunk.text[a.start - p.chunk.start:a.end - p.chunk.start] == a.text
                for a in answers for p in [a.passage])
+
+
+def test_a_higher_answer_margin_never_answers_more(bundled_pipeline, embedder):
+    from eval.questions import load_questions
+
+    questions = [q.question for q in load_questions("eval/questions.jsonl")[:20]] + [
+        "Who painted the ceiling of the Sistine Chapel?", "What is the boiling point of mercury?"]
+    answered = []
+    for margin in (-1e4, -2.0, 2.0, 6.0, 1e4):
+        pipeline = QAPipeline.open(bundled_pipeline.config.with_overrides(answer_margin=margin), embedder=embedder)
+        answered.append({q for q in questions if pipeline.ask(q).answers})
+    assert answered[0] == set(questions)  # any span beats "no answer" by more than -10,000
+    assert answered[-1] == set()
+    for lower, higher in zip(answered, answered[1:]):
+        assert higher <= lower
+

@@ -181,6 +181,18 @@ def test_auto_uses_the_configured_qa_model_and_says_so(tiny_model):
         make_reader("auto", "no-such-org/no-such-model", said.append)
 
 
+def test_an_answer_margin_replaces_the_models_own_and_must_be_a_number(tiny_model):
+    from index.errors import ConfigError
+    from qa.readers.factory import make_reader
+
+    own = make_reader(str(tiny_model), None).settings
+    assert own.null_margin == 0.0
+    assert make_reader(str(tiny_model), None, answer_margin=2.5).settings == replace(own, null_margin=2.5)
+    assert make_reader("auto", str(tiny_model), answer_margin=-1.0).settings.null_margin == -1.0
+    with pytest.raises(ConfigError, match="answer margin must be a finite number"):
+        make_reader(str(tiny_model), None, answer_margin=float("nan"))
+
+
 @pytest.mark.parametrize("spec", ["offline", "rules", "no-such-org/no-such-model"])
 def test_a_reader_that_is_not_here_is_one_line_naming_the_choices(spec, monkeypatch):
     from index.errors import ConfigError

@@ -13,3 +13,11 @@ def test_auth_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(AUTH_ENV, "no-password")
     with pytest.raises(UserError, match="user:password"):
         auth_from_env()
+
+
+def test_the_page_says_which_answer_margin_decides_and_which_way_it_moves():
+    from ui.app import answer_margin_note
+
+    assert "calibrated with it" in answer_margin_note(None) and "--answer-margin" in answer_margin_note(None)
+    started_with = answer_margin_note(-1.25)
+    assert "-1.25" in started_with and "instead of the one calibrated" in started_with
