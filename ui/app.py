@@ -339,4 +339,3 @@ def answer_margin_note(answer_margin: float | None) -> str:
     return (f"The reader answers only when its best span beats \"no answer\" by more than {answer_margin:g}, "
             "the margin this server was started with (`--answer-margin`) instead of the one calibrated with it: "
             "lower answers more questions, and more of them wrongly.")
-

@@ -99,4 +99,3 @@ def test_a_higher_answer_margin_never_answers_more(bundled_pipeline, embedder):
     assert answered[-1] == set()
     for lower, higher in zip(answered, answered[1:]):
         assert higher <= lower
-
