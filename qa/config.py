@@ -36,7 +36,8 @@ class Config:
     answer_margin: how far the best span's logit must beat "no answer" for the reader to
     answer (None: the margin calibrated with the reader, in its reader.json). Lower answers
     more questions and is wrong more often; higher declines more. The right value depends on
-    the collection and its questions (README, "How sure must the reader be").
+    the collection and its questions (README, "How sure must the reader be"). Checked where
+    the reader is made (qa.readers.factory), since `eval --squad` makes one without a pipeline.
     max_answers: answers returned per question.
     The values are checked once, where they are used: qa.pipeline.check_config.
     secondary_answer_min_score: the web page shows answers after the first only when their
