@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     serve.add_argument("--max-upload", default="20mb", help="largest uploaded file (default: 20mb)")
+    serve.add_argument("--allowed-hosts", metavar="HOSTS",
+                       help="host names the server answers to, comma-separated, or * for any (default: the "
+                            "--host address, localhost and 127.0.0.1)")
     return parser
 
 
@@ -338,7 +341,7 @@ def run_serve(args: argparse.Namespace, config: Config) -> int:
     auth_from_env()  # a malformed QA_AUTH or --max-upload is a user error before anything loads
     upload_limit_bytes(args.max_upload)
     _log(f"starting on http://{args.host}:{args.port}")
-    serve(config, host=args.host, port=args.port, max_upload=args.max_upload, log=_log)
+    serve(config, host=args.host, port=args.port, max_upload=args.max_upload, log=_log, hosts=args.allowed_hosts)
     return 0
 
 

@@ -4,12 +4,10 @@ OpenAPI schema at /api/openapi.json and its docs at /api/docs (Swagger UI served
 server). Errors are {"error": "<one sentence>"} with their status: 400 bad input, 401
 without credentials, 404 no such article, 413 a file over the upload limit, 503 while the
 models load; never a traceback."""
-import base64
-import binascii
-import secrets
+import os
+import shutil
 import tempfile
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import EmptyCollectionError, UserError
 from index.milvus_store import store_kind
@@ -26,38 +25,13 @@ from qa.render import result_json, search_json
 from qa.service import LoadFailedError, QAService, StillLoadingError, UnknownArticleError
 
 from . import api_models as models
+from .door import BodyTooLarge
 
 API_PREFIX = "/api/v1"
 SWAGGER_ASSETS = "/api/docs-assets"
 UPLOAD_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """Who may call the API: HTTP basic with the page's user and password, or a bearer
-    token for services. Both None: anyone (as the page without QA_AUTH)."""
-
-    basic: tuple[str, str] | None = None
-    token: str | None = None
-
-    @property
-    def required(self) -> bool:
-        return self.basic is not None or self.token is not None
-
-    def allow(self, authorization: str | None) -> bool:
-        if not self.required:
-            return True
-        scheme, _, value = (authorization or "").partition(" ")
-        if scheme.lower() == "bearer" and self.token:
-            return secrets.compare_digest(value.strip().encode(), self.token.encode())
-        if scheme.lower() == "basic" and self.basic:
-            try:
-                user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return False
-            return (secrets.compare_digest(user.encode(), self.basic[0].encode())
-                    & secrets.compare_digest(password.encode(), self.basic[1].encode()))
-        return False
+MAX_NAME_BYTES = 200
+UPLOAD_PREFIX = "qa-api-upload-"  # + the server's pid: a folder of a server no longer running is stale
 
 
 class ApiError(Exception):
@@ -66,22 +40,16 @@ class ApiError(Exception):
         self.status = status
 
 
-def build_api(service: QAService, credentials: Credentials | None = None, max_upload_bytes: int = 20_000_000):
-    """A FastAPI app with the /api/v1 routes; the page is mounted beside it (ui/server.py)."""
-    credentials = credentials or Credentials()
+def build_api(service: QAService, max_upload_bytes: int = 20_000_000):
+    """A FastAPI app with the /api/v1 routes; the page is mounted beside it (ui/server.py),
+    and both sit behind one door (ui/door.py) that checks credentials."""
     app = FastAPI(title="Newsroom QA", version="1", openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   description="Ask questions about the indexed news articles and get cited answers; search, "
                               "list, add and delete articles.")
 
-    def authorized(request: Request) -> None:
-        if not credentials.allow(request.headers.get("authorization")):
-            raise ApiError(401, "this server needs credentials: HTTP basic (the page's user and password)"
-                                + (" or a bearer token" if credentials.token else ""))
-
-    def ready(request: Request) -> None:
-        """Authorized, and the models loaded: an API caller is told at once to come back
-        (the page instead waits, and answers once they are in)."""
-        authorized(request)
+    def ready() -> None:
+        """The models loaded: an API caller is told at once to come back (the page instead
+        waits, and answers once they are in)."""
         if service.status == "loading":
             raise ApiError(503, "the app is still loading its models and index; try again in a few seconds")
 
@@ -102,8 +70,16 @@ def build_api(service: QAService, credentials: Credentials | None = None, max_up
     async def bad_request(_: Request, exc: RequestValidationError):
         return JSONResponse({"error": _validation_sentence(exc.errors())}, status_code=400)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        # Starlette's own refusals (a body it cannot parse, such as JSON nested too deep)
+        message = exc.detail if isinstance(exc.detail, str) else "the request could not be read"
+        return JSONResponse({"error": _sentence(message)}, status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(Exception)
     async def fault(_: Request, exc: Exception):
+        if isinstance(exc, BodyTooLarge):
+            return JSONResponse({"error": "The request body is larger than this server takes"}, status_code=413)
         service.log("".join(traceback.format_exception(exc)).rstrip())
         return JSONResponse({"error": f"the server failed unexpectedly ({type(exc).__name__}); the server log has "
                                       "the details"}, status_code=500)
@@ -138,7 +114,7 @@ def build_api(service: QAService, credentials: Credentials | None = None, max_up
                      date: Annotated[str | None, Form(description="date of the articles added, YYYY-MM-DD")] = None,
                      source: Annotated[str | None, Form(description="source of the articles added")] = None):
         notes: list[str] = []
-        with tempfile.TemporaryDirectory(prefix="qa-api-upload-") as folder:
+        with tempfile.TemporaryDirectory(prefix=f"{UPLOAD_PREFIX}{os.getpid()}-") as folder:
             paths = [_saved(upload, Path(folder), n, max_upload_bytes) for n, upload in enumerate(files)]
             try:
                 report = service.add_articles(paths, log=notes.append, replace_existing=replace, title=title, date=date,
@@ -154,8 +130,7 @@ def build_api(service: QAService, credentials: Credentials | None = None, max_up
         return {"deleted": doc_id, "articles": report.documents}
 
     @app.get(f"{API_PREFIX}/health", response_model=models.Health, response_model_exclude_none=True,
-             responses={503: {"model": models.Health}},
-             dependencies=[Depends(authorized)], summary="ready, or loading (503), with what is loaded")
+             responses={503: {"model": models.Health}}, summary="ready, or loading (503), with what is loaded")
     def health():
         status = service.status
         if status != "ready":
@@ -195,6 +170,11 @@ def _saved(upload, folder: Path, number: int, limit: int) -> Path:
     name = Path(upload.filename or "").name.strip()
     if not name or name.startswith("."):
         raise ApiError(400, "each uploaded file needs a file name, such as report.txt")
+    if len(name.encode()) > MAX_NAME_BYTES:  # a file system takes 255 bytes; the id is cut shorter anyway
+        suffix = Path(name).suffix
+        if len(suffix) > 10:
+            raise ApiError(400, f"{name[:40]}… is not a supported file type (.txt .md .html .htm .pdf .jsonl)")
+        name = Path(name).stem.encode()[:MAX_NAME_BYTES - len(suffix.encode())].decode(errors="ignore") + suffix
     target = folder / str(number) / name
     target.parent.mkdir()
     size = 0
@@ -205,6 +185,25 @@ def _saved(upload, folder: Path, number: int, limit: int) -> Path:
                 raise ApiError(413, f"{name} is larger than the upload limit of {limit / 1e6:g} MB")
             out.write(chunk)
     return target
+
+
+def remove_stale_uploads(log=lambda _: None) -> None:
+    """Remove the upload folders that servers killed mid-upload left in the temp folder."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{UPLOAD_PREFIX}*"):
+        pid = folder.name[len(UPLOAD_PREFIX):].split("-", 1)[0]
+        if folder.is_dir() and not folder.is_symlink() and not (pid.isdigit() and _running(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+            log(f"removed {folder}, left by a server stopped mid-upload")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _swagger_assets() -> str | None:

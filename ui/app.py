@@ -47,6 +47,20 @@ def example_questions(service: QAService, questions_file: Path = DEFAULT_QUESTIO
     return picks[::step][:EXAMPLE_COUNT]
 
 
+def received_upload(path: str | Path) -> Path:
+    """A file that this server received through the page's upload (inside Gradio's upload
+    folder), or UserError: a page event names its files by path, and a client can send any
+    path, so nothing else on the server is ever read. The refusal is the same whether or not
+    the path exists."""
+    from gradio.utils import get_upload_folder
+
+    given = Path(path)
+    resolved = given.resolve()
+    if not resolved.is_relative_to(Path(get_upload_folder()).resolve()) or not resolved.is_file():
+        raise UserError(f"'{given.name}' is not a file uploaded to this page; choose it again with the upload box")
+    return resolved
+
+
 def _said(service: QAService, action: str, exc: Exception) -> str:
     """A user's mistake as its own sentence; anything else as what failed and what to do,
     with its traceback in the server log."""
@@ -105,7 +119,7 @@ def build_app(service: QAService):
         messages: list[str] = []
         progress(0.05, desc="reading the files")
         try:
-            report = service.add_articles([Path(f) for f in files], log=messages.append,
+            report = service.add_articles([received_upload(f) for f in files], log=messages.append,
                                           replace_existing=bool(replace_existing), show_progress=True,
                                           title=title, date=date, source=source)
         except Exception as exc:
@@ -155,7 +169,10 @@ def build_app(service: QAService):
         from eval.runner import evaluate as run_evaluation
 
         if uploaded:
-            path, name = Path(uploaded), Path(uploaded).name
+            try:
+                path, name = received_upload(uploaded), Path(uploaded).name
+            except UserError as exc:
+                return render.error_message(str(exc)), gr.Gallery(visible=False)
         elif shipped_set in SHIPPED_QUESTION_SETS:
             path, name = SHIPPED_QUESTION_SETS[shipped_set], shipped_set
         else:

@@ -10,9 +10,12 @@ from index.errors import UserError
 from qa.config import Config
 from qa.service import QAService
 
+from .door import Credentials, Door, allowed_hosts
+
 AUTH_ENV = "QA_AUTH"  # "user:password": the page's login, and HTTP basic for the API
 TOKEN_ENV = "QA_API_TOKEN"  # a bearer token that services may send to the API instead
 QUESTIONS_IN_FLIGHT = 16
+SHUTDOWN_GRACE_S = 3  # open event streams and page connections are cut after this on SIGTERM
 
 # Gradio's page sets its config in an inline script, compiles code at run time (it does not
 # render without 'unsafe-eval') and styles inline, so those stay allowed; everything else is
@@ -50,6 +53,10 @@ class SecurityHeaders:
 
         await self.app(scope, receive, send_with_headers)
 
+
+
+def credentials_from_env() -> Credentials:
+    return Credentials(auth_from_env(), os.environ.get(TOKEN_ENV) or None)
 
 
 def auth_from_env() -> tuple[str, str] | None:
@@ -92,20 +99,24 @@ class RunningServer:
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload: str = "20mb",
-          block: bool = True, log=print, questions_in_flight: int = QUESTIONS_IN_FLIGHT) -> RunningServer | None:
+          block: bool = True, log=print, questions_in_flight: int = QUESTIONS_IN_FLIGHT,
+          hosts: str | None = None) -> RunningServer | None:
     """Start the page and the API over the configured index (built from the bundled articles
     on first use). The models load in the background once the server is up, so the first
-    page is served at once and says it is loading; API calls meanwhile get 503."""
+    page is served at once and says it is loading; API calls meanwhile get 503.
+    hosts: the Host names to answer to, comma-separated (default: see door.allowed_hosts)."""
     import gradio as gr
     import uvicorn
     from starlette.middleware import Middleware
+    from starlette.routing import Mount
 
     from . import html as render
-    from .api import Credentials, build_api
+    from .api import build_api, remove_stale_uploads
     from .app import build_app, theme
 
-    basic = auth_from_env()
+    credentials = credentials_from_env()
     limit = upload_limit_bytes(max_upload)
+    remove_stale_uploads(log)
     service = QAService(config, log=log, background=True, start=False)
     page = build_app(service)
     # Many questions are taken at once: their retrieval runs side by side, and the reader
@@ -114,12 +125,27 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
     # one at a time (a second waits in the queue) while questions go on against the index.
     # A question beyond that waits in the queue, and its page shows where it stands.
     page.queue(default_concurrency_limit=questions_in_flight)
-    app = build_api(service, Credentials(basic, os.environ.get(TOKEN_ENV) or None), limit)
-    app.user_middleware.insert(0, Middleware(SecurityHeaders))
-    app = gr.mount_gradio_app(app, page, path="/", auth=basic, max_file_size=limit, css=render.STYLE,
-                              theme=theme(), footer_links=["api"], server_name=host, server_port=port)
+    app = build_api(service, limit)
+    mounted = {}
 
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+    def sessions():
+        gradio_app = mounted.get("page")
+        return (gradio_app.cookie_id, gradio_app.tokens) if gradio_app is not None else ("", {})
+
+    app.user_middleware.insert(0, Middleware(Door, credentials=credentials, hosts=allowed_hosts(host, hosts),
+                                             upload_limit=limit, sessions=sessions))
+    app.user_middleware.insert(0, Middleware(SecurityHeaders))
+    app = gr.mount_gradio_app(app, page, path="/", auth=credentials.password_ok if credentials.required else None,
+                              max_file_size=limit, css=render.STYLE, theme=theme(), footer_links=["api"],
+                              server_name=host, server_port=port)
+    # Gradio accepts a page event's files only from its own upload folder once the page counts
+    # as launched, which a mounted page never does by itself: without this a client could name
+    # any file on the server (ui/app.py checks the same again before reading one).
+    page.has_launched = True
+    mounted["page"] = next(r.app for r in app.routes if isinstance(r, Mount) and r.app.__class__.__name__ == "App")
+
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                                            timeout_graceful_shutdown=SHUTDOWN_GRACE_S))
 
     def load_once_up() -> None:  # loading beside the server's own start-up would slow both
         while not server.started and not server.should_exit:
