@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import UserError
+from .user_text import require_plain_name, require_unicode
 
 _MONTHS = {name: n for n, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
@@ -86,6 +87,11 @@ class ArticleFilter:
     @classmethod
     def of(cls, since: str | None = None, until: str | None = None, source: str | None = None) -> ArticleFilter | None:
         """From user input (None or "" for each not given); None when nothing narrows."""
+        for value, what in ((since, "since date"), (until, "until date")):
+            if isinstance(value, str):
+                require_unicode(value, what)
+        if isinstance(source, str):
+            require_plain_name(source, "source filter")
         since_date = _user_date(since, "since")
         until_date = _user_date(until, "until")
         if since_date and until_date and since_date > until_date:

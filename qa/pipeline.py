@@ -18,6 +18,7 @@ from index.milvus_indexer import MilvusIndexer
 from index.milvus_store import MilvusAddress, MilvusCollection, check_store, is_milvus
 from index.opener import AUTO, embedder_for_writing, load_collection, open_index
 from index.storage import check_writable
+from index.user_text import require_unicode
 
 from .config import BUNDLED_ARTICLES, Config
 from .readers.base import Reader
@@ -189,7 +190,7 @@ def require_text(text: str, what: str = "question") -> str:
     if not isinstance(text, str) or not text.strip():
         hint = "type a question first" if what == "question" else "type the words to search for first"
         raise EmptyQuestionError(f"the {what} is empty: {hint}")
-    text = text.strip()
+    text = require_unicode(text.strip(), what)
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionTooLongError(f"the {what} is {len(text):,} characters long; the limit is "
                                    f"{MAX_QUESTION_CHARS:,}: use fewer words")

@@ -169,3 +169,16 @@ def test_a_bad_since_is_one_line_and_exit_2(tmp_path):
     result = run_cli("search", "bridge", "--since", "last spring", "--index-dir", str(tmp_path / "idx"))
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --since 'last spring' is not a date: use YYYY-MM-DD, e.g. 2024-03-03"
+
+
+def test_bytes_that_are_not_utf8_in_a_query_are_one_line_and_exit_2(built_index):
+    query = b"\xff\xfe where".decode("utf-8", "surrogateescape")
+    result = subprocess.run([sys.executable, "-m", "qa", "search", query, "--index-dir", str(built_index)],
+                            cwd=REPO, capture_output=True, timeout=300)
+    assert result.returncode == 2 and b"not valid text" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_a_source_filter_with_control_characters_is_refused_for_any_store(tmp_path):
+    for store in ("faiss", f"milvus:{tmp_path / 'store.db'}"):
+        result = run_cli("search", "chess", "--source", "\x01", "--store", store, "--index-dir", str(tmp_path / "i"))
+        assert result.returncode == 2 and "control characters" in result.stderr and "Traceback" not in result.stderr
