@@ -7,8 +7,10 @@ and skipped, so one bad file never stops an indexing run.
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 from .documents import Document
@@ -16,6 +18,7 @@ from .errors import InputPathError
 from .filters import article_meta, dateline
 from .jsonl import parse_json_lines
 from .sentences import split_sentences
+from .user_text import BadTextError, article_id, require_unicode
 
 Warn = Callable[[str], None]
 
@@ -37,10 +40,13 @@ class UnreadableFileError(Exception):
     """The file exists but holds no usable text."""
 
 
-def find_files(paths: Iterable[str | Path], warn: Warn = lambda _: None) -> list[Path]:
+def find_files(paths: Iterable[str | Path], warn: Warn = lambda _: None,
+               unreadable: list[Path] | None = None) -> list[Path]:
     """Expand folders (recursively) into supported files, sorted; reject missing paths.
     Inside a folder, a symlink that leads outside it is skipped with a warning: indexing a
-    folder never reads files from elsewhere on the machine. A file named directly is read."""
+    folder never reads files from elsewhere on the machine. A file named directly is read.
+    An entry named like an article that is not a plain file is named through `warn` and
+    added to `unreadable`."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -52,8 +58,15 @@ def find_files(paths: Iterable[str | Path], warn: Warn = lambda _: None) -> list
                 if p.is_dir() and p.is_symlink() and not any(part.startswith(".") for part in p.relative_to(path).parts):
                     warn(f"skipped {p}: a link to a folder (links to folders are not followed)")
                     continue
-                if not (p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES) or \
+                if p.suffix.lower() not in SUPPORTED_SUFFIXES or \
                         any(part.startswith(".") for part in p.relative_to(path).parts):
+                    continue
+                if not _is_plain_file(p):
+                    # an article's file replaced by a broken link, a folder or a pipe: named, and
+                    # its indexed copy kept by a sync, as for a file that cannot be read
+                    warn(f"skipped {p}: {_not_a_file(p)}")
+                    if unreadable is not None:
+                        unreadable.append(p)
                     continue
                 if not p.resolve().is_relative_to(inside):
                     warn(f"skipped {p}: a link to a file outside {path}")
@@ -69,11 +82,12 @@ def load_documents(paths: Iterable[str | Path], warn: Warn, unreadable: list[Pat
     and those that exist but could not be read are also added to `unreadable` (so that a
     re-index can keep what it indexed from them before)."""
     documents: dict[str, Document] = {}
-    for path in find_files(paths, warn):
+    for path in find_files(paths, warn, unreadable):
         try:
             loaded = list(load_file(path, warn))
-        except UnreadableFileError as exc:
-            warn(f"skipped {path}: {exc}")
+        except Exception as exc:  # noqa: BLE001 (whatever one file does, the others are still read)
+            why = exc if isinstance(exc, UnreadableFileError) else f"could not be read ({type(exc).__name__}: {exc})"
+            warn(f"skipped {path}: {why}")
             if unreadable is not None:
                 unreadable.append(path)
             continue
@@ -90,6 +104,8 @@ def load_file(path: Path, warn: Warn) -> Iterator[Document]:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFileError(f"unsupported file type '{suffix or path.name}'")
+    if not _is_plain_file(path):
+        raise UnreadableFileError(_not_a_file(path))
     if suffix == ".pdf":
         yield _require_text(load_pdf(path))
     elif suffix == ".jsonl":
@@ -107,7 +123,7 @@ def load_file(path: Path, warn: Warn) -> Iterator[Document]:
 def load_text(path: Path, text: str, warn: Warn = lambda _: None) -> Document:
     date, source = dateline(text)
     meta = {"format": "text", **article_meta(date, source, None, str(path), warn)}
-    return Document(path.stem, title_from_text(text, path), text, str(path), meta)
+    return Document(_file_id(path), title_from_text(text, path), text, str(path), meta)
 
 
 def load_markdown(path: Path, text: str, warn: Warn = lambda _: None) -> Document:
@@ -115,7 +131,7 @@ def load_markdown(path: Path, text: str, warn: Warn = lambda _: None) -> Documen
     title = heading.group(1) if heading else title_from_text(text, path)
     date, source = dateline(text)
     meta = {"format": "markdown", **article_meta(date, source, None, str(path), warn)}
-    return Document(path.stem, title, text, str(path), meta)
+    return Document(_file_id(path), title, text, str(path), meta)
 
 
 def load_html(path: Path, markup: str, warn: Warn = lambda _: None) -> Document:
@@ -133,32 +149,68 @@ def load_html(path: Path, markup: str, warn: Warn = lambda _: None) -> Document:
     meta = article_meta(meta_content(property="article:published_time") or meta_content(name="date"),
                         meta_content(property="og:site_name"), canonical.get("href") if canonical else None,
                         str(path), warn)
-    for tag in soup.find_all(_HTML_DROP):
-        tag.decompose()
-    for tag in soup.find_all(_HTML_BLOCKS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    lines = (" ".join(line.split()) for line in soup.get_text().splitlines())
-    text = "\n".join(line for line in lines if line)
+    text = html_text(markup)
     if not title:
         h1 = soup.find("h1")
         title = h1.get_text(" ", strip=True) if h1 else title_from_text(text, path)
-    return Document(path.stem, title, text, str(path), {"format": "html", **meta})
+    return Document(_file_id(path), title, text, str(path), {"format": "html", **meta})
+
+
+class _TextOfHtml(HTMLParser):
+    """The text of a page in one pass over its markup: time linear in its size however deep
+    its tags nest (BeautifulSoup's tree edits took minutes for 100,000 nested divs)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.dropping: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _HTML_DROP:
+            self.dropping.append(tag)
+        elif tag in _HTML_BLOCKS and not self.dropping:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _HTML_BLOCKS and not self.dropping:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if self.dropping:
+            if tag == self.dropping[-1]:
+                self.dropping.pop()
+        elif tag in _HTML_BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.dropping:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    """What a reader sees of an HTML page: its text without scripts, styles or the head, a
+    line per block element, spaces collapsed."""
+    parser = _TextOfHtml()
+    parser.feed(markup)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def load_pdf(path: Path) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
         info_title = (reader.metadata.title if reader.metadata else None) or ""
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, OSError, RecursionError, MemoryError) as exc:
+        # LimitReachedError among them: a stream that inflates past pypdf's limits (a "bomb")
         raise UnreadableFileError(f"not a readable PDF ({exc})") from exc
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     title = info_title.strip() or title_from_text(text, path)
-    return Document(path.stem, title, text, str(path), {"format": "pdf", "pages": len(pages)})
+    return Document(_file_id(path), title, text, str(path), {"format": "pdf", "pages": len(pages)})
 
 
 def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:
@@ -178,6 +230,12 @@ def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:
             continue
         if not isinstance(text, str) or not text.strip():
             warn(f"skipped {where}: missing or empty 'text'")
+            continue
+        try:
+            doc_id = article_id(str(doc_id))
+            require_unicode(text, "text")
+        except BadTextError as exc:
+            warn(f"skipped {where}: {exc}")
             continue
         title = record.get("title")
         meta = {"format": "jsonl", **article_meta(record.get("date"), record.get("source"), record.get("url"),
@@ -247,6 +305,28 @@ def short_title(sentence: str, limit: int = SHORT_TITLE_CHARS) -> str:
     head = sentence[:limit + 1]
     cut = head.rsplit(" ", 1)[0] if " " in head else sentence[:limit]
     return cut.rstrip(" ,;:-–—") + "…"
+
+
+def _file_id(path: Path) -> str:
+    try:
+        return article_id(path.stem)
+    except BadTextError as exc:
+        raise UnreadableFileError(str(exc)) from None
+
+
+def _is_plain_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _not_a_file(path: Path) -> str:
+    if path.is_symlink() and not path.exists():
+        return "a link to a file that is not there"
+    if path.is_dir():
+        return "a folder, not a file"
+    return "not a plain file (a pipe, a device or a socket)"
 
 
 def _read_text(path: Path) -> str:
