@@ -1,6 +1,8 @@
 """Incremental (re)indexing: only new or changed documents are chunked and embedded."""
 from __future__ import annotations
 
+import errno
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -14,7 +16,7 @@ from .collection import Collection
 from .dense import DEFAULT_FACTORY
 from .documents import Chunk, Document
 from .embedder import Embedder
-from .errors import EmptyCollectionError
+from .errors import EmptyCollectionError, UserError
 from .manifest import DocumentEntry, Manifest, content_hash
 from .storage import current_generation, writer_lock
 
@@ -22,6 +24,10 @@ PROGRESS_BAR_MIN_CHUNKS = 64
 PROGRESS_LINE_EVERY_S = 5.0
 EMBED_BATCH_CHUNKS = 512
 PROGRESS_BATCH_CHUNKS = 32
+
+
+class NoSpaceError(UserError):
+    """The disk cannot hold the index being written."""
 
 
 @dataclass
@@ -114,6 +120,8 @@ class Indexer:
                 n = len(doc_chunks)
             entries[doc.id] = DocumentEntry(plan.hashes[doc.id], doc.source, doc.title, n)
 
+        needed = estimated_bytes(chunks, self.embedder.dimension)
+        require_free_space(root, needed)
         vectors = fill_vectors(self.embedder, chunks, rows, say, self.show_progress)
         report.embedded_chunks = sum(r is None for r in rows)
         report.total_chunks = len(chunks)
@@ -130,8 +138,33 @@ class Indexer:
                 and old.manifest == manifest:
             return old, report
         collection = Collection.assemble(manifest, plan.wanted, chunks, vectors)
-        collection.save(root)
+        try:
+            collection.save(root)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise NoSpaceError(f"the disk holding {root} filled up while the index was written (about "
+                               f"{_mb(needed)} needed); the index is as it was: free some space or choose "
+                               "another --index-dir") from None
         return collection, report
+
+
+def estimated_bytes(chunks: list[Chunk], dimension: int) -> int:
+    """About what a generation of these chunks takes on disk: the vectors twice (the matrix and
+    the FAISS index), the text three times (documents, chunks, the lexical index)."""
+    return len(chunks) * dimension * 4 * 2 + sum(len(c.text.encode()) for c in chunks) * 3
+
+
+def require_free_space(root: Path, needed: int) -> None:
+    """NoSpaceError before any embedding when the disk cannot hold a new generation."""
+    free = shutil.disk_usage(root).free
+    if free < needed:
+        raise NoSpaceError(f"not enough free space for the index in {root}: about {_mb(needed)} needed, "
+                           f"{_mb(free)} free; free some space or choose another --index-dir")
+
+
+def _mb(size: int) -> str:
+    return f"{max(size, 1) / 1e6:,.1f} MB"
 
 
 def fill_vectors(embedder: Embedder, chunks: list[Chunk], rows: list[np.ndarray | None],

@@ -9,8 +9,9 @@ damaged index is reported as damaged rather than served. Writers take an exclusi
 
 A generation that CURRENT no longer names is kept for RETIRED_GRACE_S after it was replaced
 (the times are in `RETIRED.json`), so that a reader which resolved CURRENT just before a
-write can still read all of it; a reader slower than that finds its generation gone and
-opens the new one (collection.read_current).
+write can still read all of it; at most MAX_RETIRED_KEPT such generations are kept, within
+RETIRED_SIZE_FACTOR times the current one's size. A reader slower than that, or behind more
+writes, finds its generation gone and opens the new one (collection.read_current).
 """
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ LOCK = ".lock"
 STAGING_PREFIX = ".gen-"
 RETIRED = "RETIRED.json"
 RETIRED_GRACE_S = 120.0
+MAX_RETIRED_KEPT = 3
+RETIRED_SIZE_FACTOR = 2
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -244,12 +247,25 @@ def _retire(root: Path, name: str) -> None:
 
 def _remove_unused(root: Path, keep: str | None) -> None:
     """Remove staging folders, and generations other than `keep` retired more than
-    RETIRED_GRACE_S ago (or never recorded as retired: left by a crash)."""
+    RETIRED_GRACE_S ago (or never recorded as retired: left by a crash). Of those still in
+    their grace, the newest are kept while they number at most MAX_RETIRED_KEPT and take at
+    most RETIRED_SIZE_FACTOR times `keep`'s bytes (the last one retired always stays), so a
+    burst of writes cannot fill the disk with old generations."""
     times, now = _retired(root), time.time()
+    in_grace = sorted((name for name, t in times.items() if now - t <= RETIRED_GRACE_S and name != keep
+                       and (Path(root) / name).is_dir()), key=times.get, reverse=True)
+    budget = RETIRED_SIZE_FACTOR * _size(Path(root) / keep) if keep else 0
+    kept: set[str] = set()
+    for name in in_grace[:MAX_RETIRED_KEPT]:
+        size = _size(Path(root) / name)
+        if kept and size > budget:
+            break
+        kept.add(name)
+        budget -= size
     for path in Path(root).iterdir():
         if path.name.startswith(STAGING_PREFIX):
             shutil.rmtree(path, ignore_errors=True)
-        elif _GENERATION.match(path.name) and path.name != keep and now - times.get(path.name, 0.0) > RETIRED_GRACE_S:
+        elif _GENERATION.match(path.name) and path.name != keep and path.name not in kept:
             if path.is_symlink():
                 path.unlink()
             else:
@@ -257,6 +273,10 @@ def _remove_unused(root: Path, keep: str | None) -> None:
     remaining = {name: t for name, t in times.items() if (Path(root) / name).exists() and name != keep}
     if remaining != times:
         _write_retired(root, remaining)
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def _fsync_tree(folder: Path) -> None:
