@@ -6,8 +6,10 @@ given), so the vectors are the single-process build's. ray is imported only here
 when `qa index --ray` asks for it."""
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -43,6 +45,48 @@ def check_answers(address: str) -> None:
             f"`ray start --head`, or leave out the address to embed on a local cluster") from exc
 
 
+class RayAuthError(UserError):
+    """The Ray cluster wants a token this process does not send."""
+
+
+def check_token(address: str) -> None:
+    """Ask the cluster's control service (GCS) for its id, with the token Ray would send: a
+    cluster started with token authentication (the default of `ray start` since Ray 2.59)
+    refuses a client without it, and ray.init would only log refusals for 20 s and then fail
+    naming another address. A `ray://` client address is left to ray.init."""
+    if address in ("auto", LOCAL) or address.startswith("ray://"):
+        return
+    import grpc
+    from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
+
+    token = _ray_token() if os.environ.get("RAY_AUTH_MODE", "").lower() == "token" else None
+    metadata = [("authorization", f"Bearer {token}")] if token else None
+    with grpc.insecure_channel(address) as channel:
+        stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
+        try:
+            stub.GetClusterId(gcs_service_pb2.GetClusterIdRequest(), timeout=ADDRESS_TIMEOUT_S, metadata=metadata)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
+                return  # anything else is ray.init's to report
+            if token is None:
+                raise RayAuthError(
+                    f"the Ray cluster at {address} requires token authentication: run with RAY_AUTH_MODE=token "
+                    "(the token comes from RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token; "
+                    "`ray get-auth-token` on the head prints it)") from None
+            raise RayAuthError(f"the Ray cluster at {address} refused this machine's token: set RAY_AUTH_TOKEN "
+                               "to the one `ray get-auth-token` prints on the head") from None
+
+
+def _ray_token() -> str | None:
+    if os.environ.get("RAY_AUTH_TOKEN"):
+        return os.environ["RAY_AUTH_TOKEN"].strip()
+    path = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 class _EmbedBatch:
     """One per Ray worker: loads the embedder once, then embeds each batch it is given."""
 
@@ -67,6 +111,7 @@ class RayEmbedder:
         if workers < 1:
             raise UserError(f"--ray-workers must be at least 1, got {workers}")
         check_answers(address)
+        check_token(address)
         self.inner = inner
         self.address = address
         self.workers = workers
@@ -108,7 +153,6 @@ class RayEmbedder:
 
     def _connect(self):
         import logging
-        import os
 
         # Ray's own progress and C++ notes would bury the indexer's lines; its logs stay in /tmp/ray.
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")

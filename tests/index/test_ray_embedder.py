@@ -1,6 +1,8 @@
 """Embedding on a local Ray cluster of two workers gives the single-process build's vectors."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -52,3 +54,38 @@ def test_an_address_that_does_not_answer_fails_fast(embedder):
         RayEmbedder(embedder, "127.0.0.1:9")
     with pytest.raises(UserError, match="at least 1"):
         RayEmbedder(embedder, workers=0)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_cluster_with_token_authentication_is_named_at_once_and_indexes_with_the_token(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    repo = Path(__file__).resolve().parents[2]
+    ray_cli = Path(sys.executable).with_name("ray")
+    with_token = {**os.environ, "RAY_AUTH_MODE": "token"}
+    without_token = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    try:
+        for args in (["--head", f"--port={port}", "--include-dashboard=false"], [f"--address=127.0.0.1:{port}"]):
+            subprocess.run([str(ray_cli), "start", *args, "--num-cpus=1"], env=with_token, check=True,
+                           capture_output=True, timeout=120)  # a head and a second node
+        index = ["-m", "qa", "index", str(repo / "data" / "articles"), "--index-dir", str(tmp_path / "index"),
+                 "--ray", f"127.0.0.1:{port}"]
+        started = time.monotonic()
+        refused = subprocess.run([sys.executable, *index], cwd=repo, env=without_token, capture_output=True,
+                                 text=True, timeout=120)
+        assert refused.returncode == 2 and "RAY_AUTH_MODE=token" in refused.stderr
+        assert "Traceback" not in refused.stderr and time.monotonic() - started < 30
+        done = subprocess.run([sys.executable, *index], cwd=repo, env=with_token, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert "5 added" in done.stdout
+    finally:
+        subprocess.run([str(ray_cli), "stop", "--force"], capture_output=True, timeout=120)
