@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.errors import EmptyCollectionError, UserError
+from index.indexer import NoSpaceError
 from index.milvus_store import store_kind
 from qa.config import REPO_ROOT
 from qa.render import result_json, search_json
@@ -62,7 +63,7 @@ def build_api(service: QAService, max_upload_bytes: int = 20_000_000):
     @app.exception_handler(UserError)
     async def user_error(_: Request, exc: UserError):
         status = 503 if isinstance(exc, (StillLoadingError, LoadFailedError)) else \
-            404 if isinstance(exc, UnknownArticleError) else 400
+            404 if isinstance(exc, UnknownArticleError) else 507 if isinstance(exc, NoSpaceError) else 400
         service.log(f"refused an API call: {exc}")
         return JSONResponse({"error": _sentence(str(exc))}, status_code=status)
 

@@ -206,3 +206,22 @@ def test_repeated_wrong_credentials_are_slowed_down_per_client(config, monkeypat
         held = httpx.get(f"{url}/api/v1/health", headers=good)
         assert held.status_code == 429 and int(held.headers["retry-after"]) > 0
         assert httpx.post(f"{url}/login", data={"username": "editor", "password": "s3cret"}).status_code == 429
+
+
+def test_long_names_odd_ids_and_a_pdf_bomb_through_the_api_are_sentences_not_500s(open_server):
+    from ..index.test_hostile_files import cmap_bomb_pdf
+
+    long_name = "n" * 300 + ".txt"
+    added = httpx.post(f"{open_server}/api/v1/articles",
+                       files=[("files", (long_name, b"Long\nA file with a very long name.", "text/plain"))])
+    assert added.status_code == 200 and len(added.json()["added"][0]) <= 100
+    wire = b'{"id": "a/b", "text": "Slash story about the mill."}\n{"id": "../../etc", "text": "Dots story."}\n'
+    added = httpx.post(f"{open_server}/api/v1/articles", files=[("files", ("wire.jsonl", wire, "application/json"))])
+    assert added.status_code == 200 and sorted(added.json()["added"]) == ["-..-etc", "a-b"]
+    for doc_id in added.json()["added"]:
+        assert httpx.delete(f"{open_server}/api/v1/articles/{doc_id}").status_code == 200
+    mixed = httpx.post(f"{open_server}/api/v1/articles", files=[
+        ("files", ("bomb.pdf", cmap_bomb_pdf(), "application/pdf")),
+        ("files", ("kiln.txt", b"Kiln\nThe pottery kiln in Arnsdal was relit on Tuesday.", "text/plain"))])
+    assert mixed.status_code == 200 and mixed.json()["added"] == ["kiln"]
+    assert any("bomb.pdf" in note for note in mixed.json()["notes"])
