@@ -8,11 +8,10 @@ import time
 import httpx
 import pytest
 
-from qa.config import Config
-from qa.pipeline import QAPipeline, index_paths
+from qa.pipeline import QAPipeline
 from qa.render import result_json, search_json
 
-from ..conftest import hold_pipeline_open, write_articles
+from ..conftest import hold_pipeline_open
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +34,6 @@ def _start(config, wait_ready=True, headers=None, **kwargs):
             assert time.monotonic() < deadline, "the server never became ready"
             time.sleep(0.2)
     return server, url
-
-
-@pytest.fixture(scope="module")
-def config(tmp_path_factory, embedder):
-    config = Config(index_dir=tmp_path_factory.mktemp("api") / "index")
-    index_paths(config, [write_articles(tmp_path_factory.mktemp("articles"))], embedder=embedder)
-    return config
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,6 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from qa.config import Config
-from qa.pipeline import index_paths
-
-from ..conftest import write_articles
-
 pytestmark = pytest.mark.slow
 
 SECRET = "The vault combination is Quokka Lantern 7731."
@@ -42,13 +37,6 @@ def running(config, headers=None, **kwargs):
         yield url
     finally:
         server.close()
-
-
-@pytest.fixture(scope="module")
-def config(tmp_path_factory, embedder):
-    config = Config(index_dir=tmp_path_factory.mktemp("security") / "index")
-    index_paths(config, [write_articles(tmp_path_factory.mktemp("articles"))], embedder=embedder)
-    return config
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,15 @@
+"""Fixtures of the server tests."""
+import pytest
+
+from qa.config import Config
+from qa.pipeline import index_paths
+
+from ..conftest import write_articles
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory, embedder):
+    """An index of the shared small articles, one per test module (its server may add to it)."""
+    config = Config(index_dir=tmp_path_factory.mktemp("server") / "index")
+    index_paths(config, [write_articles(tmp_path_factory.mktemp("articles"))], embedder=embedder)
+    return config
