@@ -254,7 +254,8 @@ def _remove_unused(root: Path, keep: str | None) -> None:
     times, now = _retired(root), time.time()
     in_grace = sorted((name for name, t in times.items() if now - t <= RETIRED_GRACE_S and name != keep
                        and (Path(root) / name).is_dir()), key=times.get, reverse=True)
-    budget = RETIRED_SIZE_FACTOR * _size(Path(root) / keep) if keep else 0
+    # sizes only when something is in its grace: every open of an index comes through here
+    budget = RETIRED_SIZE_FACTOR * _size(Path(root) / keep) if keep and in_grace else 0
     kept: set[str] = set()
     for name in in_grace[:MAX_RETIRED_KEPT]:
         size = _size(Path(root) / name)

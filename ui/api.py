@@ -2,8 +2,10 @@
 service, reader and batching as the page, the JSON of `ask --json` and `search --json`, an
 OpenAPI schema at /api/openapi.json and its docs at /api/docs (Swagger UI served from this
 server). Errors are {"error": "<one sentence>"} with their status: 400 bad input, 401
-without credentials, 404 no such article, 413 a file over the upload limit, 503 while the
-models load; never a traceback."""
+without credentials, 403 a change from another site's page, 404 no such article, 413 a
+file or body over its limit, 429 after repeated wrong credentials, 503 while the models
+load, 507 a disk too full for the index; never a traceback. Credentials, Host, Origin and
+body sizes are checked by the door in front of every route (ui/door.py)."""
 import os
 import shutil
 import tempfile

@@ -82,15 +82,16 @@ class Throttle:
 
     def failed(self, client: str) -> None:
         with self._lock:
-            self._recent(client).append(time.monotonic())
+            self._failures[client] = self._recent(client)
+            self._failures[client].append(time.monotonic())
 
     def _recent(self, client: str) -> deque[float]:
-        times = self._failures.setdefault(client, deque())
+        """The client's failures within the window; a client with none is forgotten."""
+        times = self._failures.pop(client, deque())
         while times and time.monotonic() - times[0] > self.window_s:
             times.popleft()
-        if not times:
-            self._failures.pop(client, None)
-            times = self._failures.setdefault(client, deque())
+        if times:
+            self._failures[client] = times
         return times
 
 
@@ -164,10 +165,10 @@ class Door:
         """The request with its body capped, and a failed login form counted."""
         multipart = headers.get("content-type", "").startswith("multipart/")
         limit = self.upload_limit * FILES_PER_REQUEST + JSON_BODY_LIMIT if multipart else JSON_BODY_LIMIT
+        too_large = f"the request body is larger than this server takes ({limit / 1e6:g} MB)"
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > limit:
-            return await _refuse(scope, send, 413, f"the request body is larger than this server takes "
-                                 f"({limit / 1e6:g} MB)")
+            return await _refuse(scope, send, 413, too_large)
         received = 0
         started = False
 
@@ -192,8 +193,7 @@ class Door:
             await self.app(scope, counted, watched)
         except BodyTooLarge:
             if not started:
-                await _refuse(scope, send, 413, f"the request body is larger than this server takes "
-                              f"({limit / 1e6:g} MB)")
+                await _refuse(scope, send, 413, too_large)
 
     def _same_origin(self, headers: dict[str, str], host: str) -> bool:
         if headers.get("sec-fetch-site") == "cross-site":
