@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[common, asking, narrowing], help="answer a question, with citations")
     ask.add_argument("question")
     ask.add_argument("--max-answers", type=int, help="answers to show (default: 3)")
+    _add_no_correct(ask)
 
     evaluate = commands.add_parser("eval", parents=[common, asking, building], help="score a question set")
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="report regressions against --baseline but exit 0")
     evaluate.add_argument("--compare", action="store_true",
                           help="evaluate every retrieval mode with the configured reader, as one table")
+    _add_no_correct(evaluate)
     evaluate.add_argument("--squad", type=Path, metavar="FILE",
                           help="score the reader on a SQuAD file (.json or .json.gz), each question against "
                                "its own paragraph, instead of a question set")
@@ -101,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, metavar="N",
                           help="with --squad: the first N questions of a fixed shuffle")
     serve = commands.add_parser("serve", parents=[common, asking], help="start the web app")
+    _add_no_correct(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
     serve.add_argument("--max-upload", default="20mb", help="largest uploaded file (default: 20mb)")
@@ -108,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="host names the server answers to, comma-separated, or * for any (default: the "
                             "--host address, localhost and 127.0.0.1)")
     return parser
+
+
+def _add_no_correct(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--no-correct", dest="correct_spelling", action="store_false", default=None,
+                         help="answer the question exactly as typed (default: misspelt words that are in "
+                              "neither the articles nor an English dictionary are corrected first)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,6 +147,7 @@ def _config_from(args: argparse.Namespace) -> Config:
         chunk_overlap=getattr(args, "chunk_overlap", None),
         faiss_factory=getattr(args, "faiss_factory", None),
         max_answers=getattr(args, "max_answers", None),
+        correct_spelling=getattr(args, "correct_spelling", None),
     )
 
 

@@ -25,7 +25,8 @@ def save_baseline(run: EvalRun, path: Path, settings: dict) -> None:
         "metrics": run.metrics,
         "questions": [
             {"id": r["id"], "question": r["question"], "correct": is_correct(r), "exact_match": r["exact_match"],
-             "f1": r["f1"], "prediction": r["prediction"], "score": r["score"], "gold_rank": r["gold_rank"]}
+             "f1": r["f1"], "prediction": r["prediction"], "score": r["score"], "gold_rank": r["gold_rank"],
+             **({"corrected_question": r["corrected_question"]} if r.get("corrected_question") else {})}
             for r in run.rows
         ],
     }
@@ -64,6 +65,10 @@ class BaselineDiff:
     now_wrong: list[dict] = field(default_factory=list)
     now_right: list[dict] = field(default_factory=list)
     new_questions: list[str] = field(default_factory=list)
+    # Questions the spelling corrector now changes and did not before: a question set is
+    # spelt as its authors meant it, so a new correction is a regression even when the
+    # answer happens to stay right.
+    newly_corrected: list[dict] = field(default_factory=list)
     tolerance: float = DEFAULT_TOLERANCE
 
     @property
@@ -72,7 +77,7 @@ class BaselineDiff:
 
     @property
     def regressed(self) -> bool:
-        return bool(self.dropped_metrics or self.now_wrong)
+        return bool(self.dropped_metrics or self.now_wrong or self.newly_corrected)
 
     def summary(self) -> str:
         lines = ["metric                 baseline      now   change"]
@@ -85,6 +90,9 @@ class BaselineDiff:
         if self.now_wrong:
             lines.append(f"\nnow wrong ({len(self.now_wrong)}):")
             lines += [f"  - {q['id']}: {q['question']}  → {q['prediction']!r} (was {q['was']!r})" for q in self.now_wrong]
+        if self.newly_corrected:
+            lines.append(f"\nnow changed by the spelling corrector ({len(self.newly_corrected)}):")
+            lines += [f"  ~ {q['id']}: {q['question']}  → {q['corrected_question']!r}" for q in self.newly_corrected]
         if self.new_questions:
             lines.append(f"\nnot in the baseline: {', '.join(self.new_questions)}")
         verdict = "REGRESSION" if self.regressed else "no regression"
@@ -99,6 +107,7 @@ class BaselineDiff:
             "now_wrong": self.now_wrong,
             "now_right": self.now_right,
             "new_questions": self.new_questions,
+            "newly_corrected": self.newly_corrected,
         }
 
 
@@ -115,6 +124,9 @@ def compare_with_baseline(run: EvalRun, baseline: dict, tolerance: float = DEFAU
         right = is_correct(row)
         entry = {"id": row["id"], "question": row["question"], "prediction": row["prediction"],
                  "was": old.get("prediction"), "gold": row["gold"]}
+        corrected = row.get("corrected_question")
+        if corrected and corrected != old.get("corrected_question"):
+            diff.newly_corrected.append({"id": row["id"], "question": row["question"], "corrected_question": corrected})
         if old["correct"] and not right:
             diff.now_wrong.append(entry)
         elif right and not old["correct"]:

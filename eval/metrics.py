@@ -7,6 +7,8 @@ import string
 from collections import Counter
 from collections.abc import Sequence
 
+from qa.evidence import SURE_SCORE
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation) | set("“”‘’–—…")
 
@@ -79,5 +81,6 @@ def mean(values: Sequence[float]) -> float:
 
 
 # An answer scored this high should be right at least 9 times in 10: the evaluation reports
-# how often it is (precision_at_score_0_8) and how many answers scored that high.
-CONFIDENT_SCORE = 0.8
+# how often it is (precision_at_score_0_8) and how many answers scored that high. The page
+# and the CLI show answers under it as "not sure".
+CONFIDENT_SCORE = SURE_SCORE

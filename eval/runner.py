@@ -92,6 +92,7 @@ def _evaluate_one(pipeline: QAPipeline, question: Question) -> dict:
     return {
         "id": question.id,
         "question": question.question,
+        "corrected_question": result.corrected_question,
         "gold": list(question.answers),
         "gold_doc": question.doc,
         "answer_type": answer_type(question.answers[0]) if question.answers else None,

@@ -16,6 +16,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_ARTICLES = REPO_ROOT / "data" / "articles"
 DEFAULT_INDEX_DIR = REPO_ROOT / ".qa-index"
 SHIPPED_READER = REPO_ROOT / "models" / "reader"
+BOOLEAN_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
+                 "off": False}
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,9 @@ class Config:
     max_answers: answers returned per question.
     The values are checked once, where they are used: qa.pipeline.check_config.
     secondary_answer_min_score: the web page shows answers after the first only when their
-    (calibrated) score reaches this; the others wait behind "more"."""
+    (calibrated) score reaches this; the others wait behind "more".
+    correct_spelling: correct misspelt question words before retrieval and reading
+    (qa/spelling.py); the result says what was asked instead."""
 
     index_dir: Path = DEFAULT_INDEX_DIR
     store: str = FAISS_STORE
@@ -57,6 +61,7 @@ class Config:
     answer_margin: float | None = None
     max_answers: int = 3
     secondary_answer_min_score: float = 0.5
+    correct_spelling: bool = True
 
     @property
     def chunker_settings(self) -> ChunkerSettings:
@@ -81,6 +86,11 @@ class Config:
                 continue
             raw = environ[key]
             kind = f.type.removesuffix(" | None")
+            if kind == "bool":
+                if raw.strip().lower() not in BOOLEAN_WORDS:
+                    raise ConfigError(f"{key} must be one of {', '.join(BOOLEAN_WORDS)}, got '{raw}'")
+                values[f.name] = BOOLEAN_WORDS[raw.strip().lower()]
+                continue
             try:
                 values[f.name] = (int(raw) if kind == "int" else float(raw) if kind == "float"
                                  else Path(raw) if f.name == "index_dir" else raw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.collection import Collection
@@ -21,14 +21,19 @@ from index.storage import check_writable
 from index.user_text import require_unicode
 
 from .config import BUNDLED_ARTICLES, Config
+from .evidence import combine_evidence
 from .readers.base import Reader
 from .readers.factory import make_reader
 from .results import Passage, Result
 from .retrieval import RETRIEVAL_MODES, Retriever, make_retriever
+from .spelling import SpellingCorrector
 
 Log = Callable[[str], None]
 MAX_TOP_K = 50
 MAX_QUESTION_CHARS = 1000
+# The reader is asked for this many readings per answer shown, so that an answer read in
+# several passages has them all as its evidence.
+READINGS_PER_ANSWER = 4
 
 
 class EmptyQuestionError(UserError):
@@ -103,13 +108,16 @@ def index_documents(config: Config, documents: list[Document], *, embedder: Embe
 
 @dataclass
 class QAPipeline:
-    """reader: None for a pipeline that only searches (asking it is an error)."""
+    """reader: None for a pipeline that only searches (asking it is an error). speller: shared
+    by the copies with_settings makes, so that its vocabulary follows the collection
+    incrementally."""
 
     config: Config
     collection: Collection | MilvusCollection
     embedder: Embedder
     retriever: Retriever
     reader: Reader | None
+    speller: SpellingCorrector = field(default_factory=SpellingCorrector)
 
     @classmethod
     def open(cls, config: Config, *, log: Log = _quiet, embedder: Embedder | None = None,
@@ -143,15 +151,19 @@ class QAPipeline:
         if self.reader is not None:
             self.reader.warm_up()
         self.retriever.retrieve("warm up", 1)
+        if self.config.correct_spelling:
+            self.speller.correct("warm up", self.collection.documents)
 
     def with_settings(self, *, retrieval: str | None = None, reader: Reader | None = None,
-                      collection: Collection | MilvusCollection | None = None) -> QAPipeline:
-        """The same pipeline with another retrieval mode, reader or (re-indexed) collection."""
-        config = check_config(self.config.with_overrides(retrieval=retrieval))
+                      collection: Collection | MilvusCollection | None = None,
+                      correct_spelling: bool | None = None) -> QAPipeline:
+        """The same pipeline with another retrieval mode, reader, (re-indexed) collection or
+        spelling setting."""
+        config = check_config(self.config.with_overrides(retrieval=retrieval, correct_spelling=correct_spelling))
         collection = collection or self.collection
         return QAPipeline(config, collection, self.embedder,
                           make_retriever(config.retrieval, collection, self.embedder),
-                          reader or self.reader)
+                          reader or self.reader, self.speller)
 
     def search(self, query: str, k: int | None = None, filters: ArticleFilter | None = None) -> list[Passage]:
         """The best passages for `query`; with `filters`, from the articles they keep only
@@ -169,15 +181,26 @@ class QAPipeline:
         question = require_text(question)
         top_k = require_top_k(top_k) or self.config.top_k
         started = time.perf_counter()
-        passages = self.retriever.retrieve(question, max(top_k, rank_depth), filters)
+        corrected = None
+        if self.config.correct_spelling:
+            corrected = self.speller.correct(question, self.collection.documents)
+        asked = corrected.text if corrected else question
+        checked = time.perf_counter()
+        passages = self.retriever.retrieve(asked, max(top_k, rank_depth), filters)
         retrieved = time.perf_counter()
-        answers = self.reader.read(question, passages[:top_k], max_answers or self.config.max_answers)
+        max_answers = max_answers or self.config.max_answers
+        readings = self.reader.read(asked, passages[:top_k], max_answers * READINGS_PER_ANSWER)
+        answers = combine_evidence(readings, max_answers)
         done = time.perf_counter()
         timings = {
-            "retrieve": round((retrieved - started) * 1000, 2),
+            "correct": round((checked - started) * 1000, 2),
+            "retrieve": round((retrieved - checked) * 1000, 2),
             "read": round((done - retrieved) * 1000, 2),
             "total": round((done - started) * 1000, 2),
         }
+        if corrected and corrected.changed:
+            return Result(question, answers, passages, timings, self.reader.name, corrected.text,
+                          corrected.corrections)
         return Result(question, answers, passages, timings, self.reader.name)
 
     def document(self, doc_id: str) -> Document:

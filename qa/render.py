@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
+from .evidence import SURE_SCORE, disagreement, runner_up, titles
 from .results import Answer, Passage, Result
 
 
@@ -20,6 +21,15 @@ def passage_json(passage: Passage) -> dict:
 
 
 def answer_json(answer: Answer) -> dict:
+    """One answer; "articles": the ids of the articles that give it, "support": its other
+    readings (each a citation like the answer's own), "sure": scored at least SURE_SCORE."""
+    return {**_citation_json(answer),
+            "sure": answer.score >= SURE_SCORE,
+            "articles": answer.articles,
+            "support": [_citation_json(reading) for reading in answer.support]}
+
+
+def _citation_json(answer: Answer) -> dict:
     return {
         "text": answer.text,
         "score": round(float(answer.score), 6),
@@ -34,13 +44,17 @@ def answer_json(answer: Answer) -> dict:
 
 
 def result_json(result: Result) -> dict:
-    """The `ask --json` object."""
-    return {
+    """The `ask --json` object; "corrected_question" only when misspelt words were corrected."""
+    shown = {
         "question": result.question,
         "answers": [answer_json(a) for a in result.answers],
         "passages": [passage_json(p) for p in result.passages],
         "timings_ms": dict(result.timings_ms),
     }
+    if result.corrected_question is not None:
+        shown["corrected_question"] = result.corrected_question
+        shown["corrections"] = [{"from": c.original, "to": c.replacement} for c in result.corrections]
+    return shown
 
 
 def search_json(query: str, passages: list[Passage]) -> dict:
@@ -55,6 +69,9 @@ def mark_answer(answer: Answer, left: str = "[[", right: str = "]]") -> str:
 
 def result_text(result: Result, width: int = 88) -> str:
     lines: list[str] = []
+    if result.corrected_question is not None:
+        lines += [f"Showing answers for: {result.corrected_question}",
+                  f"  (you typed: {result.question}; --no-correct asks exactly that)", ""]
     if not result.answers:
         lines.append("No answer found in the articles. The closest passages:")
         for passage in result.passages[:3]:
@@ -62,13 +79,30 @@ def result_text(result: Result, width: int = 88) -> str:
             lines.append(_indent(_shorten(passage.chunk.text, 300), width))
         return "\n".join(lines)
     best = result.answers[0]
-    lines.append(f"Answer: {best.text}   (confidence {best.score:.2f})")
+    unsure = "" if best.score >= SURE_SCORE else " - not sure: check the passage"
+    lines.append(f"Answer: {best.text}   (confidence {best.score:.2f}{unsure}{_given_by(best)})")
+    differing, close = disagreement(result.answers), runner_up(result.answers)
+    if differing is not None:
+        lines.append(f"The articles disagree: {best.text} ({titles(best)}) or {differing.text} "
+                     f"({titles(differing)}, confidence {differing.score:.2f})")
+    elif close is not None:
+        lines.append(f"Close second: {close.text}   (confidence {close.score:.2f})")
     for number, answer in enumerate(result.answers, start=1):
         lines.append("")
-        lines.append(f"[{number}] {answer.text}  ·  {answer.score:.2f}  ·  {answer.title} [{answer.doc_id}, "
-                     f"characters {answer.start}-{answer.end}{_dated(answer.passage)}]")
+        lines.append(f"[{number}] {answer.text}  ·  {answer.score:.2f}  ·  {_cited(answer)}{_given_by(answer)}")
         lines.append(_indent(mark_answer(answer), width))
+        for reading in answer.support:
+            lines.append(f"    also: {_cited(reading)}")
     return "\n".join(lines)
+
+
+def _cited(answer: Answer) -> str:
+    return f"{answer.title} [{answer.doc_id}, characters {answer.start}-{answer.end}{_dated(answer.passage)}]"
+
+
+def _given_by(answer: Answer) -> str:
+    count = len(answer.articles)
+    return f", given by {count} articles" if count > 1 else ""
 
 
 def passages_text(passages: list[Passage], width: int = 88) -> str:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from index.documents import Chunk
 
+from .spelling import Correction
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -44,14 +46,31 @@ class Answer:
     context_start: int
     context_end: int
     passage: Passage | None = None
+    # The same answer read elsewhere (other passages, other articles), best first: each is
+    # a citation of its own. Filled by qa.evidence.combine_evidence.
+    support: tuple[Answer, ...] = ()
+
+    @property
+    def readings(self) -> tuple[Answer, ...]:
+        """This reading and its support."""
+        return (self, *self.support)
+
+    @property
+    def articles(self) -> list[str]:
+        """The ids of the articles that give this answer, this one first."""
+        return list(dict.fromkeys(reading.doc_id for reading in self.readings))
 
 
 @dataclass(frozen=True)
 class Result:
-    """Everything `ask` returns for one question."""
+    """Everything `ask` returns for one question. question: as asked; corrected_question: what
+    was answered instead when misspelt words were corrected (None when nothing changed),
+    with `corrections` saying which words."""
 
     question: str
     answers: list[Answer]
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
     reader: str = ""
+    corrected_question: str | None = None
+    corrections: tuple[Correction, ...] = ()

@@ -24,6 +24,7 @@ from .readers.batching import BatchingReader
 from .readers.factory import make_reader
 from .readers.onnx_reader import OnnxReader
 from .results import Passage, Result
+from .spelling import english_speller
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ class QAService:
             pipeline = QAPipeline.open(self.config, log=self.log, embedder=self._embedder)
             pipeline = pipeline.with_settings(reader=shared(pipeline.reader))
             pipeline.warm_up()
+            if self.config.correct_spelling:
+                threading.Thread(target=english_speller, name="qa-speller", daemon=True).start()
             self._readers[self.config.reader] = pipeline.reader
             self._pipeline = pipeline
         except Exception as exc:
@@ -190,10 +193,14 @@ class QAService:
 
     def ask(self, question: str, top_k: int | float | None = None, retrieval: str | None = None,
             reader: str | None = None, since: str | None = None, until: str | None = None,
-            source: str | None = None) -> Result:
-        """since / until / source: narrow to those articles (ArticleFilter.of reads them)."""
+            source: str | None = None, correct: bool | None = None) -> Result:
+        """since / until / source: narrow to those articles (ArticleFilter.of reads them).
+        correct: correct misspelt words first (None: as configured)."""
         filters = ArticleFilter.of(since, until, source)
-        pipeline = self.pipeline.with_settings(retrieval=retrieval, reader=self.reader(reader))
+        if correct is not None and not isinstance(correct, bool):
+            raise UserError(f"correct must be true or false, got {correct!r}")
+        pipeline = self.pipeline.with_settings(retrieval=retrieval, reader=self.reader(reader),
+                                               correct_spelling=correct)
         return pipeline.ask(question, top_k=top_k, filters=filters)
 
     def search(self, query: str, top_k: int | float | None = None, retrieval: str | None = None,

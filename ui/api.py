@@ -89,11 +89,13 @@ def build_api(service: QAService, max_upload_bytes: int = 20_000_000):
 
     errors = {status: {"model": models.Error} for status in (400, 401, 503)}
 
+    # exclude_unset: "corrected_question" is absent when nothing was corrected, as in ask --json.
     @app.post(f"{API_PREFIX}/ask", response_model=models.AskResult, responses=errors,
-              dependencies=[Depends(ready)], summary="Answer a question, with citations (as ask --json)")
+              response_model_exclude_unset=True, dependencies=[Depends(ready)],
+              summary="Answer a question, with citations (as ask --json)")
     def ask(body: models.AskBody):
         return result_json(service.ask(body.question, top_k=body.top_k, retrieval=body.retrieval, reader=body.reader,
-                                       since=body.since, until=body.until, source=body.source))
+                                       since=body.since, until=body.until, source=body.source, correct=body.correct))
 
     @app.post(f"{API_PREFIX}/search", response_model=models.SearchResult, responses=errors,
               dependencies=[Depends(ready)], summary="The best passages for a query (as search --json)")

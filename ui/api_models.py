@@ -18,6 +18,8 @@ class AskBody(Narrowed):
     top_k: int | None = Field(None, description="passages to read, 1 to 50 (default: the server's)")
     retrieval: str | None = Field(None, description="hybrid, dense or lexical (default: the server's)")
     reader: str | None = Field(None, description="a reader the server offers (default: the server's)")
+    correct: bool | None = Field(None, description="correct misspelt words first (default: the server's, "
+                                                   "on unless it was started with --no-correct)")
 
 
 class SearchBody(Narrowed):
@@ -43,7 +45,7 @@ class Passage(BaseModel):
     source: str | None = Field(None, description="the article's source (publication), when it gives one")
 
 
-class Answer(BaseModel):
+class Citation(BaseModel):
     text: str
     score: float = Field(description="confidence from 0 to 1: the share of answers scored so that are right")
     doc_id: str
@@ -55,8 +57,22 @@ class Answer(BaseModel):
     source: str | None = Field(None, description="the article's source, when it gives one")
 
 
+class Answer(Citation):
+    sure: bool = Field(description="scored at least 0.8, the confidence the page shows without \"not sure\"")
+    articles: list[str] = Field(description="ids of the articles that give this answer, this citation's first")
+    support: list[Citation] = Field(description="the same answer read in other passages, best first")
+
+
+class Correction(BaseModel):
+    from_: str = Field(alias="from", description="the word as typed")
+    to: str = Field(description="the word it was corrected to")
+
+
 class AskResult(BaseModel):
-    question: str
+    question: str = Field(description="the question as asked")
+    corrected_question: str | None = Field(None, description="what was answered instead, when misspelt words were "
+                                                             "corrected; absent when nothing changed")
+    corrections: list[Correction] | None = Field(None, description="the words corrected; absent when none")
     answers: list[Answer] = Field(description="best first; empty when the articles do not answer the question")
     passages: list[Passage]
     timings_ms: dict[str, float]

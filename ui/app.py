@@ -76,15 +76,21 @@ def _said(service: QAService, action: str, exc: Exception) -> str:
 def build_app(service: QAService):
     import gradio as gr
 
-    def show_answer(question, top_k, retrieval, reader, since, until, source):
+    def show_answer(question, top_k, retrieval, reader, since, until, source, correct=True):
+        """The answer, its citations, and the "Ask exactly what I typed" button, shown only
+        when misspelt words were corrected."""
         try:
             result = service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader, since=since, until=until,
-                                 source=source)
+                                 source=source, correct=bool(correct))
         except Exception as exc:
-            return _said(service, "Answering", exc), ""
+            return _said(service, "Answering", exc), "", gr.Button(visible=False)
         secondary = service.config.secondary_answer_min_score
         note = render.filter_note(since, until, source)
-        return render.answer_summary(result) + note, render.answer_cards(result, service.document_text, secondary)
+        return (render.answer_summary(result) + note, render.answer_cards(result, service.document_text, secondary),
+                gr.Button(visible=result.corrected_question is not None))
+
+    def show_answer_as_typed(question, top_k, retrieval, reader, since, until, source):
+        return show_answer(question, top_k, retrieval, reader, since, until, source, correct=False)
 
     def ask_example(chosen, *settings):
         return chosen, *show_answer(chosen, *settings)
@@ -191,11 +197,12 @@ def build_app(service: QAService):
                 gr.Gallery(value=[str(p) for p in written if p.suffix == ".png"], visible=True))
 
     def api_ask(question: str, top_k: int | None = None, retrieval: str | None = None, reader: str | None = None,
-                since: str | None = None, until: str | None = None, source: str | None = None) -> dict:
+                since: str | None = None, until: str | None = None, source: str | None = None,
+                correct: bool | None = None) -> dict:
         """The same JSON object as `python -m qa ask --json`; a setting left out is the server's."""
         with _user_errors_shown(gr, service.log):
             return result_json(service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader, since=since,
-                                           until=until, source=source))
+                                           until=until, source=source, correct=correct))
 
     def api_search(query: str, top_k: int | None = None, retrieval: str | None = None, since: str | None = None,
                    until: str | None = None, source: str | None = None) -> dict:
@@ -227,6 +234,10 @@ def build_app(service: QAService):
                                    info="only articles dated on or before this day")
                 source = gr.Textbox(label="Source", placeholder="e.g. Reuters", elem_id="source",
                                     info="only articles from this source")
+            correct = gr.Checkbox(service.config.correct_spelling, label="Correct misspelt words",
+                                  info="a word in neither the articles nor an English dictionary is replaced by "
+                                       "the nearest word of the articles (or the dictionary) before answering",
+                                  elem_id="correct-spelling")
             gr.Markdown(f"Passages are searched in {STORE_NAMES[store_kind(service.config.store)]} "
                         "(the server's `--store`).", elem_id="store")
             gr.Markdown(answer_margin_note(service.config.answer_margin), elem_id="answer-margin")
@@ -235,18 +246,21 @@ def build_app(service: QAService):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
                 ask_button = gr.Button("Ask", variant="primary")
                 summary = gr.HTML(elem_id="answer")
+                as_typed = gr.Button("Ask exactly what I typed instead", visible=False, size="sm",
+                                     elem_id="ask-as-typed")
                 cards = gr.HTML(elem_id="citations")
                 # Whole questions to click (a Dataset would cut them short).
                 examples = gr.Radio(choices=[], value=None, label="Try one of these", visible=False,
                                     elem_id="examples")
                 # An example is asked as soon as it is clicked: its question fills the box and
                 # its answer replaces the last one, in one step.
-                examples.input(ask_example, [examples, top_k, retrieval, reader, since, until, source],
-                               [question, summary, cards],
+                settings = [top_k, retrieval, reader, since, until, source]
+                examples.input(ask_example, [examples, *settings, correct], [question, summary, cards, as_typed],
                                api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
-                gr.on([question.submit, ask_button.click], show_answer,
-                      [question, top_k, retrieval, reader, since, until, source],
-                      [summary, cards], api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
+                gr.on([question.submit, ask_button.click], show_answer, [question, *settings, correct],
+                      [summary, cards, as_typed], api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
+                as_typed.click(show_answer_as_typed, [question, *settings], [summary, cards, as_typed],
+                               api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
             with gr.Tab("Search"):
                 query = gr.Textbox(label="Find passages", placeholder="Words or a question, then Enter", elem_id="query")
                 hits = gr.HTML(elem_id="hits")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from qa.evidence import SURE_SCORE, disagreement, runner_up, titles
 from qa.results import Answer, Passage, Result
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -21,11 +22,46 @@ def mark_span(text: str, start: int, end: int, mark_id: str | None = None) -> st
 
 
 def answer_summary(result: Result) -> str:
+    """The best answer, said as plainly as its confidence allows: under SURE_SCORE it is
+    "not sure", a runner-up the reader could not tell from it is shown beside it, and when
+    that runner-up comes from other articles, the articles are said to disagree."""
+    corrected = corrected_note(result)
     if not result.answers:
-        return "<div class='qa-none'><strong>No answer found</strong> in the articles. The closest passages:</div>"
+        return corrected + ("<div class='qa-none'><strong>No answer found</strong> in the articles. "
+                            "The closest passages:</div>")
     best = result.answers[0]
-    return (f"<div class='qa-answer'><span class='qa-label'>Answer</span> <strong class='qa-text'>{_e(best.text)}</strong>"
-            f" <span class='qa-confidence'>confidence {best.score:.0%}</span></div>")
+    unsure = "" if best.score >= SURE_SCORE else \
+        " <span class='qa-unsure'>not sure: check the passage</span>"
+    lines = [f"<div class='qa-answer'><span class='qa-label'>Answer</span> <strong class='qa-text'>{_e(best.text)}"
+             f"</strong> <span class='qa-confidence'>confidence {best.score:.0%}</span>{unsure}{_given_by(best)}</div>"]
+    differing, close = disagreement(result.answers), runner_up(result.answers)
+    if differing is not None:
+        lines.append(f"<div class='qa-disagree'>The articles disagree: <strong>{_e(best.text)}</strong> "
+                     f"({_e(titles(best))}) or <strong>{_e(differing.text)}</strong> ({_e(titles(differing))}, "
+                     f"confidence {differing.score:.0%})</div>")
+    elif close is not None:
+        lines.append(f"<div class='qa-runner-up'>Close second: <strong>{_e(close.text)}</strong> "
+                     f"<span class='qa-confidence'>confidence {close.score:.0%}</span></div>")
+    return corrected + "".join(lines)
+
+
+def corrected_note(result: Result) -> str:
+    """"Showing answers for …" with the corrected words in bold, when any were corrected."""
+    if result.corrected_question is None:
+        return ""
+    text, done, parts = result.corrected_question, 0, []
+    for correction in result.corrections:
+        parts.append(_e(text[done:correction.start]))
+        parts.append(f"<strong>{_e(text[correction.start:correction.end])}</strong>")
+        done = correction.end
+    parts.append(_e(text[done:]))
+    return (f"<p class='qa-corrected'>Showing answers for <em>{''.join(parts)}</em> "
+            f"<span class='qa-meta'>(you typed: {_e(result.question)})</span></p>")
+
+
+def _given_by(answer: Answer) -> str:
+    count = len(answer.articles)
+    return f" <span class='qa-given-by'>given by {count} articles</span>" if count > 1 else ""
 
 
 def filter_note(since: str | None, until: str | None, source: str | None) -> str:
@@ -81,10 +117,16 @@ def _answer_card(number: int, answer: Answer, text: str) -> str:
     anchor = f"cite-{number}-{_slug(answer.doc_id)}"
     article = _article_with_answer(text, answer, anchor)
     dated = _dated(answer.passage.date, answer.passage.source) if answer.passage else ""
+    support = "".join(
+        f"<li><strong>{_e(r.title)}</strong> <span class='qa-meta'>{_e(r.doc_id)} · characters {r.start}–{r.end}"
+        f"{_dated(r.passage.date, r.passage.source) if r.passage else ''}</span><br>"
+        f"{mark_span(r.context, r.start - r.context_start, r.end - r.context_start)}</li>" for r in answer.support)
+    also = f"<div class='qa-support'>Also read in:<ul>{support}</ul></div>" if support else ""
     return f"""<div class="qa-card">
   <div class="qa-card-head"><span class="qa-rank">[{number}]</span> <strong>{_e(answer.title)}</strong>
-    <span class="qa-meta">{_e(answer.doc_id)} · characters {answer.start}–{answer.end} · {answer.score:.0%}{dated}</span></div>
-  <blockquote class="qa-passage">{sentence}</blockquote>
+    <span class="qa-meta">{_e(answer.doc_id)} · characters {answer.start}–{answer.end} · {answer.score:.0%}{dated}</span>
+    {_given_by(answer)}</div>
+  <blockquote class="qa-passage">{sentence}</blockquote>{also}
   <details class="qa-article"><summary>Show the whole article</summary>
     <p><a href="#{anchor}">Jump to the passage</a></p>
     <div class="qa-article-text">{article}</div>
@@ -157,6 +199,10 @@ STYLE = """
 .qa-answer { font-size: 1.3em; margin: .3em 0; }
 .qa-label { color: #666; font-size: .8em; text-transform: uppercase; letter-spacing: .05em; }
 .qa-confidence { color: #666; font-size: .85em; }
+.qa-unsure { color: #8a4b00; font-weight: 600; font-size: .85em; }
+.qa-given-by, .qa-support { color: #444; font-size: .85em; }
+.qa-corrected { margin: 0 0 .4em; }
+.qa-disagree, .qa-runner-up { margin-top: .3em; }
 .qa-meta { color: #888; font-size: .78em; }
 .qa-error, .qa-confirm { border-left: 4px solid #c0392b; background: #fdf0ef; padding: .5em .8em; margin: .3em 0; }
 .qa-more > summary { cursor: pointer; color: #555; margin: .4em 0; }

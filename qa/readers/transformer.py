@@ -300,15 +300,13 @@ def _answer(passage: Passage, span: SpanCandidate, score: float) -> Answer:
 
 
 def _best_unique(answers, limit: int) -> list[Answer]:
-    """Best first; the same answer text found in overlapping chunks or windows is kept once,
-    and so is a span of an article that overlaps a better one ("27" and "27 academicians")."""
-    kept, seen = [], set()
+    """Best first; a span of an article that overlaps a better one of the same article
+    (overlapping chunks or windows, "27" inside "27 academicians") is kept once. The same
+    text elsewhere stays: it is more evidence (qa.evidence.combine_evidence)."""
+    kept = []
     for answer in sorted(answers, key=lambda a: -a.score):
-        key = " ".join(answer.text.lower().split())
-        if key in seen or any(k.doc_id == answer.doc_id and k.start < answer.end and answer.start < k.end
-                              for k in kept):
+        if any(k.doc_id == answer.doc_id and k.start < answer.end and answer.start < k.end for k in kept):
             continue
-        seen.add(key)
         kept.append(answer)
         if len(kept) == limit:
             break

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from index.documents import Chunk
+from qa.evidence import combine_evidence
 from qa.readers.transformer import ReaderSettings, TransformerReader, _best_unique, calibrated, decode_spans
 from qa.results import Answer, Passage
 
@@ -50,15 +51,17 @@ def test_scores_are_a_calibrated_sigmoid_comparable_across_windows():
     assert calibrated(20.0, 0.1) > calibrated(10.0, 0.1) > 0.5
 
 
-def test_same_answer_from_overlapping_windows_is_reported_once_with_the_best_score():
+def test_overlapping_readings_are_one_and_separate_ones_of_the_same_text_are_its_evidence():
     chunk = Chunk("d", 0, 10, "0123456789")
     passage = Passage(chunk, "t", 1.0, 1)
-    make = lambda score, start: Answer("Rome", score, "d", "t", start, start + 4, "c", 0, 10, passage)
+    make = lambda score, start: Answer("Rome", score, "d", "t", start, start + 4, "c", 0, 10, passage)  # noqa: E731
     kept = _best_unique([make(0.6, 0), make(0.9, 5), make(0.7, 2)], limit=3)
-    assert len(kept) == 1 and kept[0].score == 0.9
+    assert [(a.start, a.score) for a in kept] == [(5, 0.9), (0, 0.6)]  # 2-6 overlaps the better 5-9
+    [merged] = combine_evidence(kept, limit=3)
+    assert merged.score == 0.9 and [r.start for r in merged.support] == [0]
 
 
-def test_a_span_overlapping_a_better_one_in_the_same_article_is_not_another_answer():
+def test_a_span_overlapping_a_better_one_in_the_same_article_is_not_another_reading():
     chunk = Chunk("d", 0, 40, "27 academicians and 300 experts came here")
     passage = Passage(chunk, "t", 1.0, 1)
     make = lambda text, score, start, doc="d": Answer(text, score, doc, "t", start, start + len(text), "c", 0, 40,  # noqa: E731
@@ -98,7 +101,9 @@ def test_tiny_model_end_to_end(tiny_model):
         assert 0.0 <= answer.score <= 1.0
         assert answer.context_start <= answer.start and answer.end <= answer.context_end
         assert len(answer.text.split()) <= 4
-    assert len({a.text.lower() for a in answers}) == len(answers)
+    merged = combine_evidence(answers, limit=5)
+    assert len({a.text.lower() for a in merged}) == len(merged)
+    assert sum(len(a.readings) for a in merged) == len(answers)
 
 
 def test_a_missing_model_is_a_clear_error(tmp_path):
