@@ -314,7 +314,7 @@ def main() -> int:
         plot_scaling(results["scale"], args.out.parent / "scaling.png")
         write_results(results, args.out)
         return 0
-    from cli.main import quiet_libraries
+    from qa.config import quiet_libraries
 
     quiet_libraries()
     if args.quick:

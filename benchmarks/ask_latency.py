@@ -18,10 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.main import quiet_libraries  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
-from qa.config import BUNDLED_ARTICLES, REPO_ROOT, Config  # noqa: E402
+from qa.config import BUNDLED_ARTICLES, REPO_ROOT, Config, quiet_libraries  # noqa: E402
 from qa.pipeline import QAPipeline, index_paths  # noqa: E402
 
 

@@ -21,13 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.typos import SETS, question_set  # noqa: E402
-from cli.main import quiet_libraries  # noqa: E402
 from eval.metrics import CONFIDENT_SCORE, answer_scores, mean, passage_matches, percentile  # noqa: E402
 from eval.questions import Question, load_questions  # noqa: E402
 from eval.runner import corpus_index_dir  # noqa: E402
 from eval.squad import SPLITS, read_squad, select_split  # noqa: E402
 from index.documents import Document  # noqa: E402
-from qa.config import Config  # noqa: E402
+from qa.config import Config, quiet_libraries  # noqa: E402
 from qa.evidence import combine_evidence  # noqa: E402
 from qa.pipeline import READINGS_PER_ANSWER, QAPipeline, index_documents, index_paths  # noqa: E402
 

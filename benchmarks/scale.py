@@ -195,7 +195,7 @@ def main() -> int:
     parser.add_argument("--no-bm25", action="store_true", help="dense indexes only")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    from cli.main import quiet_libraries
+    from qa.config import quiet_libraries
 
     quiet_libraries()
     texts, questions = texts_and_questions()

@@ -172,7 +172,7 @@ def main() -> int:
     parser.add_argument("--ray-articles", type=int, default=500)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    from cli.main import quiet_libraries
+    from qa.config import quiet_libraries
 
     quiet_libraries()
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,12 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.main import quiet_libraries  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
 from eval.runner import corpus_index_dir, evaluate  # noqa: E402
 from eval.typos import write_typo_copy  # noqa: E402
-from qa.config import BUNDLED_ARTICLES, REPO_ROOT, Config  # noqa: E402
+from qa.config import BUNDLED_ARTICLES, REPO_ROOT, Config, quiet_libraries  # noqa: E402
 from qa.pipeline import QAPipeline, index_paths  # noqa: E402
 
 SETS = ["bundled", "general", "town", "events", "final", "holdout", "blind", "fresh", "sealed", "dated"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +13,7 @@ from index.errors import UserError
 from index.filters import ArticleFilter
 from index.milvus_store import is_milvus
 from index.ray_embedder import LOCAL as RAY_LOCAL
-from qa.config import Config
+from qa.config import Config, quiet_libraries
 from qa.retrieval import RETRIEVAL_MODES
 
 EXIT_USAGE = 2
@@ -332,17 +331,6 @@ def _progress(done: int, total: int) -> None:
 
 def _print_json(value: dict) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=None))
-
-
-def quiet_libraries() -> None:
-    """Model-loading progress bars and hub warnings are noise on a CLI's stderr. Said through
-    the environment, so that transformers is not imported just to quiet it (answering a
-    question does not need it)."""
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # pymilvus and Ray talk gRPC; its notes are not ours
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:

@@ -97,3 +97,14 @@ class Config:
             except ValueError as exc:
                 raise ConfigError(f"{key} must be a {'whole ' if kind == 'int' else ''}number, got '{raw}'") from exc
         return cls(**values)
+
+
+def quiet_libraries() -> None:
+    """Model-loading progress bars and hub warnings are noise on a CLI's stderr. Said through
+    the environment, so that transformers is not imported just to quiet it (answering a
+    question does not need it)."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # pymilvus and Ray talk gRPC; its notes are not ours

@@ -177,13 +177,16 @@ class Suggestion:
 
 
 def nearest(speller, word: str, counts: Mapping[str, int] | None = None, allowed=None) -> Suggestion | None:
-    """The nearest other word SymSpell knows: fewest edits, then the highest count (`counts`,
-    else the speller's own), then alphabetical, so that the choice never depends on order.
+    """The nearest other word SymSpell knows: fewest edits, then one with the same first letter,
+    then the highest count (`counts`, else the speller's own), then alphabetical, so that the
+    choice never depends on order.
     A plural is also looked up as its singular ("cojncillors": "councillor" + "s")."""
     from symspellpy import Verbosity
 
-    def found_for(text: str, suffix: str = "") -> list[tuple[int, int, str]]:
-        return [(s.distance, -(counts[s.term] if counts is not None else s.count), s.term + suffix)
+    def found_for(text: str, suffix: str = "") -> list[tuple[int, bool, int, str]]:
+        # Typing errors seldom touch a word's first letter: at equal edits, a word that keeps it wins.
+        return [(s.distance, s.term[:1] != word[:1], -(counts[s.term] if counts is not None else s.count),
+                 s.term + suffix)
                 for s in speller.lookup(text, Verbosity.ALL, max_edit_distance=max_edits(text))
                 if s.term + suffix != word and len(s.term) >= MIN_WORD_CHARS
                 and (allowed is None or allowed(s.term))]
@@ -193,7 +196,7 @@ def nearest(speller, word: str, counts: Mapping[str, int] | None = None, allowed
         found += found_for(word[:-1], "s")
     if not found:
         return None
-    edits, _, best = min(found)
+    edits, _, _, best = min(found)
     return Suggestion(best, edits)
 
 

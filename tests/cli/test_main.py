@@ -67,25 +67,41 @@ def test_index_json_reports_the_changes(corpus, tmp_path, capsys):
 def test_ask_json_shape_and_offsets(built_index, corpus, capsys):
     assert main(["ask", "Who won the Lindholm Chess Open?", "--index-dir", str(built_index), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"question", "answers", "passages", "timings_ms"}
-    assert set(out["timings_ms"]) == {"retrieve", "read", "total"}
+    assert set(out) == {"question", "answers", "passages", "timings_ms"}  # spelt right: no corrected_question
+    assert set(out["timings_ms"]) == {"correct", "retrieve", "read", "total"}
     assert all(isinstance(v, float) for v in out["timings_ms"].values())
     assert out["answers"], "expected an answer"
     texts = {p.stem: p.read_text() for p in corpus.iterdir()}
+    citation_keys = {"text", "score", "doc_id", "title", "start", "end", "passage", "date", "source"}
     for answer in out["answers"]:
-        assert set(answer) == {"text", "score", "doc_id", "title", "start", "end", "passage", "date", "source"}
-        assert 0.0 <= answer["score"] <= 1.0
-        doc = texts[answer["doc_id"]]
-        assert doc[answer["start"]:answer["end"]] == answer["text"]
-        passage = answer["passage"]
-        assert doc[passage["start"]:passage["end"]] == passage["text"]
-        assert passage["start"] <= answer["start"] and answer["end"] <= passage["end"]
+        assert set(answer) == citation_keys | {"sure", "articles", "support"}
+        assert answer["sure"] == (answer["score"] >= 0.8) and answer["articles"][0] == answer["doc_id"]
+        for citation in [answer, *answer["support"]]:
+            assert set(citation) >= citation_keys and 0.0 <= citation["score"] <= 1.0
+            doc = texts[citation["doc_id"]]
+            assert doc[citation["start"]:citation["end"]] == citation["text"]
+            passage = citation["passage"]
+            assert doc[passage["start"]:passage["end"]] == passage["text"]
+            assert passage["start"] <= citation["start"] and citation["end"] <= passage["end"]
     assert out["answers"][0]["text"] == "Mara Quint"
     scores = [a["score"] for a in out["answers"]]
     assert scores == sorted(scores, reverse=True)
     for passage in out["passages"]:
         assert set(passage) == {"doc_id", "title", "text", "start", "end", "score", "date", "source"}
         assert texts[passage["doc_id"]][passage["start"]:passage["end"]] == passage["text"]
+
+
+def test_a_misspelt_question_is_answered_as_corrected_and_says_so(built_index, capsys):
+    assert main(["ask", "Who won the Lindholm Chess Opne?", "--index-dir", str(built_index), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["question"] == "Who won the Lindholm Chess Opne?"
+    assert out["corrected_question"] == "Who won the Lindholm Chess Open?"
+    assert out["corrections"] == [{"from": "Opne", "to": "Open"}]
+    assert main(["ask", "Who won the Lindholm Chess Opne?", "--index-dir", str(built_index)]) == 0
+    assert capsys.readouterr().out.startswith("Showing answers for: Who won the Lindholm Chess Open?")
+    assert main(["ask", "Who won the Lindholm Chess Opne?", "--index-dir", str(built_index), "--json",
+                 "--no-correct"]) == 0
+    assert "corrected_question" not in json.loads(capsys.readouterr().out)
 
 
 def test_ask_without_an_answer_returns_an_empty_list(built_index, capsys):

@@ -48,6 +48,17 @@ def test_a_question_that_flips_to_wrong_is_a_regression_even_within_tolerance(tm
     assert "now wrong (1)" in diff.summary()
 
 
+def test_a_question_newly_changed_by_the_spelling_corrector_is_a_regression(tmp_path):
+    save_baseline(run_of([row("1", 1.0), row("2", 1.0)]), tmp_path / "b.json", {})
+    changed = row("2", 1.0)
+    changed["corrected_question"] = "q2 corrected?"
+    diff = compare_with_baseline(run_of([row("1", 1.0), changed]), load_baseline(tmp_path / "b.json"))
+    assert diff.regressed and diff.now_wrong == []  # still right, yet the set's question was changed
+    assert [q["id"] for q in diff.newly_corrected] == ["2"] and "spelling corrector (1)" in diff.summary()
+    save_baseline(run_of([row("1", 1.0), changed]), tmp_path / "c.json", {})
+    assert not compare_with_baseline(run_of([row("1", 1.0), changed]), load_baseline(tmp_path / "c.json")).regressed
+
+
 def test_a_metric_drop_beyond_tolerance_is_a_regression(tmp_path):
     before = run_of([row("1", 1.0, rank=1), row("2", 0.0, rank=1)])
     save_baseline(before, tmp_path / "b.json", {})

@@ -60,6 +60,17 @@ def test_ask_and_search_return_exactly_the_command_lines_json(api, config, embed
     assert found == search_json("apple harvest", pipeline.search("apple harvest"))
 
 
+def test_a_misspelt_question_says_what_was_answered_and_correct_false_asks_it_as_typed(api):
+    question = "How many players did Mara Qiunt beat?"
+    corrected = httpx.post(f"{api}/api/v1/ask", json={"question": question}).json()
+    assert corrected["corrected_question"] == "How many players did Mara Quint beat?"
+    assert corrected["corrections"] == [{"from": "Qiunt", "to": "Quint"}]
+    as_typed = httpx.post(f"{api}/api/v1/ask", json={"question": question, "correct": False}).json()
+    assert "corrected_question" not in as_typed and "corrections" not in as_typed
+    refused = httpx.post(f"{api}/api/v1/ask", json={"question": question, "correct": "maybe"})
+    assert refused.status_code in (400, 422) and "error" in refused.json()
+
+
 def test_the_articles_are_listed(api):
     articles = httpx.get(f"{api}/api/v1/articles").json()["articles"]
     assert {a["id"] for a in articles} >= {"chess", "harbour", "orchard"}

@@ -117,6 +117,17 @@ def test_ask_shows_the_answer_highlighted_in_its_passage(page, tmp_path):
     page.screenshot(path=str(tmp_path / "answer.png"))
 
 
+def test_a_misspelt_question_shows_what_was_answered_and_can_be_asked_as_typed(page):
+    ask(page, "Who won the Lindholm Chess Opne?")
+    assert "Showing answers for Who won the Lindholm Chess Open?" in page.inner_text("#answer")
+    assert page.inner_text("#answer .qa-corrected strong") == "Open"
+    as_typed = page.locator("#ask-as-typed")
+    assert as_typed.is_visible()
+    as_typed.click()
+    page.wait_for_function("() => !document.querySelector('#answer .qa-corrected')", timeout=60_000)
+    assert "Showing answers for" not in page.inner_text("#answer") and not as_typed.is_visible()
+
+
 def test_no_answer_is_said_plainly_with_the_best_passages(page):
     ask(page, "What is the boiling point of mercury on Jupiter?")
     assert "No answer found" in page.inner_text("#answer")

@@ -101,3 +101,32 @@ def test_each_passage_shows_its_rank_and_a_bar_relative_to_the_best():
     html = passage_list([_passage("First.", score=0.04, rank=1), _passage("Second.", score=0.01, rank=2)], query="x")
     assert "score" not in html and "1.</span>" in html and "2.</span>" in html
     assert "width:100%" in html and "width:25%" in html
+
+
+def test_an_unsure_answer_says_so_with_its_close_runner_up_and_disagreeing_articles_are_named():
+    from qa.results import Answer, Result
+    from ui.html import answer_summary
+
+    text = "Twenty-seven academicians came; three of them spoke."
+    def answer(word, score, doc="a", title="Forum <b>report</b>"):
+        start = text.index(word)
+        return Answer(word, score, doc, title, start, start + len(word), text, 0, len(text))
+
+    unsure = answer_summary(Result("How many?", [answer("three", 0.73), answer("Twenty-seven", 0.65)], []))
+    assert "not sure: check the passage" in unsure and "Close second: <strong>Twenty-seven</strong>" in unsure
+    sure = answer_summary(Result("How many?", [answer("three", 0.93), answer("Twenty-seven", 0.65)], []))
+    assert "not sure" not in sure and "Close second" not in sure
+    disagree = answer_summary(Result("How many?", [answer("three", 0.85), answer("Twenty-seven", 0.8, "b", "Other")], []))
+    assert "The articles disagree" in disagree and "Forum &lt;b&gt;report&lt;/b&gt;" in disagree and "Other" in disagree
+
+
+def test_a_corrected_question_is_shown_with_the_corrected_words_in_bold_and_escaped():
+    from qa.results import Result
+    from qa.spelling import Correction
+    from ui.html import answer_summary
+
+    result = Result("Where was the <Confrence>?", [], [], corrected_question="Where was the <Conference>?",
+                    corrections=(Correction("Confrence", "Conference", 15, 25),))
+    html = answer_summary(result)
+    assert "Showing answers for <em>Where was the &lt;<strong>Conference</strong>&gt;?</em>" in html
+    assert "you typed: Where was the &lt;Confrence&gt;?" in html
