@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import random
 import sys
 import tempfile
 import time
@@ -48,17 +49,19 @@ def set_pipeline(name: str) -> tuple[QAPipeline, list[Question]]:
     return QAPipeline.open(config), load_questions(questions_path)
 
 
-def squad_pipeline(path: Path, split: str, folder: Path) -> tuple[QAPipeline, list[Question]]:
+def squad_pipeline(path: Path, split: str, folder: Path, limit: int | None = None) -> tuple[QAPipeline, list[Question]]:
     """Each paragraph of the SQuAD file's `split` articles an article of its own, and each of
-    their questions a question of the set (unanswerable ones with no answer)."""
+    their questions (the first `limit` of a fixed shuffle) a question of the set (unanswerable
+    ones with no answer)."""
     squad = select_split(read_squad(path), split)
     ids = {key: f"p{n:04d}" for n, key in enumerate(dict.fromkeys((q.title, q.paragraph) for q in squad))}
     documents = {ids[q.title, q.paragraph]: Document(ids[q.title, q.paragraph], f"{q.title} ({q.paragraph})",
                                                      q.context, "squad") for q in squad}
     config = Config(index_dir=folder)
     index_documents(config, list(documents.values()))
+    asked = random.Random(0).sample(squad, min(limit, len(squad))) if limit else squad
     questions = [Question(q.id, q.question, tuple(dict.fromkeys(a for a, _ in q.answers)),
-                          ids[q.title, q.paragraph] if q.answers else None) for q in squad]
+                          ids[q.title, q.paragraph] if q.answers else None) for q in asked]
     return QAPipeline.open(config), questions
 
 
@@ -108,12 +111,14 @@ def main() -> int:
                         help="instead of the sets: each paragraph of this SQuAD file's --split articles an article, "
                              "and their questions the questions (e.g. ../shared/squad/dev-v2.0-a.json.gz)")
     parser.add_argument("--split", default="heldout", choices=SPLITS)
+    parser.add_argument("--limit", type=int, metavar="N", help="with --squad: N questions of a fixed shuffle")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     quiet_libraries()
     if args.squad:
         with tempfile.TemporaryDirectory() as tmp:
-            results = {f"squad {args.split}": measure(*squad_pipeline(args.squad, args.split, Path(tmp)), args.depths)}
+            results = {f"squad {args.split}": measure(*squad_pipeline(args.squad, args.split, Path(tmp), args.limit),
+                                                         args.depths)}
     else:
         results = {name: measure(*set_pipeline(name), args.depths) for name in args.sets}
     if args.json:
