@@ -89,5 +89,7 @@ def test_an_answer_cites_its_exact_place_and_the_timings_add_up(built_index):
         text = pipeline.document(answer.doc_id).text
         assert text[answer.start:answer.end] == answer.text
         assert text[answer.context_start:answer.context_end] == answer.context
-    assert set(result.timings_ms) == {"retrieve", "read", "total"}
+    assert set(result.timings_ms) == {"correct", "retrieve", "read", "total"}
     assert result.timings_ms["total"] >= result.timings_ms["read"]
+    parts = result.timings_ms["correct"] + result.timings_ms["retrieve"] + result.timings_ms["read"]
+    assert abs(result.timings_ms["total"] - parts) < 0.1
