@@ -30,6 +30,7 @@ from index.documents import Document  # noqa: E402
 from qa.config import Config, quiet_libraries  # noqa: E402
 from qa.evidence import combine_evidence  # noqa: E402
 from qa.pipeline import READINGS_PER_ANSWER, QAPipeline, index_documents, index_paths  # noqa: E402
+from qa.spelling import Corrected  # noqa: E402
 
 RANKINGS = ("best", "agreement")
 
@@ -65,14 +66,14 @@ def squad_pipeline(path: Path, split: str, folder: Path, limit: int | None = Non
     return QAPipeline.open(config), questions
 
 
-def measure(pipeline: QAPipeline, questions: list[Question], depths: list[int]) -> dict:
+def measure(pipeline: QAPipeline, questions: list[Question], depths: list[int], correct: bool = True) -> dict:
     pipeline.warm_up()
     rows = {(depth, ranking): [] for depth in depths for ranking in RANKINGS}
     read_ms = {depth: [] for depth in depths}
     corrected = 0
     for question in questions:
         asked = question.question
-        fixed = pipeline.speller.correct(asked, pipeline.collection.documents)
+        fixed = pipeline.speller.correct(asked, pipeline.collection.documents) if correct else Corrected(asked)
         corrected += fixed.changed
         passages = pipeline.retriever.retrieve(fixed.text, max(depths), question.filters)
         for depth in depths:
@@ -112,15 +113,17 @@ def main() -> int:
                              "and their questions the questions (e.g. ../shared/squad/dev-v2.0-a.json.gz)")
     parser.add_argument("--split", default="heldout", choices=SPLITS)
     parser.add_argument("--limit", type=int, metavar="N", help="with --squad: N questions of a fixed shuffle")
+    parser.add_argument("--no-correct", dest="correct", action="store_false",
+                        help="ask the questions as written (no spelling correction)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     quiet_libraries()
     if args.squad:
         with tempfile.TemporaryDirectory() as tmp:
             results = {f"squad {args.split}": measure(*squad_pipeline(args.squad, args.split, Path(tmp), args.limit),
-                                                         args.depths)}
+                                                         args.depths, args.correct)}
     else:
-        results = {name: measure(*set_pipeline(name), args.depths) for name in args.sets}
+        results = {name: measure(*set_pipeline(name), args.depths, args.correct) for name in args.sets}
     if args.json:
         print(json.dumps(results))
         return 0

@@ -36,7 +36,7 @@ from index.onnx_embedder import (
 
 from ..results import Answer, Passage
 from .model_folder import READER_META, read_reader_meta
-from .transformer import ReaderSettings, answers_from, cut_question, window_spans
+from .transformer import SPANS_PER_WINDOW, ReaderSettings, answers_from, cut_question, window_spans
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -166,7 +166,7 @@ class OnnxReader:
 
     def finish(self, prepared: Prepared, logits: Sequence[tuple[np.ndarray, np.ndarray]],
                max_answers: int) -> list[Answer]:
-        spans = self.spans_from(prepared, logits, top_n=max_answers * 2)
+        spans = self.spans_from(prepared, logits, top_n=SPANS_PER_WINDOW)
         return answers_from(spans, prepared.passages, self.settings, max_answers)
 
     def spans_from(self, prepared: Prepared, logits: Sequence[tuple[np.ndarray, np.ndarray]], top_n: int):

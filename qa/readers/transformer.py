@@ -23,6 +23,11 @@ from index.sentences import split_sentences
 from ..results import Answer, Passage
 from .model_folder import read_reader_meta
 
+# The best spans of each window that become readings: enough for every answer a page shows,
+# and, unlike a number that grows with the answers asked for, a fixed cost per window (the
+# span search is quadratic in it).
+SPANS_PER_WINDOW = 6
+
 
 @dataclass(frozen=True)
 class SpanCandidate:
@@ -157,7 +162,8 @@ class TransformerReader:
 
     def read(self, question: str, passages: Sequence[Passage], max_answers: int = 3) -> list[Answer]:
         self.warm_up()
-        return answers_from(self.spans(question, passages, top_n=max_answers * 2), passages, self.settings, max_answers)
+        return answers_from(self.spans(question, passages, top_n=SPANS_PER_WINDOW), passages, self.settings,
+                            max_answers)
 
     def spans(self, question: str, passages: Sequence[Passage], top_n: int) -> list[WindowSpan]:
         """The best `top_n` spans of every window of every passage, unfiltered, with each
