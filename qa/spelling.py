@@ -3,7 +3,7 @@ English dictionary, and is close to a word of the collection (preferred) or of t
 is replaced before retrieval and reading: an uncased WordPiece reader cuts a misspelt word
 into pieces that match nothing in the passage, and declines.
 
-Words found in either vocabulary are never touched, nor are numbers, words under four
+Words found in either vocabulary are never touched, nor are numbers, words under three
 letters, acronyms and mixed-case names; a capitalised word (a name, most likely) is only ever
 corrected to a word of the collection. The collection's vocabulary follows its documents:
 adding or removing articles updates the counts of those articles' words only.
@@ -81,17 +81,23 @@ def _english_speller():
     return speller
 
 
-def words_of(text: str) -> list[str]:
-    """The lower-case alphabetic words of a text (numbers and words with digits left out)."""
-    words = (POSSESSIVE.sub("", m.group().lower()) for m in WORD.finditer(text))
-    return [w for w in words if w.isalpha()]
-
-
-def names_in(text: str) -> list[str]:
-    """The lower-cased words the text writes capitalised somewhere: names, words of one
-    ("World Biotechnology Industry Conference"), and words that begin a sentence."""
-    words = (POSSESSIVE.sub("", m.group()) for m in WORD.finditer(text))
-    return [w.lower() for w in words if w.isalpha() and w[0].isupper()]
+def word_counts(document: Document) -> tuple[Counter[str], Counter[str]]:
+    """The document's lower-case alphabetic words (title included; numbers and words with
+    digits left out), and those its text writes capitalised somewhere: names, words of one
+    ("World Biotechnology Industry Conference"), and words that begin a sentence. One pass
+    over the text."""
+    words: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    for text, with_names in ((document.title, False), (document.text, True)):
+        for match in WORD.finditer(text):
+            word = POSSESSIVE.sub("", match.group())
+            if not word.isalpha():
+                continue
+            lower = word.lower()
+            words[lower] += 1
+            if with_names and word[0].isupper():
+                names[lower] += 1
+    return words, names
 
 
 def max_edits(word: str) -> int:
@@ -107,11 +113,9 @@ class CollectionVocabulary:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.names: Counter[str] = Counter()  # written capitalised somewhere in the text
-        self._by_document: dict[str, tuple[Document, Counter[str]]] = {}
+        # Each document as last counted, with its (words, names) counts.
+        self._by_document: dict[str, tuple[Document, tuple[Counter[str], Counter[str]]]] = {}
         self._speller = None
-
-    def __contains__(self, word: str) -> bool:
-        return word in self.counts
 
     def knows(self, word: str) -> bool:
         """The word, or the singular of a plural, occurs in the collection."""
@@ -134,7 +138,7 @@ class CollectionVocabulary:
                 continue
             if known is not None:
                 self._subtract(known[1])
-            counted = (Counter(words_of(document.title + "\n" + document.text)), Counter(names_in(document.text)))
+            counted = word_counts(document)
             self._by_document[doc_id] = (document, counted)
             self._add(counted)
 
