@@ -87,10 +87,10 @@ def run_child(command: list[str]) -> tuple[float, float, str]:
 
 def index_build(collections: dict[str, Path], runs: int, work: Path) -> tuple[dict, dict[str, list[str]]]:
     """Chunks per second of a full build, per backend, and of raw encode on the same chunks."""
-    from index.collection import Collection
-    from index.indexer import Indexer
     from index.loaders import load_documents
     from index.opener import make_embedder
+    from index.stores.faiss_store import FaissStore
+    from index.stores.faiss_writer import FaissWriter
     from index.torch_embedder import SentenceTransformerEmbedder
 
     raw = SentenceTransformerEmbedder()
@@ -104,8 +104,8 @@ def index_build(collections: dict[str, Path], runs: int, work: Path) -> tuple[di
         for backend, embedder in backends.items():
             folder = work / f"{name}-{backend}"
             row[backend] = statistics.median(
-                seconds(lambda: Indexer(embedder).update(folder, documents, rebuild=True)) for _ in range(runs))
-        texts = chunk_texts[name] = [chunk.text for chunk in Collection.load(folder).chunks]
+                seconds(lambda: FaissWriter(folder, embedder).update(documents, rebuild=True)) for _ in range(runs))
+        texts = chunk_texts[name] = [chunk.text for chunk in FaissStore.load(folder).chunks]
         row["raw_encode"] = statistics.median(
             seconds(lambda: raw.model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True))
             for _ in range(runs))
@@ -118,18 +118,18 @@ def index_build(collections: dict[str, Path], runs: int, work: Path) -> tuple[di
 
 def incremental(articles: int, work: Path) -> dict:
     """A full build of `articles` synthetic articles, then 1% of them changed and re-indexed."""
+    from index.indexer import index_paths
     from qa.config import Config
-    from qa.pipeline import index_paths
 
     folder = work / f"synthetic-{articles}"
     paths = write_synthetic_articles(folder, articles, SEED)
     config = Config(index_dir=work / f"index-{articles}")
     reports = []
-    full = seconds(lambda: reports.append(index_paths(config, [folder])[1]))
-    unchanged = seconds(lambda: index_paths(config, [folder]))
+    full = seconds(lambda: reports.append(index_paths(config.index_spec, [folder])[1]))
+    unchanged = seconds(lambda: index_paths(config.index_spec, [folder]))
     for path in paths[:: 100][: max(1, articles // 100)]:
         path.write_text(path.read_text(encoding="utf-8") + "\nThe report was updated on Friday.\n", encoding="utf-8")
-    one_percent = seconds(lambda: reports.append(index_paths(config, [folder])[1]))
+    one_percent = seconds(lambda: reports.append(index_paths(config.index_spec, [folder])[1]))
     report, changed = reports
     result = {"articles": articles, "chunks": report.total_chunks, "full_s": round(full, 1),
               "unchanged_s": round(unchanged, 2), "one_percent_s": round(one_percent, 2),

@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval.metrics import percentile  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
+from index.indexer import index_paths
 from qa.config import BUNDLED_ARTICLES, REPO_ROOT, Config, quiet_libraries  # noqa: E402
-from qa.pipeline import QAPipeline, index_paths  # noqa: E402
+from qa.pipeline import QAPipeline  # noqa: E402
 
 
 def main() -> int:
@@ -37,7 +38,7 @@ def main() -> int:
     questions = [q.question for q in load_questions(REPO_ROOT / "eval" / "questions.jsonl")]
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(index_dir=Path(tmp) / "index", reader=args.reader)
-        index_paths(config, [BUNDLED_ARTICLES])
+        index_paths(config.index_spec, [BUNDLED_ARTICLES])
         pipeline = QAPipeline.open(config)
         pipeline.warm_up()
         pipeline.ask(questions[0])

@@ -27,9 +27,10 @@ from eval.questions import Question, load_questions  # noqa: E402
 from eval.runner import corpus_index_dir  # noqa: E402
 from eval.squad import SPLITS, read_squad, select_split  # noqa: E402
 from index.documents import Document  # noqa: E402
+from index.indexer import index_documents, index_paths
 from qa.config import Config, quiet_libraries  # noqa: E402
 from qa.evidence import combine_evidence  # noqa: E402
-from qa.pipeline import READINGS_PER_ANSWER, QAPipeline, index_documents, index_paths  # noqa: E402
+from qa.pipeline import READINGS_PER_ANSWER, QAPipeline  # noqa: E402
 from qa.spelling import Corrected  # noqa: E402
 
 RANKINGS = ("best", "agreement")
@@ -46,7 +47,7 @@ def agreement(answer) -> float:
 def set_pipeline(name: str) -> tuple[QAPipeline, list[Question]]:
     questions_path, corpus = question_set(name)
     config = Config(index_dir=corpus_index_dir(corpus, Config()))
-    index_paths(config, [corpus])
+    index_paths(config.index_spec, [corpus])
     return QAPipeline.open(config), load_questions(questions_path)
 
 
@@ -59,7 +60,7 @@ def squad_pipeline(path: Path, split: str, folder: Path, limit: int | None = Non
     documents = {ids[q.title, q.paragraph]: Document(ids[q.title, q.paragraph], f"{q.title} ({q.paragraph})",
                                                      q.context, "squad") for q in squad}
     config = Config(index_dir=folder)
-    index_documents(config, list(documents.values()))
+    index_documents(config.index_spec, list(documents.values()))
     asked = random.Random(0).sample(squad, min(limit, len(squad))) if limit else squad
     questions = [Question(q.id, q.question, tuple(dict.fromkeys(a for a, _ in q.answers)),
                           ids[q.title, q.paragraph] if q.answers else None) for q in asked]

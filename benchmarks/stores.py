@@ -47,9 +47,10 @@ def question_set(name: str) -> tuple[Path, Path]:
 def parity(sets: list[str], work: Path) -> list[dict]:
     from eval.questions import load_questions
     from eval.runner import evaluate
+    from index.indexer import index_paths
     from index.opener import make_embedder
     from qa.config import Config
-    from qa.pipeline import QAPipeline, index_paths
+    from qa.pipeline import QAPipeline
     from qa.readers.factory import make_reader
 
     embedder = make_embedder()
@@ -63,7 +64,7 @@ def parity(sets: list[str], work: Path) -> list[dict]:
         for store in ("faiss", f"milvus:{work / 'parity.db'}#{name}"):
             kind = "faiss" if store == "faiss" else "milvus"
             config = Config(index_dir=work / f"faiss-{name}", store=store)
-            index_paths(config, [articles], embedder=embedder)
+            index_paths(config.index_spec, [articles], embedder=embedder)
             pipeline = QAPipeline.open(config, embedder=embedder, reader=reader)
             metrics = evaluate(pipeline, questions).metrics
             row[f"{kind}_recall_at_5"] = round(metrics["recall_at_5"], 4)
@@ -84,8 +85,8 @@ def search_at(sizes: list[int], work: Path) -> list[dict]:
     from pymilvus import DataType, MilvusClient
 
     from benchmarks.scale import grow, real_vectors, texts_and_questions
-    from index.milvus_store import HNSW_SEARCH_EF, index_type_for
-    from index.milvus_writer import HNSW_PARAMS
+    from index.stores.milvus_store import HNSW_SEARCH_EF, index_type_for
+    from index.stores.milvus_writer import HNSW_PARAMS
 
     texts, questions = texts_and_questions()
     base, queries = real_vectors(texts, questions)
@@ -137,10 +138,10 @@ def search_at(sizes: list[int], work: Path) -> list[dict]:
 
 def ray_build(articles: int, work: Path) -> dict:
     from benchmarks.synthetic import write_synthetic_articles
-    from index.indexer import Indexer
     from index.loaders import load_documents
     from index.opener import make_embedder
     from index.ray_embedder import RayEmbedder
+    from index.stores.faiss_writer import FaissWriter
 
     folder = work / "ray-articles"
     write_synthetic_articles(folder, articles, SEED)
@@ -148,12 +149,12 @@ def ray_build(articles: int, work: Path) -> dict:
     embedder = make_embedder()
     embedder.warm_up()
     started = time.perf_counter()
-    single, report = Indexer(embedder).update(work / "single", documents)
+    single, report = FaissWriter(work / "single", embedder).update(documents)
     single_s = time.perf_counter() - started
     distributed = RayEmbedder(embedder, workers=2)
     try:
         started = time.perf_counter()
-        on_ray, _ = Indexer(distributed).update(work / "ray", documents)
+        on_ray, _ = FaissWriter(work / "ray", distributed).update(documents)
         ray_s = time.perf_counter() - started
     finally:
         distributed.close()

@@ -19,8 +19,9 @@ from eval.metrics import percentile  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
 from eval.runner import corpus_index_dir, evaluate  # noqa: E402
 from eval.typos import write_typo_copy  # noqa: E402
+from index.indexer import index_paths
 from qa.config import BUNDLED_ARTICLES, REPO_ROOT, Config, quiet_libraries  # noqa: E402
-from qa.pipeline import QAPipeline, index_paths  # noqa: E402
+from qa.pipeline import QAPipeline  # noqa: E402
 
 SETS = ["bundled", "general", "town", "events", "final", "holdout", "blind", "fresh", "sealed", "dated"]
 
@@ -35,7 +36,7 @@ def question_set(name: str) -> tuple[Path, Path]:
 def measure(name: str, seed: int, tmp: Path) -> dict:
     questions_path, corpus = question_set(name)
     config = Config(index_dir=corpus_index_dir(corpus, Config()))
-    index_paths(config, [corpus])
+    index_paths(config.index_spec, [corpus])
     pipeline = QAPipeline.open(config)
     pipeline.warm_up()
     typo_path = tmp / f"{name}.jsonl"

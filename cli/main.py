@@ -8,12 +8,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from index.embedder import EMBEDDER_BACKENDS
-from index.errors import UserError
+from index.errors import IndexNotFoundError, UserError
 from index.filters import ArticleFilter
-from index.milvus_store import is_milvus
 from index.ray_embedder import LOCAL as RAY_LOCAL
-from qa.config import Config, quiet_libraries
+from qa.config import BUNDLED_ARTICLES, Config, quiet_libraries
 from qa.retrieval import RETRIEVAL_MODES
 
 EXIT_USAGE = 2
@@ -24,26 +22,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index-dir", type=Path, help="index folder (default: .qa-index in the repository)")
-    common.add_argument("--embedder", help="sentence-transformers model id or folder (default: bundled all-MiniLM-L6-v2)")
-    common.add_argument("--embedder-backend", choices=("auto", *EMBEDDER_BACKENDS),
-                        help="how the embedder runs: onnx-int8 (ONNX Runtime, int8 weights), torch (float32), "
-                             "or auto (default): what the index was built with; for a new index onnx-int8 where "
-                             "the model can run on it, else torch")
-    common.add_argument("--store", metavar="STORE",
-                        help="where the chunks are searched: faiss (default: the --index-dir folder), "
-                             "milvus:PATH.db (Milvus Lite in a local file) or http://HOST:19530 (a Milvus "
-                             "server); a Milvus address may end in #NAME to pick the collections")
+    _setting(common, "index_dir", type=Path, default=".qa-index in the repository")
+    _setting(common, "embedder", default="bundled all-MiniLM-L6-v2")
+    _setting(common, "embedder_backend")
+    _setting(common, "store", metavar="STORE")
     common.add_argument("--json", action="store_true", help="print one JSON object")
 
     asking = argparse.ArgumentParser(add_help=False)
-    asking.add_argument("--retrieval", choices=RETRIEVAL_MODES, help="retrieval mode (default: hybrid)")
-    asking.add_argument("--top-k", type=int, help="passages to retrieve (default: 5)")
-    asking.add_argument("--reader", help="auto (default: the shipped reader), or a QA model folder / id")
-    asking.add_argument("--qa-model", help="the QA model `--reader auto` uses when it is available locally")
-    asking.add_argument("--answer-margin", type=float, metavar="M",
-                        help="answer only when the best span beats \"no answer\" by more than M (default: the "
-                             "margin calibrated with the reader); lower answers more, and more often wrongly")
+    _setting(asking, "retrieval")
+    _setting(asking, "top_k", type=int)
+    _setting(asking, "reader", default=None)
+    _setting(asking, "qa_model", default=None)
+    _setting(asking, "answer_margin", type=float, metavar="M", default=None)
 
     narrowing = argparse.ArgumentParser(add_help=False)
     narrowing.add_argument("--since", metavar="DATE", help="only articles dated on or after DATE (YYYY-MM-DD); "
@@ -52,9 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     narrowing.add_argument("--source", metavar="NAME", help="only articles from this source (any case)")
 
     building = argparse.ArgumentParser(add_help=False)
-    building.add_argument("--chunk-tokens", type=int, help="chunk size in embedder tokens (default: 128)")
-    building.add_argument("--chunk-overlap", type=int, help="chunk overlap in embedder tokens (default: 32)")
-    building.add_argument("--faiss-factory", help='FAISS factory string (default: "Flat", exact search)')
+    _setting(building, "chunk_tokens", type=int)
+    _setting(building, "chunk_overlap", type=int)
+    _setting(building, "faiss_factory")
 
     index = commands.add_parser("index", parents=[common, building], help="index articles (incremental)",
                                 description="Index the articles under PATH... Unchanged articles are not "
@@ -75,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", parents=[common, asking, narrowing], help="answer a question, with citations")
     ask.add_argument("question")
-    ask.add_argument("--max-answers", type=int, help="answers to show (default: 3)")
+    _setting(ask, "max_answers", type=int)
     _add_no_correct(ask)
 
     evaluate = commands.add_parser("eval", parents=[common, asking, building], help="score a question set")
@@ -103,13 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with --squad: the first N questions of a fixed shuffle")
     serve = commands.add_parser("serve", parents=[common, asking], help="start the web app")
     _add_no_correct(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    serve.add_argument("--max-upload", default="20mb", help="largest uploaded file (default: 20mb)")
-    serve.add_argument("--allowed-hosts", metavar="HOSTS",
-                       help="host names the server answers to, comma-separated, or * for any (default: the "
-                            "--host address, localhost and 127.0.0.1)")
+    _setting(serve, "host")
+    _setting(serve, "port", type=int)
+    _setting(serve, "max_upload")
+    _setting(serve, "allowed_hosts", metavar="HOSTS", default=None)
     return parser
+
+
+def _setting(parser: argparse.ArgumentParser, name: str, default: object = "", **options) -> None:
+    """--NAME for the setting `name`, described as in qa.config (with its default unless
+    `default` says otherwise: None leaves it out). Unset, it leaves the setting as configured."""
+    field = Config.model_fields[name]
+    shown = field.default if default == "" else default
+    choices = getattr(field.annotation, "__args__", None) if name in ("embedder_backend", "retrieval") else None
+    text = field.description + (f" (default: {shown})" if shown is not None else "")
+    parser.add_argument(f"--{name.replace('_', '-')}", help=text, choices=choices, **options)
 
 
 def _add_no_correct(command: argparse.ArgumentParser) -> None:
@@ -132,22 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config_from(args: argparse.Namespace) -> Config:
-    return Config.from_env().with_overrides(
-        index_dir=args.index_dir,
-        store=args.store,
-        embedder=args.embedder,
-        embedder_backend=args.embedder_backend,
-        retrieval=getattr(args, "retrieval", None),
-        top_k=getattr(args, "top_k", None),
-        reader=getattr(args, "reader", None),
-        qa_model=getattr(args, "qa_model", None),
-        answer_margin=getattr(args, "answer_margin", None),
-        chunk_tokens=getattr(args, "chunk_tokens", None),
-        chunk_overlap=getattr(args, "chunk_overlap", None),
-        faiss_factory=getattr(args, "faiss_factory", None),
-        max_answers=getattr(args, "max_answers", None),
-        correct_spelling=getattr(args, "correct_spelling", None),
-    )
+    """The settings: defaults, then QA_* variables, then the options given."""
+    return Config.load(**{name: getattr(args, name, None) for name in Config.model_fields})
 
 
 def _log(message: str) -> None:
@@ -155,13 +139,13 @@ def _log(message: str) -> None:
 
 
 def run_index(args: argparse.Namespace, config: Config) -> int:
-    from qa.pipeline import index_paths
+    from index.indexer import index_paths
 
     embedder = None
     if args.ray is not None:
         embedder = _ray_embedder(args, config)
     try:
-        collection, report = index_paths(config, args.paths, add=args.add, rebuild=args.rebuild, log=_log,
+        _, report = index_paths(config.index_spec, args.paths, add=args.add, rebuild=args.rebuild, log=_log,
                                          embedder=embedder, wait=not args.no_wait,
                                          show_progress=not args.json and sys.stderr.isatty())
     finally:
@@ -178,7 +162,7 @@ def run_index(args: argparse.Namespace, config: Config) -> int:
             "embedded_chunks": report.embedded_chunks,
         })
     else:
-        print(f"indexed {report.summary()} in {config.store if is_milvus(config.store) else config.index_dir}")
+        print(f"indexed {report.summary()} in {config.index_spec.location}")
     return 0
 
 
@@ -192,18 +176,17 @@ def _ray_embedder(args: argparse.Namespace, config: Config):
     if not looks_like_address(address):
         args.paths.append(address)
         address = RAY_LOCAL
-    inner = embedder_for_writing(Path(config.index_dir), config.embedder, config.embedder_backend, args.rebuild,
-                                 config.store)
+    inner = embedder_for_writing(config.index_spec, args.rebuild)
     return RayEmbedder(inner, address, args.ray_workers)
 
 
 def run_search(args: argparse.Namespace, config: Config) -> int:
-    from qa.pipeline import QAPipeline, require_text
+    from qa.pipeline import require_text
     from qa.render import passages_text, search_json
 
     require_text(args.query, "search")
     filters = ArticleFilter.of(args.since, args.until, args.source)
-    pipeline = QAPipeline.open(config, log=_log, with_reader=False)
+    pipeline = _open(config, with_reader=False)
     passages = pipeline.search(args.query, filters=filters)
     if args.json:
         print(json.dumps(search_json(args.query, passages), ensure_ascii=False))
@@ -216,12 +199,12 @@ def run_search(args: argparse.Namespace, config: Config) -> int:
 
 
 def run_ask(args: argparse.Namespace, config: Config) -> int:
-    from qa.pipeline import QAPipeline, require_text
+    from qa.pipeline import require_text
     from qa.render import result_json, result_text
 
     require_text(args.question)
     filters = ArticleFilter.of(args.since, args.until, args.source)
-    pipeline = QAPipeline.open(config, log=_log)
+    pipeline = _open(config)
     pipeline.warm_up()
     result = pipeline.ask(args.question, filters=filters)
     print(json.dumps(result_json(result), ensure_ascii=False) if args.json else result_text(result))
@@ -232,18 +215,20 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
     from eval.baseline import DEFAULT_TOLERANCE, compare_with_baseline, load_baseline, save_baseline
     from eval.questions import load_questions
     from eval.report import write_report
-    from eval.runner import corpus_index_dir, corpus_store, evaluate
-    from qa.pipeline import QAPipeline, index_paths
+    from eval.runner import corpus_config, evaluate
+    from index.indexer import index_paths
+    from qa.pipeline import QAPipeline
 
     if args.squad is not None:
         return _run_squad(args, config)
     questions = load_questions(args.questions)
     baseline = load_baseline(args.baseline) if args.baseline else None  # fail before the long run
     if args.corpus is not None:
-        config = config.with_overrides(index_dir=corpus_index_dir(args.corpus, config),
-                                       store=corpus_store(args.corpus, config))
-        index_paths(config, [args.corpus], log=_log)
-    pipeline = QAPipeline.open(config, log=_log)
+        config = corpus_config(args.corpus, config)
+        index_paths(config.index_spec, [args.corpus], log=_log)
+        pipeline = QAPipeline.open(config, log=_log)
+    else:
+        pipeline = _open(config)
     pipeline.warm_up()
     if args.compare:
         return _run_comparison(args, pipeline, questions)
@@ -276,14 +261,14 @@ def _run_squad(args: argparse.Namespace, config: Config) -> int:
     import random
 
     from eval.squad import predict_squad, read_squad, select_split, squad_metrics
-    from qa.readers.factory import make_reader
+    from qa.pipeline import reader_for
 
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, got {args.limit}")
     questions = select_split(read_squad(args.squad), args.squad_split)
     if args.limit is not None:
         questions = random.Random(0).sample(questions, min(args.limit, len(questions)))
-    reader = make_reader(config.reader, config.qa_model, _log, config.answer_margin)
+    reader = reader_for(config, _log)
     reader.warm_up()
     metrics = squad_metrics(predict_squad(questions, reader, progress=None if args.json else _progress))
     output = {"squad": str(args.squad), "split": args.squad_split, "reader": getattr(reader, "name", ""),
@@ -334,13 +319,40 @@ def _print_json(value: dict) -> None:
 
 
 def run_serve(args: argparse.Namespace, config: Config) -> int:
-    from ui.server import auth_from_env, serve, upload_limit_bytes
+    from ui.server import serve, upload_limit_bytes
 
-    auth_from_env()  # a malformed QA_AUTH or --max-upload is a user error before anything loads
-    upload_limit_bytes(args.max_upload)
-    _log(f"starting on http://{args.host}:{args.port}")
-    serve(config, host=args.host, port=args.port, max_upload=args.max_upload, log=_log, hosts=args.allowed_hosts)
+    upload_limit_bytes(config.max_upload)  # a malformed --max-upload is a user error before anything loads
+    build_default_index(config)
+    _log(f"starting on http://{config.host}:{config.port}")
+    serve(config, log=_log)
     return 0
+
+
+def _open(config: Config, with_reader: bool = True):
+    """The pipeline over the configured index, building the bundled articles' default index
+    first when it is not there yet (the first command on a fresh clone)."""
+    from qa.pipeline import QAPipeline
+
+    build_default_index(config)
+    return QAPipeline.open(config, log=_log, with_reader=with_reader)
+
+
+def build_default_index(config: Config) -> None:
+    """Index the bundled articles into the default index folder when it holds no index; any
+    other index must be built with `qa index`."""
+    from index.indexer import index_paths
+    from index.stores.faiss_store import open_generation
+
+    if not config.is_default_index:
+        return
+    try:
+        open_generation(config.index_dir)
+        return
+    except IndexNotFoundError:
+        pass
+    _log(f"building the index of the bundled articles in {config.index_dir} (first use)…")
+    _, report = index_paths(config.index_spec, [BUNDLED_ARTICLES], log=_log)
+    _log(f"indexed {report.summary()}")
 
 
 COMMANDS = {"index": run_index, "search": run_search, "ask": run_ask, "eval": run_eval, "serve": run_serve}

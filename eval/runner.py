@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from index.milvus_store import MilvusAddress, is_milvus
-from qa.config import REPO_ROOT, Config
+from index.stores import scoped_store
+from qa.config import Config
 from qa.pipeline import QAPipeline
 
 from .answer_types import answer_type
@@ -23,24 +23,20 @@ from .metrics import (
 )
 from .questions import Question
 
-CORPUS_CACHE = REPO_ROOT / ".qa-cache" / "corpora"
 RANK_DEPTH = 10
 
 
 def corpus_index_dir(corpus: Path, config: Config) -> Path:
     """A cache folder of its own for an evaluation corpus (never the default index)."""
-    key = "|".join(str(part) for part in (Path(corpus).resolve(), config.embedder, config.embedder_backend,
-                                          config.chunk_tokens, config.chunk_overlap, config.faiss_factory))
-    return CORPUS_CACHE / hashlib.sha256(key.encode()).hexdigest()[:16]
+    key = f"{Path(corpus).resolve()}|{config.index_spec.build_key}"
+    return Path(config.cache_dir) / "corpora" / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def corpus_store(corpus: Path, config: Config) -> str:
-    """The store an evaluation corpus is indexed into: with a Milvus store, collections of its
-    own there (never the ones the app answers from), named after the same key as its folder."""
-    if not is_milvus(config.store):
-        return config.store
-    address = MilvusAddress.parse(config.store)
-    return str(replace(address, name=f"{address.name}_eval_{corpus_index_dir(corpus, config).name}"))
+def corpus_config(corpus: Path, config: Config) -> Config:
+    """The configuration an evaluation corpus is indexed and read with: a store of its own
+    (never the one the app answers from), named after the same key as its folder."""
+    folder = corpus_index_dir(corpus, config)
+    return config.with_overrides(index_dir=folder, store=scoped_store(config.store, f"eval_{folder.name}"))
 
 
 @dataclass(frozen=True)

@@ -31,3 +31,7 @@ class IndexBusyError(UserError):
 
 class ConfigError(UserError):
     """A configuration value is invalid."""
+
+
+class NoSpaceError(UserError):
+    """The disk cannot hold the index being written."""

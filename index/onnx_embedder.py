@@ -26,7 +26,7 @@ from .embedder import COUNT_BATCH_TEXTS, resolve_model_path
 from .errors import ConfigError
 
 BACKEND = "onnx-int8"
-DEFAULT_CACHE_DIR = Path(os.environ.get("QA_CACHE_DIR", Path(__file__).resolve().parent.parent / ".qa-cache"))
+DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / ".qa-cache"  # qa.config: the cache_dir setting
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _SUPPORTED_MODULES = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
                       "sentence_transformers.models.Normalize"]

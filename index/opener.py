@@ -6,27 +6,45 @@ rebuild), onnx-int8 where the model can run on it (onnx_embedder.py), else torch
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .collection import Collection, open_generation, read_current
+from .chunker import ChunkerSettings
+from .dense import DEFAULT_FACTORY
 from .embedder import DEFAULT_BACKEND, DEFAULT_EMBEDDER, EMBEDDER_BACKENDS, Embedder
-from .errors import ConfigError, UserError
-from .manifest import Manifest
-from .milvus_store import FAISS_STORE, MilvusAddress, MilvusCollection, connect, read_settings
+from .errors import ConfigError
 from .onnx_embedder import OnnxInt8Embedder, runs_here
+from .stores import Location, Store
 from .torch_embedder import SentenceTransformerEmbedder
 
 AUTO = "auto"
 
 
-def make_embedder(name: str = DEFAULT_EMBEDDER, backend: str = DEFAULT_BACKEND) -> Embedder:
+@dataclass(frozen=True)
+class IndexSpec:
+    """Which store to open or write, and how its articles are embedded and chunked."""
+
+    location: Location
+    embedder: str = DEFAULT_EMBEDDER
+    backend: str = AUTO
+    chunking: ChunkerSettings = ChunkerSettings()
+    faiss_factory: str = DEFAULT_FACTORY
+    cache_dir: Path | None = None  # where the onnx-int8 embedder keeps its export
+
+    @property
+    def build_key(self) -> str:
+        """What makes two indexes of the same articles differ (not where they are kept)."""
+        chunking = self.chunking
+        return "|".join(map(str, (self.embedder, self.backend, chunking.max_tokens, chunking.overlap_tokens,
+                                  self.faiss_factory)))
+
+
+def make_embedder(name: str = DEFAULT_EMBEDDER, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> Embedder:
     """The embedder `name` run by `backend` (one of EMBEDDER_BACKENDS); loads nothing yet."""
     if backend == "torch":
         return SentenceTransformerEmbedder(name)
     if backend == "onnx-int8":
-        return OnnxInt8Embedder(name)
+        return OnnxInt8Embedder(name, cache_dir=cache_dir)
     raise ConfigError(f"embedder backend must be one of {', '.join(EMBEDDER_BACKENDS)}, got '{backend}'")
 
 
@@ -42,51 +60,22 @@ def resolve_backend(requested: str, name: str, built_with: str | None) -> str:
 
 @dataclass(frozen=True)
 class OpenIndex:
-    collection: Collection | MilvusCollection
+    store: Store
     embedder: Embedder
 
 
-def open_index(root: Path, embedder_name: str, backend: str = AUTO, store: str = FAISS_STORE,
-               warn=lambda _: None) -> OpenIndex:
-    """The index in `root` (CURRENT and the manifest read once), or in the Milvus `store`,
-    with the embedder its questions must be embedded by; a different embedder or backend is
-    refused."""
-    address = MilvusAddress.parse(store) if store != FAISS_STORE else None
-    if address is not None:
-        collection = MilvusCollection.open(address, embedder_name, None if backend == AUTO else backend)
-        if collection.half_written:
-            warn(f"{len(collection.half_written)} article(s) in {address} were being written when an indexing run "
-                 f"stopped ({', '.join(collection.half_written[:3])}); run python -m qa index again with "
-                 f"--store {address} to finish them")
-        chosen = resolve_backend(backend, embedder_name, collection.settings.embedder_backend)
-        return OpenIndex(collection, make_embedder(embedder_name, chosen))
-
-    def read(folder: Path, manifest: Manifest) -> OpenIndex:
-        chosen = resolve_backend(backend, embedder_name, manifest.embedder_backend)
-        collection = Collection.from_generation(root, folder, manifest, embedder_name, chosen)
-        return OpenIndex(collection, make_embedder(embedder_name, chosen))
-
-    return read_current(root, read)
+def open_index(spec: IndexSpec, warn=lambda _: None, embedder: Embedder | None = None) -> OpenIndex:
+    """The store `spec` names, with the embedder its questions must be embedded by (`embedder`:
+    one already loaded); a different embedder or backend is refused. Reads only."""
+    if embedder is not None:
+        return OpenIndex(spec.location.open(spec.embedder, embedder.backend, warn), embedder)
+    store = spec.location.open(spec.embedder, None if spec.backend == AUTO else spec.backend, warn)
+    chosen = resolve_backend(spec.backend, spec.embedder, store.built_with.embedder_backend)
+    return OpenIndex(store, make_embedder(spec.embedder, chosen, spec.cache_dir))
 
 
-def load_collection(root: Path, embedder_name: str, backend: str, store: str = FAISS_STORE) -> Collection | MilvusCollection:
-    """The index in `root` or in the Milvus `store`, for an embedder already chosen (`backend`
-    resolved): another embedder or backend is refused."""
-    if store != FAISS_STORE:
-        return MilvusCollection.open(MilvusAddress.parse(store), embedder_name, backend)
-    return Collection.load(root, embedder_name, backend)
-
-
-def embedder_for_writing(root: Path, name: str, backend: str = AUTO, rebuild: bool = False,
-                         store: str = FAISS_STORE) -> Embedder:
-    """The embedder an indexing run into `root` (or the Milvus `store`) uses: with "auto",
-    the existing index's backend unless `rebuild`."""
-    built_with = None
-    if backend == AUTO and not rebuild and store != FAISS_STORE:
-        settings = read_settings(connect(MilvusAddress.parse(store)), MilvusAddress.parse(store))
-        built_with = settings.embedder_backend if settings is not None else None
-    elif backend == AUTO and not rebuild:
-        # no index yet, or a damaged one (indexing it says what is wrong): as for a new index
-        with contextlib.suppress(UserError):
-            built_with = open_generation(root)[1].embedder_backend
-    return make_embedder(name, resolve_backend(backend, name, built_with))
+def embedder_for_writing(spec: IndexSpec, rebuild: bool = False) -> Embedder:
+    """The embedder an indexing run into the store uses: with "auto", the existing index's
+    backend unless `rebuild`."""
+    built_with = spec.location.built_with() if spec.backend == AUTO and not rebuild else None
+    return make_embedder(spec.embedder, resolve_backend(spec.backend, spec.embedder, built_with), spec.cache_dir)

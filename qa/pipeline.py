@@ -1,35 +1,28 @@
-"""retrieve → read → cite: the one path the CLI, the UI and the evaluation all use. Settings
-are checked here, once, whichever front end they came from."""
+"""retrieve → read → cite: the one path the CLI, the UI and the evaluation all use, over an
+index that was built before (index/indexer.py builds; opening only reads)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from index.collection import Collection
 from index.documents import Document
-from index.embedder import EMBEDDER_BACKENDS, Embedder
-from index.errors import ConfigError, EmptyCollectionError, IndexNotFoundError, UserError
+from index.embedder import Embedder
+from index.errors import ConfigError, UserError
 from index.filters import ArticleFilter
-from index.indexer import Indexer, UpdateReport
-from index.loaders import SUPPORTED_SUFFIXES, load_documents
-from index.milvus_indexer import MilvusIndexer
-from index.milvus_store import MilvusAddress, MilvusCollection, check_store, is_milvus
-from index.opener import AUTO, embedder_for_writing, load_collection, open_index
-from index.storage import check_writable
+from index.opener import open_index
+from index.stores import Store
 from index.user_text import require_unicode
 
-from .config import BUNDLED_ARTICLES, Config
+from .config import MAX_TOP_K, Config
 from .evidence import combine_evidence
 from .readers.base import Reader
 from .readers.factory import make_reader
 from .results import Passage, Result
-from .retrieval import RETRIEVAL_MODES, Retriever, make_retriever
+from .retrieval import Retriever, make_retriever
 from .spelling import SpellingCorrector
 
 Log = Callable[[str], None]
-MAX_TOP_K = 50
 MAX_QUESTION_CHARS = 1000
 # The reader is asked for this many readings per answer shown, so that an answer read in
 # several passages has them all as its evidence.
@@ -48,62 +41,10 @@ def _quiet(_: str) -> None:
     pass
 
 
-def check_config(config: Config) -> Config:
-    """The configuration, if every value is one the pipeline can use; else ConfigError."""
-    if config.retrieval not in RETRIEVAL_MODES:
-        raise ConfigError(f"retrieval must be one of {', '.join(RETRIEVAL_MODES)}, got '{config.retrieval}'")
-    if config.embedder_backend not in (AUTO, *EMBEDDER_BACKENDS):
-        raise ConfigError(f"the embedder backend must be one of {AUTO}, {', '.join(EMBEDDER_BACKENDS)}, "
-                          f"got '{config.embedder_backend}'")
-    require_top_k(config.top_k)
-    check_store(config.store)
-    if not 0.0 <= config.secondary_answer_min_score <= 1.0:
-        raise ConfigError(f"the secondary answer score must be from 0 to 1, got {config.secondary_answer_min_score}")
-    if config.max_answers < 1:
-        raise ConfigError(f"max answers must be at least 1, got {config.max_answers}")
-    config.chunker_settings  # noqa: B018 (building it checks the chunk sizes)
-    return config
-
-
-def index_paths(config: Config, paths: list[str | Path], *, embedder: Embedder | None = None,
-                add: bool = False, rebuild: bool = False, log: Log = _quiet,
-                show_progress: bool = False, wait: bool = True) -> tuple[Collection | MilvusCollection, UpdateReport]:
-    """Load the articles under `paths` and bring the index in `config.index_dir` up to date.
-
-    add: keep indexed documents that are not under `paths` (otherwise they are dropped).
-    wait: wait for another run writing to the same folder (else fail at once).
-    """
-    check_config(config)
-    if not is_milvus(config.store):
-        check_writable(Path(config.index_dir))
-    unreadable: list[Path] = []
-    documents = load_documents(paths, warn=lambda message: log(f"warning: {message}"), unreadable=unreadable)
-    if not documents:
-        names = ", ".join(str(p) for p in paths)
-        raise EmptyCollectionError(
-            f"no readable articles in {names} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); "
-            "nothing was changed"
-        )
-    return index_documents(config, documents, embedder=embedder, add=add, rebuild=rebuild, log=log,
-                           show_progress=show_progress, wait=wait, unreadable=unreadable)
-
-
-def index_documents(config: Config, documents: list[Document], *, embedder: Embedder | None = None,
-                    add: bool = False, remove: Iterable[str] = (), rebuild: bool = False, log: Log = _quiet,
-                    show_progress: bool = False, wait: bool = True, unreadable: Iterable[Path] = (),
-                    rename_clashes: bool = False) -> tuple[Collection | MilvusCollection, UpdateReport]:
-    """Bring the index in `config.index_dir` up to date with these documents (see index_paths);
-    `remove`: ids of indexed documents to drop; `unreadable`, `rename_clashes`: see Indexer.update."""
-    check_config(config)
-    root = Path(config.index_dir)
-    embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend, rebuild, config.store)
-    if is_milvus(config.store):
-        milvus = MilvusIndexer(embedder, MilvusAddress.parse(config.store), config.chunker_settings, show_progress)
-        return milvus.update(documents, remove_missing=not add, remove=remove, rebuild=rebuild, say=log,
-                             unreadable=unreadable, rename_clashes=rename_clashes)
-    indexer = Indexer(embedder, config.chunker_settings, config.faiss_factory, show_progress=show_progress)
-    return indexer.update(root, documents, remove_missing=not add, remove=remove, rebuild=rebuild, wait=wait,
-                          say=log, unreadable=unreadable, rename_clashes=rename_clashes)
+def reader_for(config: Config, log: Log = _quiet) -> Reader:
+    """The reader the configuration names."""
+    return make_reader(config.reader, config.qa_model, log, config.answer_margin,
+                       allow_downloads=config.allow_downloads, cache_dir=config.cache_dir)
 
 
 @dataclass
@@ -113,7 +54,7 @@ class QAPipeline:
     incrementally."""
 
     config: Config
-    collection: Collection | MilvusCollection
+    store: Store
     embedder: Embedder
     retriever: Retriever
     reader: Reader | None
@@ -122,28 +63,14 @@ class QAPipeline:
     @classmethod
     def open(cls, config: Config, *, log: Log = _quiet, embedder: Embedder | None = None,
              reader: Reader | None = None, with_reader: bool = True) -> QAPipeline:
-        """Open the configured index. The default index is built from the bundled articles
-        on first use; any other folder must have been indexed before. `embedder` / `reader`:
-        already loaded ones to use; with_reader=False opens no reader (search only)."""
-        check_config(config)
-        root = Path(config.index_dir)
-        try:
-            if embedder is not None:
-                collection = load_collection(root, config.embedder, embedder.backend, config.store)
-            else:
-                opened = open_index(root, config.embedder, config.embedder_backend, config.store,
-                                    warn=lambda message: log(f"warning: {message}"))
-                collection, embedder = opened.collection, opened.embedder
-        except IndexNotFoundError:
-            if not config.is_default_index or is_milvus(config.store):
-                raise
-            log(f"building the index of the bundled articles in {root} (first use)…")
-            embedder = embedder or embedder_for_writing(root, config.embedder, config.embedder_backend)
-            collection, report = index_paths(config, [BUNDLED_ARTICLES], embedder=embedder, log=log)
-            log(f"indexed {report.summary()}")
+        """Open the configured index (IndexNotFoundError when there is none yet).
+        `embedder` / `reader`: already loaded ones to use; with_reader=False opens no reader
+        (search only)."""
+        opened = open_index(config.index_spec, log, embedder)
         if reader is None and with_reader:
-            reader = make_reader(config.reader, config.qa_model, log, config.answer_margin)
-        return cls(config, collection, embedder, make_retriever(config.retrieval, collection, embedder), reader)
+            reader = reader_for(config, log)
+        return cls(config, opened.store, opened.embedder, make_retriever(config.retrieval, opened.store, opened.embedder),
+                   reader)
 
     def warm_up(self) -> None:
         """Load the models now, so that the first question's timings measure the work only."""
@@ -152,17 +79,15 @@ class QAPipeline:
             self.reader.warm_up()
         self.retriever.retrieve("warm up", 1)
         if self.config.correct_spelling:
-            self.speller.correct("warm up", self.collection.documents)
+            self.speller.correct("warm up", self.store.documents)
 
     def with_settings(self, *, retrieval: str | None = None, reader: Reader | None = None,
-                      collection: Collection | MilvusCollection | None = None,
-                      correct_spelling: bool | None = None) -> QAPipeline:
-        """The same pipeline with another retrieval mode, reader, (re-indexed) collection or
+                      store: Store | None = None, correct_spelling: bool | None = None) -> QAPipeline:
+        """The same pipeline with another retrieval mode, reader, (re-indexed) store or
         spelling setting."""
-        config = check_config(self.config.with_overrides(retrieval=retrieval, correct_spelling=correct_spelling))
-        collection = collection or self.collection
-        return QAPipeline(config, collection, self.embedder,
-                          make_retriever(config.retrieval, collection, self.embedder),
+        config = self.config.with_overrides(retrieval=retrieval, correct_spelling=correct_spelling)
+        store = store or self.store
+        return QAPipeline(config, store, self.embedder, make_retriever(config.retrieval, store, self.embedder),
                           reader or self.reader, self.speller)
 
     def search(self, query: str, k: int | None = None, filters: ArticleFilter | None = None) -> list[Passage]:
@@ -183,7 +108,7 @@ class QAPipeline:
         started = time.perf_counter()
         corrected = None
         if self.config.correct_spelling:
-            corrected = self.speller.correct(question, self.collection.documents)
+            corrected = self.speller.correct(question, self.store.documents)
         asked = corrected.text if corrected else question
         checked = time.perf_counter()
         passages = self.retriever.retrieve(asked, max(top_k, rank_depth), filters)
@@ -204,7 +129,7 @@ class QAPipeline:
         return Result(question, answers, passages, timings, self.reader.name)
 
     def document(self, doc_id: str) -> Document:
-        return self.collection.documents[doc_id]
+        return self.store.documents[doc_id]
 
 
 def require_text(text: str, what: str = "question") -> str:

@@ -10,15 +10,12 @@ from .spelling import Correction
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk. score: the retriever's score (higher is better);
-    dense_score / lexical_score: the component scores when known."""
+    """A retrieved chunk. score: the retriever's score (higher is better)."""
 
     chunk: Chunk
     title: str
     score: float
     rank: int
-    dense_score: float | None = None
-    lexical_score: float | None = None
     date: str | None = None  # the article's, ISO 8601, when it gives one
     source: str | None = None
 

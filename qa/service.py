@@ -8,20 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index.collection import Collection
 from index.documents import Document
 from index.errors import EmptyCollectionError, UserError
 from index.filters import ArticleFilter, parse_date
-from index.indexer import UpdateReport
+from index.indexer import UpdateReport, index_documents
 from index.loaders import MAX_TITLE_CHARS, SUPPORTED_SUFFIXES, load_documents
-from index.milvus_store import is_milvus
-from index.storage import current_generation
 
 from .config import Config
-from .pipeline import QAPipeline, index_documents
+from .pipeline import QAPipeline, reader_for
 from .readers.base import Reader
 from .readers.batching import BatchingReader
-from .readers.factory import make_reader
 from .readers.onnx_reader import OnnxReader
 from .results import Passage, Result
 from .spelling import english_speller
@@ -88,8 +84,9 @@ class QAService:
         self.config = config
         self.log = log
         self.wait_s = wait_s
-        # Two locks, so that a long indexing run never holds up a question: questions only
-        # ever take the (brief) reader lock, and read whichever pipeline is current.
+        # A long indexing run never holds up a question: questions only ever take the (brief)
+        # reader lock, and read whichever pipeline is current; reloads after another program
+        # wrote the index take the third.
         self._readers_lock = threading.Lock()
         self._indexing_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -148,27 +145,22 @@ class QAService:
         return self._pipeline
 
     def _follow_the_index(self) -> None:
-        if is_milvus(self.config.store):
-            return  # searches go to Milvus as it is now; no generations to follow
-        root = Path(self.config.index_dir)
-        try:
-            current = current_generation(root)
-        except UserError:
-            return  # damaged on disk: keep answering from what is loaded
-        if current is None or current.name == self._pipeline.collection.generation:
-            return
+        location = self.config.index_spec.location
+        current = location.current_version()
+        if current is None or current == self._pipeline.store.generation:
+            return  # a store without versions, none yet, or damaged on disk: keep what is loaded
         with self._reload_lock:
             pipeline = self._pipeline
-            if current.name == pipeline.collection.generation:
+            if current == pipeline.store.generation:
                 return  # another request reloaded it meanwhile
             try:
-                collection = Collection.load(root, pipeline.embedder.name, pipeline.embedder.backend)
+                store = location.open(pipeline.embedder.name, pipeline.embedder.backend)
             except UserError as exc:
                 self.log(f"warning: the index changed on disk but could not be opened ({exc}); still answering "
                          "from the index as it was")
                 return
-            self._pipeline = pipeline.with_settings(collection=collection)
-            self.log(f"index: now answering from {collection.generation} (written by another program)")
+            self._pipeline = pipeline.with_settings(store=store)
+            self.log(f"index: now answering from {store.generation} (written by another program)")
 
     def readers_offered(self) -> list[str]:
         """The readers a user may pick: auto, and a QA model the operator configured besides.
@@ -183,7 +175,7 @@ class QAService:
         with self._readers_lock:
             if name not in self._readers:
                 try:
-                    self._readers[name] = shared(make_reader(name, self.config.qa_model, self.log, self.config.answer_margin))
+                    self._readers[name] = shared(reader_for(self.config.with_overrides(reader=name), self.log))
                 except Exception as exc:
                     why = str(exc).split(" (use --reader")[0] if isinstance(exc, UserError) else \
                         f"{type(exc).__name__}: {exc}"
@@ -236,10 +228,10 @@ class QAService:
             pipeline = self.pipeline
             # Clashes are checked by the indexer under the writer's lock, against the index as
             # it is on disk: an article another program added meanwhile is never replaced.
-            collection, report = index_documents(self.config, documents, embedder=pipeline.embedder,
+            store, report = index_documents(self.config.index_spec, documents, embedder=pipeline.embedder,
                                                  add=True, log=warn, show_progress=show_progress,
                                                  rename_clashes=not replace_existing)
-            self._pipeline = pipeline.with_settings(collection=collection)
+            self._pipeline = pipeline.with_settings(store=store)
             return report
 
     def edit_article(self, doc_id: str, title: str | None = None, date: str | None = None,
@@ -250,12 +242,12 @@ class QAService:
             raise UserError("type the new title, date or source first")
         with self._indexing_lock:
             pipeline = self.pipeline
-            document = pipeline.collection.documents.get(doc_id)
+            document = pipeline.store.documents.get(doc_id)
             if document is None:
                 raise UnknownArticleError(f"no indexed article has the id {doc_id!r}")
-            collection, report = index_documents(self.config, [edited(document, title, date, source)],
+            store, report = index_documents(self.config.index_spec, [edited(document, title, date, source)],
                                                  embedder=pipeline.embedder, add=True, log=self.log)
-            self._pipeline = pipeline.with_settings(collection=collection)
+            self._pipeline = pipeline.with_settings(store=store)
             return report
 
     def remove_articles(self, doc_ids: list[str], log: Callable[[str], None] | None = None) -> UpdateReport:
@@ -263,7 +255,7 @@ class QAService:
         re-embedded). Unknown ids and removing every article are refused, changing nothing."""
         with self._indexing_lock:
             pipeline = self.pipeline
-            indexed = set(pipeline.collection.documents)
+            indexed = set(pipeline.store.documents)
             unknown = sorted(set(doc_ids) - indexed)
             if unknown:
                 raise UnknownArticleError(f"no indexed article has the id {', '.join(repr(u) for u in unknown)}")
@@ -271,18 +263,18 @@ class QAService:
                 raise UnknownArticleError("choose an article to delete first")
             if indexed <= set(doc_ids):
                 raise UserError("an index must keep at least one article; add another before deleting this one")
-            collection, report = index_documents(self.config, [], embedder=pipeline.embedder, add=True,
+            store, report = index_documents(self.config.index_spec, [], embedder=pipeline.embedder, add=True,
                                                  remove=doc_ids, log=log or self.log)
-            self._pipeline = pipeline.with_settings(collection=collection)
+            self._pipeline = pipeline.with_settings(store=store)
             return report
 
     def articles(self) -> list[ArticleInfo]:
         """Newest first; articles without a date last."""
-        manifest = self.pipeline.collection.manifest
+        store = self.pipeline.store
         listed = [
-            ArticleInfo(doc.id, doc.title, manifest.documents[doc.id].chunks, len(doc.text), doc.meta.get("date"),
+            ArticleInfo(doc.id, doc.title, store.entries[doc.id].chunks, len(doc.text), doc.meta.get("date"),
                         doc.meta.get("source"))
-            for doc in self.pipeline.collection.documents.values()
+            for doc in store.documents.values()
         ]
         listed.sort(key=lambda a: a.doc_id)
         listed.sort(key=lambda a: a.date or "", reverse=True)  # ISO dates sort as text; undated ("") last

@@ -70,10 +70,10 @@ def hold_pipeline_open(monkeypatch, timeout: float = 60) -> threading.Event:
 @pytest.fixture(scope="module")
 def built_index(tmp_path_factory, embedder) -> Path:
     """An index of ARTICLES, built once per test module; tests must not change it."""
-    from index.indexer import Indexer
     from index.loaders import load_documents
+    from index.stores.faiss_writer import FaissWriter
 
     root = tmp_path_factory.mktemp("built") / "index"
     articles = write_articles(tmp_path_factory.mktemp("articles"))
-    Indexer(embedder).update(root, load_documents([articles], warn=print))
+    FaissWriter(root, embedder).update(load_documents([articles], warn=print))
     return root

@@ -143,16 +143,17 @@ def news_readings(reader: SpanReader, questions_file: Path, corpus: Path, passag
     """The question set read as the app reads it: the corpus indexed into its own cache
     (as `qa eval --corpus` does), then hybrid retrieval of the top passages."""
     from eval.runner import corpus_index_dir
+    from index.indexer import index_paths
     from index.opener import embedder_for_writing
     from qa.config import Config
-    from qa.pipeline import QAPipeline, index_paths
+    from qa.pipeline import QAPipeline
 
     questions = load_questions(questions_file)
-    config = Config.from_env()
+    config = Config()
     config = config.with_overrides(index_dir=corpus_index_dir(corpus, config))
     # one embedder for indexing and for the questions
     embedder = embedder_for_writing(config.index_dir, config.embedder, config.embedder_backend)
-    index_paths(config, [corpus], embedder=embedder)
+    index_paths(config.index_spec, [corpus], embedder=embedder)
     pipeline = QAPipeline.open(config, embedder=embedder, reader=reader)
     return read_through_retrieval(reader, questions, pipeline.search, passages)
 

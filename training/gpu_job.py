@@ -253,8 +253,9 @@ def _scores(reader_folder: Path, data: Path, limit: int | None) -> dict:
     from eval.questions import load_questions
     from eval.runner import corpus_index_dir, evaluate
     from eval.squad import predict_squad, read_squad, select_split, squad_metrics
+    from index.indexer import index_paths
     from qa.config import BUNDLED_ARTICLES, Config
-    from qa.pipeline import QAPipeline, index_paths
+    from qa.pipeline import QAPipeline
     from qa.readers.factory import AUTO, make_reader
 
     reader = make_reader(AUTO, str(reader_folder))  # as the app runs it
@@ -266,9 +267,9 @@ def _scores(reader_folder: Path, data: Path, limit: int | None) -> dict:
         (folder / "questions.jsonl", folder / "articles") for folder in sorted((REPO_ROOT / "eval/corpora").iterdir())]
     ems = []
     for questions, corpus in sets:
-        config = Config.from_env()
+        config = Config()
         config = config.with_overrides(index_dir=corpus_index_dir(corpus, config))
-        index_paths(config, [corpus])
+        index_paths(config.index_spec, [corpus])
         ems.append(evaluate(QAPipeline.open(config, reader=reader), load_questions(questions)).metrics["exact_match"])
     return {"heldout_em": squad["exact_match"], "heldout_f1": squad["f1"], "nine_sets_em": sum(ems) / len(ems)}
 

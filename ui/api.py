@@ -20,9 +20,8 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from index.errors import EmptyCollectionError, UserError
-from index.indexer import NoSpaceError
-from index.milvus_store import store_kind
+from index.errors import EmptyCollectionError, NoSpaceError, UserError
+from index.stores import store_kind
 from qa.config import REPO_ROOT
 from qa.render import result_json, search_json
 from qa.service import LoadFailedError, QAService, StillLoadingError, UnknownArticleError

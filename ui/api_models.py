@@ -113,7 +113,7 @@ class Health(BaseModel):
     generation: str | None = None
     reader: str | None = None
     embedder: str | None = None
-    store: str | None = Field(None, description="where passages are searched: faiss, milvus-lite or milvus-server")
+    store: str | None = Field(None, description="the kind of store passages are searched in (no path or host)")
     articles: int | None = None
     error: str | None = None
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from index.errors import UserError
 from index.loaders import SUPPORTED_SUFFIXES
-from index.milvus_store import store_kind
+from index.stores import store_description
 from qa.config import REPO_ROOT
 from qa.pipeline import MAX_TOP_K
 from qa.render import result_json, search_json
@@ -20,8 +20,6 @@ DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
 # The question sets the Evaluation tab offers by name; a user never types a server path.
 SHIPPED_QUESTION_SETS = {"bundled articles (eval/questions.jsonl)": DEFAULT_QUESTIONS}
 EXAMPLE_COUNT = 6
-STORE_NAMES = {"faiss": "the FAISS index on this server", "milvus-lite": "a Milvus Lite file on this server",
-               "milvus-server": "a Milvus server"}
 # Opening "Show the whole article" scrolls the article to the cited passage.
 SCROLL_TO_PASSAGE = """() => {
   document.querySelectorAll('#citations details.qa-article').forEach((details) => {
@@ -238,7 +236,7 @@ def build_app(service: QAService):
                                   info="a word in neither the articles nor an English dictionary is replaced by "
                                        "the nearest word of the articles (or the dictionary) before answering",
                                   elem_id="correct-spelling")
-            gr.Markdown(f"Passages are searched in {STORE_NAMES[store_kind(service.config.store)]} "
+            gr.Markdown(f"Passages are searched in {store_description(service.config.store)} "
                         "(the server's `--store`).", elem_id="store")
             gr.Markdown(answer_margin_note(service.config.answer_margin), elem_id="answer-margin")
         with gr.Tabs():

@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = serve(Config.from_env(), port=port, block=False, log=lambda _: None)
+    app = serve(Config(), port=port, block=False, log=lambda _: None)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

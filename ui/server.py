@@ -2,7 +2,6 @@
 over one QAService, with the same login, security headers and upload limit on both."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -12,8 +11,6 @@ from qa.service import QAService
 
 from .door import Credentials, Door, allowed_hosts
 
-AUTH_ENV = "QA_AUTH"  # "user:password": the page's login, and HTTP basic for the API
-TOKEN_ENV = "QA_API_TOKEN"  # a bearer token that services may send to the API instead
 QUESTIONS_IN_FLIGHT = 16
 SHUTDOWN_GRACE_S = 3  # open event streams and page connections are cut after this on SIGTERM
 
@@ -55,18 +52,9 @@ class SecurityHeaders:
 
 
 
-def credentials_from_env() -> Credentials:
-    return Credentials(auth_from_env(), os.environ.get(TOKEN_ENV) or None)
-
-
-def auth_from_env() -> tuple[str, str] | None:
-    value = os.environ.get(AUTH_ENV)
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise UserError(f"{AUTH_ENV} must look like user:password")
-    return user, password
+def credentials_of(config: Config) -> Credentials:
+    token = config.api_token.get_secret_value() if config.api_token is not None else None
+    return Credentials(config.credentials, token)
 
 
 def upload_limit_bytes(text: str) -> int:
@@ -98,13 +86,12 @@ class RunningServer:
         self.thread.join(30)
 
 
-def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload: str = "20mb",
-          block: bool = True, log=print, questions_in_flight: int = QUESTIONS_IN_FLIGHT,
-          hosts: str | None = None) -> RunningServer | None:
-    """Start the page and the API over the configured index (built from the bundled articles
-    on first use). The models load in the background once the server is up, so the first
-    page is served at once and says it is loading; API calls meanwhile get 503.
-    hosts: the Host names to answer to, comma-separated (default: see door.allowed_hosts)."""
+def serve(config: Config, port: int | None = None, block: bool = True, log=print,
+          questions_in_flight: int = QUESTIONS_IN_FLIGHT) -> RunningServer | None:
+    """Start the page and the API over the configured index (config.host, .port, .max_upload,
+    .allowed_hosts, .auth, .api_token; `port` overrides the port). The models load in the
+    background once the server is up, so the first page is served at once and says it is
+    loading; API calls meanwhile get 503."""
     import gradio as gr
     import uvicorn
     from starlette.middleware import Middleware
@@ -114,8 +101,9 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
     from .api import build_api, remove_stale_uploads
     from .app import build_app, theme
 
-    credentials = credentials_from_env()
-    limit = upload_limit_bytes(max_upload)
+    host, port = config.host, port or config.port
+    credentials = credentials_of(config)
+    limit = upload_limit_bytes(config.max_upload)
     remove_stale_uploads(log)
     service = QAService(config, log=log, background=True, start=False)
     page = build_app(service)
@@ -132,7 +120,7 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, max_upload:
         gradio_app = mounted.get("page")
         return (gradio_app.cookie_id, gradio_app.tokens) if gradio_app is not None else ("", {})
 
-    app.user_middleware.insert(0, Middleware(Door, credentials=credentials, hosts=allowed_hosts(host, hosts),
+    app.user_middleware.insert(0, Middleware(Door, credentials=credentials, hosts=allowed_hosts(host, config.allowed_hosts),
                                              upload_limit=limit, sessions=sessions))
     app.user_middleware.insert(0, Middleware(SecurityHeaders))
     app = gr.mount_gradio_app(app, page, path="/", auth=credentials.password_ok if credentials.required else None,

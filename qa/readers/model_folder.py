@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ WORD_EMBEDDINGS = "word_embeddings"
 # Files coming back from a lent GPU machine may be at most 16 MiB, and small files keep
 # every version in git cheap: weights are written in shards under this size.
 MAX_SHARD_BYTES = 15 * 1024 * 1024
-ALLOW_DOWNLOADS = "QA_ALLOW_DOWNLOADS"  # "1": a hub id not in the local cache may be downloaded
 
 
 def word_embedding_key(model) -> str:
@@ -81,16 +79,16 @@ def read_reader_meta(folder: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load_qa_model(name: str):
+def load_qa_model(name: str, allow_downloads: bool = False):
     """(model, tokenizer) for a folder saved by `save_reader_folder`, an ordinary folder, or
     a hub id already in the local Hugging Face cache. The network is used only when
-    QA_ALLOW_DOWNLOADS=1, so a missing model fails at once instead of retrying for a minute."""
+    allow_downloads (the allow_downloads setting), so a missing model fails at once instead of retrying for a minute."""
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     local = Path(name).is_dir()
     meta = read_reader_meta(Path(name)) if local else None
     if meta is None:
-        offline = local or os.environ.get(ALLOW_DOWNLOADS) != "1"
+        offline = local or not allow_downloads
         tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=offline)
         model = AutoModelForQuestionAnswering.from_pretrained(name, local_files_only=offline)
         return model, tokenizer

@@ -118,8 +118,10 @@ class TransformerReader:
 
     name = "transformer"
 
-    def __init__(self, model: str, settings: ReaderSettings | None = None, device: str | None = None):
+    def __init__(self, model: str, settings: ReaderSettings | None = None, device: str | None = None,
+                 allow_downloads: bool = False):
         self.model_name = model
+        self.allow_downloads = allow_downloads
         self.settings = settings
         self.device = device
         self._model = None
@@ -141,7 +143,7 @@ class TransformerReader:
 
         try:
             settings = self.settings or ReaderSettings.for_model(self.model_name)
-            self._model, self._tokenizer = load_qa_model(self.model_name)
+            self._model, self._tokenizer = load_qa_model(self.model_name, self.allow_downloads)
         except (OSError, ValueError) as exc:
             raise ConfigError(
                 f"cannot load QA model '{self.model_name}': {str(exc).splitlines()[0]} "

@@ -128,9 +128,8 @@ def test_ask_text_output_marks_the_answer(built_index, capsys):
 
 
 def test_eval_on_a_corpus_uses_its_own_cache(corpus, tmp_path, capsys, monkeypatch):
-    import eval.runner
 
-    monkeypatch.setattr(eval.runner, "CORPUS_CACHE", tmp_path / "cache")
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     questions = tmp_path / "q.jsonl"
     rows = [
         {"id": "1", "question": "How many players did Mara Quint beat?", "answers": ["212", "212 other players"], "doc": "chess"},

@@ -85,10 +85,9 @@ def test_missing_or_foreign_baseline_files_are_user_errors(tmp_path):
 
 @pytest.mark.slow
 def test_the_gate_exit_codes(corpus, tmp_path, capsys, monkeypatch):
-    import eval.runner
     from cli.main import main
 
-    monkeypatch.setattr(eval.runner, "CORPUS_CACHE", tmp_path / "cache")
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     questions = tmp_path / "q.jsonl"
     # a gold answer no article holds: the run is wrong on it, whatever the reader does
     questions.write_text(json.dumps({"id": "1", "question": "How many players did Mara Quint beat?",

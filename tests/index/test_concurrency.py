@@ -14,7 +14,7 @@ WRITER = textwrap.dedent("""
     from pathlib import Path
     import index.storage as storage
     from index.documents import Document
-    from index.indexer import Indexer
+    from index.stores.faiss_writer import FaissWriter
     from index.opener import make_embedder
 
     storage.RETIRED_GRACE_S = float(sys.argv[3])
@@ -30,13 +30,13 @@ WRITER = textwrap.dedent("""
 READER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
-    from index.collection import Collection
+    from index.stores.faiss_store import FaissStore
 
     root, least = Path(sys.argv[1]), int(sys.argv[2])
     reads, failures, started = 0, [], time.monotonic()
     while (reads < least or not (root.parent / "writer-done").exists()) and time.monotonic() - started < 600:
         try:
-            collection = Collection.load(root)
+            collection = FaissStore.load(root)
             assert len(collection.chunks) == len(collection.dense) == len(collection.lexical)
         except Exception as exc:
             failures.append(f"{type(exc).__name__}: {exc}"[:400])
@@ -60,6 +60,6 @@ def test_reads_beside_writes_never_fail(built_index, tmp_path, grace_s, pause_s)
     assert writer.wait(timeout=900) == 0
     outcome = json.loads(reader.stdout.strip().splitlines()[-1])
     assert outcome["reads"] >= 50 and outcome["failures"] == [], "\n".join(outcome["failures"][:3])
-    from index.collection import Collection
+    from index.stores.faiss_store import FaissStore
 
-    assert {f"note{n}" for n in range(20)} <= set(Collection.load(root).documents)
+    assert {f"note{n}" for n in range(20)} <= set(FaissStore.load(root).documents)

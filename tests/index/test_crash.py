@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.collection import Collection
+from index.stores.faiss_store import FaissStore
 
 pytestmark = pytest.mark.slow
 
@@ -55,20 +55,20 @@ def _run(*args, **kwargs):
 
 @pytest.fixture()
 def old_and_new(corpus, tmp_path, embedder):
+    from index.indexer import index_paths
     from qa.config import Config
-    from qa.pipeline import index_paths
 
     root = tmp_path / "idx"
-    index_paths(Config(index_dir=root), [corpus], embedder=embedder)
+    index_paths(Config(index_dir=root).index_spec, [corpus], embedder=embedder)
     (corpus / "ferry.txt").write_text("Ferry news\nThe ferry resumed sailing on Tuesday.", encoding="utf-8")
     return root, corpus, {"chess", "harbour", "orchard"}, {"chess", "harbour", "orchard", "ferry"}
 
 
 def _check_then_finish(root, corpus, old, new):
-    assert set(Collection.load(root).documents) in (old, new)
+    assert set(FaissStore.load(root).documents) in (old, new)
     finished = _run("-m", "qa", "index", str(corpus), "--index-dir", str(root))
     assert finished.wait(300) == 0
-    assert set(Collection.load(root).documents) == new
+    assert set(FaissStore.load(root).documents) == new
     assert not [p for p in root.iterdir() if p.name.startswith(".gen-")]
 
 
@@ -77,7 +77,7 @@ def test_killed_inside_the_save(old_and_new, step):
     root, corpus, old, new = old_and_new
     killed = _run("-c", KILLING_RUN, step, str(corpus), "--index-dir", str(root))
     assert killed.wait(300) == -signal.SIGKILL
-    state = set(Collection.load(root).documents)
+    state = set(FaissStore.load(root).documents)
     assert state == (new if step == "switched" else old)
     _check_then_finish(root, corpus, old, new)
 

@@ -14,13 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.collection import Collection
-from index.indexer import Indexer, NoSpaceError
+from index.errors import NoSpaceError
+from index.indexer import index_paths
 from index.loaders import load_documents, load_html
 from index.storage import MAX_RETIRED_KEPT
+from index.stores.faiss_store import FaissStore
+from index.stores.faiss_writer import FaissWriter
 from index.user_text import BadTextError, article_id
 from qa.config import Config
-from qa.pipeline import index_paths
 
 from ..conftest import ARTICLES, write_articles
 
@@ -54,7 +55,7 @@ def test_a_pdf_bomb_is_named_and_skipped_and_the_good_article_beside_it_is_index
     folder = write_articles(tmp_path / "articles")
     (folder / "bomb.pdf").write_bytes(cmap_bomb_pdf())
     said: list[str] = []
-    _, report = index_paths(Config(index_dir=tmp_path / "index"), [folder], embedder=embedder, log=said.append)
+    _, report = index_paths(Config(index_dir=tmp_path / "index").index_spec, [folder], embedder=embedder, log=said.append)
     assert sorted(report.added) == sorted(Path(n).stem for n in ARTICLES)
     assert any("bomb.pdf" in line and "PDF" in line for line in said)
 
@@ -73,7 +74,7 @@ def test_100000_nested_tags_load_in_time_linear_in_the_markup(tmp_path):
 def test_an_article_whose_file_became_something_unreadable_keeps_its_indexed_copy(tmp_path, embedder, kind):
     folder = write_articles(tmp_path / "articles")
     config = Config(index_dir=tmp_path / "index")
-    index_paths(config, [folder], embedder=embedder)
+    index_paths(config.index_spec, [folder], embedder=embedder)
     chess = folder / "chess.txt"
     chess.unlink()
     if kind == "broken link":
@@ -83,7 +84,7 @@ def test_an_article_whose_file_became_something_unreadable_keeps_its_indexed_cop
     else:
         os.mkfifo(chess)
     said: list[str] = []
-    collection, report = index_paths(config, [folder], embedder=embedder, log=said.append)
+    collection, report = index_paths(config.index_spec, [folder], embedder=embedder, log=said.append)
     assert report.removed == [] and "chess" in collection.documents
     assert any("chess.txt" in line and "skipped" in line for line in said)
     assert any("kept the indexed copy of 'chess'" in line for line in said)
@@ -145,13 +146,13 @@ class CountingEmbedder:
 
 
 def test_too_little_free_space_is_said_before_any_embedding(tmp_path, embedder, monkeypatch):
-    import index.indexer
+    import index.stores.faiss_writer as faiss_writer
 
     counting = CountingEmbedder(embedder)
-    monkeypatch.setattr(index.indexer.shutil, "disk_usage", lambda _: type("Usage", (), {"free": 1000})())
+    monkeypatch.setattr(faiss_writer.shutil, "disk_usage", lambda _: type("Usage", (), {"free": 1000})())
     documents = load_documents([write_articles(tmp_path / "articles")], warn=print)
     with pytest.raises(NoSpaceError, match=r"not enough free space .* MB needed"):
-        Indexer(counting).update(tmp_path / "index", documents)
+        FaissWriter(tmp_path / "index", counting).update(documents)
     assert counting.encoded == 0
 
 
@@ -159,17 +160,17 @@ def test_a_disk_that_fills_up_while_writing_is_one_sentence_and_the_old_index_st
                                                                                       monkeypatch):
     folder = write_articles(tmp_path / "articles")
     root = tmp_path / "index"
-    Indexer(embedder).update(root, load_documents([folder], warn=print))
+    FaissWriter(root, embedder).update(load_documents([folder], warn=print))
     (folder / "extra.txt").write_text("Extra\nA new article about the ferry timetable.", encoding="utf-8")
 
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Collection, "save", full)
+    monkeypatch.setattr(FaissStore, "save", full)
     with pytest.raises(NoSpaceError, match=str(root)):
-        Indexer(embedder).update(root, load_documents([folder], warn=print))
+        FaissWriter(root, embedder).update(load_documents([folder], warn=print))
     monkeypatch.undo()
-    assert set(Collection.load(root, embedder.name, embedder.backend).documents) == {"chess", "harbour", "orchard"}
+    assert set(FaissStore.load(root, embedder.name, embedder.backend).documents) == {"chess", "harbour", "orchard"}
 
 
 def test_a_burst_of_writes_keeps_a_bounded_number_of_old_generations(tmp_path, embedder):
@@ -177,7 +178,7 @@ def test_a_burst_of_writes_keeps_a_bounded_number_of_old_generations(tmp_path, e
     root = tmp_path / "index"
     for n in range(8):
         (folder / "counter.txt").write_text(f"Counter\nThe counter now reads {n}.", encoding="utf-8")
-        Indexer(embedder).update(root, load_documents([folder], warn=print))
+        FaissWriter(root, embedder).update(load_documents([folder], warn=print))
     generations = [p for p in root.iterdir() if p.name.startswith("gen-")]
     assert len(generations) <= 1 + MAX_RETIRED_KEPT
-    assert "counter" in Collection.load(root, embedder.name, embedder.backend).documents
+    assert "counter" in FaissStore.load(root, embedder.name, embedder.backend).documents

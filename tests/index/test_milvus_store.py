@@ -7,19 +7,19 @@ import pytest
 from index.documents import Document
 from index.errors import ConfigError, EmbedderMismatchError, IndexNotFoundError
 from index.filters import ArticleFilter
-from index.indexer import Indexer
 from index.loaders import load_documents
-from index.milvus_indexer import MilvusIndexer
-from index.milvus_store import (
+from index.stores import check_store, store_kind
+from index.stores.faiss_writer import FaissWriter
+from index.stores.milvus_indexer import MilvusIndexer
+from index.stores.milvus_store import (
     MilvusAddress,
-    MilvusCollection,
+    MilvusStore,
     StoreUnreachableError,
-    check_store,
     connect,
     count_rows,
     filter_expression,
 )
-from index.milvus_writer import MilvusWriter
+from index.stores.milvus_writer import MilvusWriter
 from qa.retrieval import make_retriever
 from tests.conftest import write_articles
 
@@ -75,14 +75,16 @@ def test_store_addresses_are_read_or_refused():
         with pytest.raises(ConfigError, match="--store must be"):
             check_store(bad)
     assert check_store("faiss") == "faiss"
+    assert [store_kind(s) for s in ("faiss", "milvus:/data/x.db", "http://db:19530")] == \
+        ["faiss", "milvus-lite", "milvus-server"]
 
 
 def test_search_matches_the_faiss_store(tmp_path, embedder, documents, address):
-    faiss_collection, _ = Indexer(embedder).update(tmp_path / "index", documents)
+    faiss_collection, _ = FaissWriter(tmp_path / "index", embedder).update(documents)
     milvus_collection, report = MilvusIndexer(embedder, address).update(documents)
-    assert report.total_chunks == len(faiss_collection.chunks) == milvus_collection.chunk_count()
+    assert report.total_chunks == len(faiss_collection.chunks) == count_rows(milvus_collection.client, address.chunks)
     assert milvus_collection.documents == faiss_collection.documents
-    assert MilvusCollection.open(address).documents == faiss_collection.documents  # as stored
+    assert MilvusStore.open(address).documents == faiss_collection.documents  # as stored
     for mode in ("dense", "lexical", "hybrid"):
         for query in ("Who won the Lindholm Chess Open?", "apple harvest tonnes", "bridge length"):
             ours = make_retriever(mode, milvus_collection, embedder).retrieve(query, 3)
@@ -118,7 +120,7 @@ def test_updates_embed_only_what_changed_and_delete_by_article(embedder, documen
     edited = Document(chess.id, chess.title, chess.text + " The next open is in June.", chess.source, chess.meta)
     others = [d for d in documents if d.id not in ("chess", "orchard")]
     _, report = MilvusIndexer(counting, address).update([*others, edited])
-    collection = MilvusCollection.open(address)  # what the store holds now
+    collection = MilvusStore.open(address)  # what the store holds now
     assert report.changed == ["chess"] and report.removed == ["orchard"]
     assert counting.embedded - first == report.embedded_chunks == collection.entries["chess"].chunks
     assert set(collection.documents) == {"harbour", "chess"}
@@ -138,13 +140,13 @@ def test_a_run_stopped_midway_is_reported_and_finished_by_the_next(embedder, doc
     changed = [Document(d.id, d.title, d.text + " More news.", d.source, d.meta) for d in documents]
     with pytest.raises(RuntimeError):
         MilvusIndexer(embedder, address).update(changed)
-    half = MilvusCollection.open(address)
+    half = MilvusStore.open(address)
     assert sorted(half.half_written) == sorted(d.id for d in changed)
     monkeypatch.undo()
 
     said = []
     MilvusIndexer(embedder, address).update(changed, say=said.append)
-    collection = MilvusCollection.open(address)
+    collection = MilvusStore.open(address)
     assert any("half-written" in line for line in said)
     assert collection.half_written == []
     assert count_rows(connect(address), address.chunks) == sum(e.chunks for e in collection.entries.values())
@@ -154,16 +156,16 @@ def test_a_run_stopped_midway_is_reported_and_finished_by_the_next(embedder, doc
 def test_another_embedder_is_refused_and_rebuild_replaces(embedder, documents, address):
     MilvusIndexer(embedder, address).update(documents)
     with pytest.raises(EmbedderMismatchError, match="--rebuild"):
-        MilvusCollection.open(address, "some/other-model")
+        MilvusStore.open(address, "some/other-model")
     with pytest.raises(EmbedderMismatchError, match="backend"):
-        MilvusCollection.open(address, embedder.name, "torch" if embedder.backend != "torch" else "onnx-int8")
+        MilvusStore.open(address, embedder.name, "torch" if embedder.backend != "torch" else "onnx-int8")
     collection, report = MilvusIndexer(embedder, address).update(documents[:1], rebuild=True)
     assert list(collection.documents) == [documents[0].id] and report.removed == []
 
 
 def test_missing_and_unreachable_stores_say_how_to_fix_them(tmp_path):
     with pytest.raises(IndexNotFoundError, match="python -m qa index PATH... --store milvus:"):
-        MilvusCollection.open(MilvusAddress.parse(f"milvus:{tmp_path / 'empty.db'}"))
+        MilvusStore.open(MilvusAddress.parse(f"milvus:{tmp_path / 'empty.db'}"))
     with pytest.raises(StoreUnreachableError, match="start the server"):
         connect(MilvusAddress.parse("http://127.0.0.1:9"))
     with pytest.raises(ConfigError, match="must end in .db"):
@@ -174,17 +176,17 @@ def test_long_articles_are_kept_whole(embedder, address):
     text = "Headline\n" + " ".join(f"Sentence number {i} of a very long report." for i in range(3_000))
     article = Document("long", "Headline", text, "long.txt", {})
     MilvusIndexer(embedder, address).update([article])
-    collection = MilvusCollection.open(address)
+    collection = MilvusStore.open(address)
     assert collection.documents["long"].text == text and len(text) > 100_000
     shorter = Document("long", "Headline", text[:20_000], "long.txt", {})
     MilvusIndexer(embedder, address).update([shorter])
-    collection = MilvusCollection.open(address)
+    collection = MilvusStore.open(address)
     assert collection.documents["long"].text == text[:20_000]
 
 
 
 def test_the_vector_index_follows_the_collection_size(embedder, documents, address, monkeypatch):
-    import index.milvus_writer as milvus_writer
+    import index.stores.milvus_writer as milvus_writer
 
     monkeypatch.setattr(milvus_writer, "index_type_for", lambda rows: "FLAT" if rows <= 2 else "HNSW")
     collection, _ = MilvusIndexer(embedder, address).update(documents[:1])

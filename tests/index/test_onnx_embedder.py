@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.collection import Collection
 from index.embedder import DEFAULT_EMBEDDER, resolve_model_path
 from index.errors import ConfigError, EmbedderMismatchError
-from index.indexer import Indexer
 from index.loaders import load_documents
 from index.onnx_embedder import OnnxInt8Embedder
-from index.opener import embedder_for_writing, make_embedder
+from index.opener import IndexSpec, embedder_for_writing, make_embedder
+from index.stores.faiss_folder import FaissFolder
+from index.stores.faiss_store import FaissStore
+from index.stores.faiss_writer import FaissWriter
 from qa.config import Config
-from qa.pipeline import QAPipeline, check_config
+from qa.pipeline import QAPipeline
 
 TEXTS = [
     "The harbour bridge opened to traffic on March 3 after four years of work.",
@@ -61,30 +62,30 @@ def test_a_model_other_than_mean_pooling_is_refused_with_the_way_out(tmp_path):
     with pytest.raises(ConfigError, match="--embedder-backend torch"):
         make_embedder(str(folder), "onnx-int8").warm_up()
     # "auto" gives a new index of such a model (or of a hub id) the torch backend instead
-    assert embedder_for_writing(tmp_path / "new", str(folder)).backend == "torch"
-    assert embedder_for_writing(tmp_path / "new", "org/some-hub-model").backend == "torch"
-    assert embedder_for_writing(tmp_path / "new", DEFAULT_EMBEDDER).backend == "onnx-int8"
+    assert embedder_for_writing(IndexSpec(FaissFolder(tmp_path / "new"), str(folder))).backend == "torch"
+    assert embedder_for_writing(IndexSpec(FaissFolder(tmp_path / "new"), "org/some-hub-model")).backend == "torch"
+    assert embedder_for_writing(IndexSpec(FaissFolder(tmp_path / "new"), DEFAULT_EMBEDDER)).backend == "onnx-int8"
     with pytest.raises(ConfigError, match="backend must be one of"):
         make_embedder(backend="gpu")
-    with pytest.raises(ConfigError, match="embedder backend"):
-        check_config(Config(embedder_backend="fast"))
+    with pytest.raises(ConfigError, match="embedder-backend"):
+        Config.load(embedder_backend="fast")
 
 
 def test_an_index_keeps_its_backend_and_auto_follows_it(tmp_path, corpus, torch_embedder):
     root = tmp_path / "idx"
-    Indexer(torch_embedder).update(root, load_documents([corpus], warn=print))
-    assert Collection.load(root).manifest.embedder_backend == "torch"
+    FaissWriter(root, torch_embedder).update(load_documents([corpus], warn=print))
+    assert FaissStore.load(root).manifest.embedder_backend == "torch"
     config = Config(index_dir=root)
-    assert embedder_for_writing(root, DEFAULT_EMBEDDER).backend == "torch"
-    assert embedder_for_writing(root, DEFAULT_EMBEDDER, rebuild=True).backend == "onnx-int8"
-    assert embedder_for_writing(tmp_path / "new", DEFAULT_EMBEDDER).backend == "onnx-int8"
+    assert embedder_for_writing(IndexSpec(FaissFolder(root), DEFAULT_EMBEDDER)).backend == "torch"
+    assert embedder_for_writing(IndexSpec(FaissFolder(root), DEFAULT_EMBEDDER), rebuild=True).backend == "onnx-int8"
+    assert embedder_for_writing(IndexSpec(FaissFolder(tmp_path / "new"), DEFAULT_EMBEDDER)).backend == "onnx-int8"
     pipeline = QAPipeline.open(config)
     assert pipeline.embedder.backend == "torch" and pipeline.search("harbour bridge", 1)
     with pytest.raises(EmbedderMismatchError, match="--embedder-backend onnx-int8 --rebuild"):
         QAPipeline.open(config.with_overrides(embedder_backend="onnx-int8"))
     with pytest.raises(EmbedderMismatchError):
-        Indexer(make_embedder(backend="onnx-int8")).update(root, load_documents([corpus], warn=print))
-    assert Collection.load(root).manifest.embedder_backend == "torch"
+        FaissWriter(root, make_embedder(backend="onnx-int8")).update(load_documents([corpus], warn=print))
+    assert FaissStore.load(root).manifest.embedder_backend == "torch"
 
 
 @pytest.mark.slow

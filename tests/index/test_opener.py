@@ -3,24 +3,29 @@ import pytest
 
 from index.embedder import DEFAULT_EMBEDDER
 from index.errors import ConfigError, EmbedderMismatchError, IndexNotFoundError
-from index.opener import make_embedder, open_index, resolve_backend
+from index.opener import IndexSpec, make_embedder, open_index, resolve_backend
+from index.stores.faiss_folder import FaissFolder
+
+
+def spec(root, backend="auto"):
+    return IndexSpec(FaissFolder(root), DEFAULT_EMBEDDER, backend)
 
 
 def test_auto_opens_with_the_backend_the_index_was_built_with(built_index, embedder):
-    opened = open_index(built_index, DEFAULT_EMBEDDER)
-    assert opened.embedder.backend == embedder.backend == opened.collection.manifest.embedder_backend
+    opened = open_index(spec(built_index))
+    assert opened.embedder.backend == embedder.backend == opened.store.manifest.embedder_backend
     assert opened.embedder.name == DEFAULT_EMBEDDER
 
 
 def test_a_backend_the_index_was_not_built_with_is_refused(built_index, embedder):
     other = "torch" if embedder.backend == "onnx-int8" else "onnx-int8"
     with pytest.raises(EmbedderMismatchError, match=f"--embedder-backend {other} --rebuild"):
-        open_index(built_index, DEFAULT_EMBEDDER, other)
+        open_index(spec(built_index, other))
 
 
 def test_a_missing_index_is_named(tmp_path):
     with pytest.raises(IndexNotFoundError, match="no index in"):
-        open_index(tmp_path / "none", DEFAULT_EMBEDDER)
+        open_index(spec(tmp_path / "none"))
 
 
 def test_the_backend_rule():

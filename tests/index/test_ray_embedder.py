@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from index.errors import UserError
-from index.indexer import Indexer
 from index.loaders import load_documents
-from index.milvus_indexer import MilvusIndexer
-from index.milvus_store import MilvusAddress, connect, query_all
 from index.ray_embedder import BATCH_CHUNKS, RayAddressError, RayEmbedder, looks_like_address
+from index.stores.faiss_writer import FaissWriter
+from index.stores.milvus_indexer import MilvusIndexer
+from index.stores.milvus_store import MilvusAddress, connect, query_all
 from tests.conftest import write_articles
 
 pytest.importorskip("ray")
@@ -20,7 +20,7 @@ pytest.importorskip("ray")
 def test_two_workers_build_the_single_process_vectors(tmp_path, embedder):
     articles = write_articles(tmp_path / "articles")
     documents = load_documents([articles], warn=print)
-    single, _ = Indexer(embedder).update(tmp_path / "index", documents)
+    single, _ = FaissWriter(tmp_path / "index", embedder).update(documents)
     expected = {(c.doc_id, c.start, c.end): np.asarray(v) for c, v in zip(single.chunks, single.vectors, strict=True)}
 
     address = MilvusAddress.parse(f"milvus:{tmp_path / 'store.db'}")

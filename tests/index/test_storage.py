@@ -7,15 +7,15 @@ import time
 
 import pytest
 
-from index.collection import Collection
 from index.errors import IndexBusyError, IndexFormatError, UserError
-from index.indexer import Indexer
 from index.loaders import load_documents
 from index.storage import CURRENT, LOCK, current_generation, writer_lock
+from index.stores.faiss_store import FaissStore
+from index.stores.faiss_writer import FaissWriter
 
 
 def build(folder, root, embedder, **kwargs):
-    return Indexer(embedder).update(root, load_documents([folder], warn=lambda _: None), **kwargs)
+    return FaissWriter(root, embedder).update(load_documents([folder], warn=lambda _: None), **kwargs)
 
 
 @pytest.fixture()
@@ -36,7 +36,7 @@ def _flip_byte(path, at=None):
 def test_a_flipped_byte_in_any_index_file_is_reported_as_damage(built, name):
     _flip_byte(current_generation(built) / name)
     with pytest.raises(IndexFormatError, match="index damaged.*does not match its checksum.*--rebuild"):
-        Collection.load(built)
+        FaissStore.load(built)
 
 
 def test_flipped_bm25_arrays_are_reported_not_crashed_on(built):
@@ -45,7 +45,7 @@ def test_flipped_bm25_arrays_are_reported_not_crashed_on(built):
     for path in arrays:
         _flip_byte(path)
     with pytest.raises(IndexFormatError, match="index damaged"):
-        Collection.load(built)
+        FaissStore.load(built)
 
 
 @pytest.mark.parametrize("content, why", [
@@ -58,7 +58,7 @@ def test_flipped_bm25_arrays_are_reported_not_crashed_on(built):
 def test_a_bad_current_pointer_is_damage_not_another_index(built, content, why):
     (built / CURRENT).write_bytes(content)
     with pytest.raises(IndexFormatError, match=f"index damaged.*{why}"):
-        Collection.load(built)
+        FaissStore.load(built)
 
 
 def test_an_index_dir_that_is_a_file_fails_before_any_work(corpus, tmp_path, embedder):
@@ -75,17 +75,17 @@ def test_an_index_dir_that_is_a_file_fails_before_any_work(corpus, tmp_path, emb
             raise AssertionError("embedded before checking the folder")
 
     with pytest.raises(UserError, match="is a file, not a folder"):
-        Indexer(NoEmbedding()).update(target, load_documents([corpus], warn=lambda _: None))
+        FaissWriter(target, NoEmbedding()).update(load_documents([corpus], warn=lambda _: None))
     assert target.read_text() == "not a folder"
 
 
-def test_staging_folders_of_killed_runs_are_removed_on_open_and_on_write(built, corpus, embedder):
+def test_opening_writes_nothing_and_the_next_write_removes_what_killed_runs_left(built, corpus, embedder):
     stale = built / ".gen-000009-abcd"
     stale.mkdir()
     (stale / "vectors.npy").write_bytes(b"x" * 1000)
-    Collection.load(built)
-    assert not stale.exists()
-    stale.mkdir()
+    before = {p: p.stat().st_mtime_ns for p in built.rglob("*")}
+    FaissStore.load(built)
+    assert {p: p.stat().st_mtime_ns for p in built.rglob("*")} == before  # not a byte written, nothing removed
     build(corpus, built, embedder)
     assert not stale.exists()
 
@@ -120,7 +120,7 @@ def _add_one(root, name, embedder_name):
     from index.opener import make_embedder
 
     document = Document(name, name, f"{name}\nAn article called {name} about a harbour.", name)
-    Indexer(make_embedder(embedder_name)).update(root, [document], remove_missing=False)
+    FaissWriter(root, make_embedder(embedder_name)).update([document], remove_missing=False)
 
 
 @pytest.mark.slow
@@ -132,7 +132,7 @@ def test_concurrent_adds_into_one_folder_keep_every_article(built, embedder):
     for w in workers:
         w.join(240)
         assert w.exitcode == 0
-    documents = set(Collection.load(built).documents)
+    documents = set(FaissStore.load(built).documents)
     assert {"extra0", "extra1", "extra2", "chess", "harbour", "orchard"} <= documents
     assert not [p for p in built.iterdir() if p.name.startswith(".gen-")]
 
@@ -145,7 +145,7 @@ def test_concurrent_adds_into_one_folder_keep_every_article(built, embedder):
 def test_a_tampered_checksum_list_is_damage(built, content, why):
     (current_generation(built) / "CHECKSUMS.json").write_text(content)
     with pytest.raises(IndexFormatError, match=f"index damaged.*{why}"):
-        Collection.load(built)
+        FaissStore.load(built)
 
 
 def test_a_checksum_list_that_leaves_a_file_out_is_damage(built):
@@ -157,7 +157,7 @@ def test_a_checksum_list_that_leaves_a_file_out_is_damage(built):
     listing.write_text(json.dumps(digests))
     _flip_byte(current_generation(built) / "dense.faiss")  # unchecked, it would be served
     with pytest.raises(IndexFormatError, match="index damaged.*other files than its CHECKSUMS.json lists.*dense.faiss"):
-        Collection.load(built)
+        FaissStore.load(built)
 
 
 def test_a_generation_that_links_to_another_index_is_damage(built, tmp_path, corpus, embedder):
@@ -169,7 +169,7 @@ def test_a_generation_that_links_to_another_index_is_damage(built, tmp_path, cor
     shutil.rmtree(built / name)
     (built / name).symlink_to(current_generation(other))
     with pytest.raises(IndexFormatError, match="index damaged.*link to another folder"):
-        Collection.load(built)
+        FaissStore.load(built)
 
 
 def test_a_replaced_generation_stays_readable_for_a_while_then_goes(built, corpus, embedder, monkeypatch):
@@ -182,7 +182,7 @@ def test_a_replaced_generation_stays_readable_for_a_while_then_goes(built, corpu
     from index.manifest import Manifest
 
     manifest = Manifest.from_json((first / "manifest.json").read_text())
-    assert Collection.from_generation(built, first, manifest).generation == first.name  # still complete
+    assert FaissStore.from_generation(built, first, manifest).generation == first.name  # still complete
     monkeypatch.setattr(storage, "RETIRED_GRACE_S", 0.0)
     (corpus / "extra.txt").write_text("Extra\nThe extra article, changed.")
     build(corpus, built, embedder)

@@ -6,8 +6,9 @@ from dataclasses import replace
 import pytest
 
 from eval.questions import load_questions
+from index.indexer import index_paths
 from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
-from qa.pipeline import QAPipeline, index_paths
+from qa.pipeline import QAPipeline
 from qa.readers.batching import BatchingReader
 from qa.readers.onnx_reader import OnnxReader
 from qa.readers.transformer import ReaderSettings, TransformerReader
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.slow
 def asked(tmp_path_factory, embedder):
     """(question, passages) for questions of many lengths."""
     config = Config(index_dir=tmp_path_factory.mktemp("bundled"))
-    index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
+    index_paths(config.index_spec, [BUNDLED_ARTICLES], embedder=embedder)
     searcher = QAPipeline.open(config, embedder=embedder, with_reader=False)
     questions = [q.question for q in load_questions("eval/questions.jsonl")][:24]
     questions[0] = questions[0] + " " + "And what else was said there about it? " * 6  # a long one

@@ -4,7 +4,7 @@ import pytest
 
 from index.documents import Document
 from index.filters import ArticleFilter
-from index.indexer import Indexer
+from index.stores.faiss_writer import FaissWriter
 from qa.config import Config
 from qa.pipeline import QAPipeline
 
@@ -24,7 +24,7 @@ def thousand(tmp_path_factory, embedder):
             meta = {"date": "2024-06-01", "source": "Keeper"}
         text = f"Report {n}\nThe {topic} committee met on day {n} and discussed the {topic} budget."
         documents.append(Document(f"doc{n}", f"Report {n}", text, f"doc{n}.txt", meta))
-    Indexer(embedder).update(root, documents)
+    FaissWriter(root, embedder).update(documents)
     return Config(index_dir=root)
 
 
@@ -42,14 +42,14 @@ def test_a_filter_keeping_three_of_a_thousand_articles_returns_those_three(thous
 def test_filters_survive_a_re_index_and_a_deletion(thousand, embedder, tmp_path):
     import shutil
 
-    from qa.pipeline import index_documents
+    from index.indexer import index_documents
 
     config = thousand.with_overrides(index_dir=tmp_path / "copy")
     shutil.copytree(thousand.index_dir, config.index_dir)
     extra = Document("late", "Late report", "Late report\nThe harbour committee met again.", "late.txt",
                      {"date": "2024-07-01", "source": "Keeper"})
-    index_documents(config, [extra], embedder=embedder, add=True)
-    index_documents(config, [], embedder=embedder, add=True, remove=["doc503"])
+    index_documents(config.index_spec, [extra], embedder=embedder, add=True)
+    index_documents(config.index_spec, [], embedder=embedder, add=True, remove=["doc503"])
     pipeline = QAPipeline.open(config, embedder=embedder, with_reader=False)
     found = pipeline.search("harbour committee", 10, filters=ArticleFilter.of(source="Keeper"))
     assert sorted(p.doc_id for p in found) == ["doc17", "doc911", "late"]

@@ -10,8 +10,9 @@ from dataclasses import replace
 import pytest
 
 from eval.questions import load_questions
+from index.indexer import index_paths
 from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
-from qa.pipeline import QAPipeline, index_paths
+from qa.pipeline import QAPipeline
 from qa.readers.factory import make_reader
 from qa.readers.onnx_reader import FLOAT32_LAYERS, OnnxReader, runs_on_onnx
 from qa.readers.transformer import ReaderSettings, TransformerReader
@@ -27,7 +28,7 @@ def float32_settings() -> ReaderSettings:
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory, embedder):
     config = Config(index_dir=tmp_path_factory.mktemp("bundled"))
-    index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
+    index_paths(config.index_spec, [BUNDLED_ARTICLES], embedder=embedder)
     return QAPipeline.open(config, embedder=embedder, with_reader=False)
 
 

@@ -9,7 +9,6 @@ from qa.pipeline import (
     EmptyQuestionError,
     QAPipeline,
     QuestionTooLongError,
-    check_config,
     require_text,
     require_top_k,
 )
@@ -21,20 +20,19 @@ def searcher(built_index):
 
 
 @pytest.mark.parametrize("change, says", [
-    ({"retrieval": "semantic"}, "retrieval must be one of hybrid, dense, lexical"),
-    ({"top_k": 0}, "from 1 to 50"),
-    ({"top_k": 51}, "from 1 to 50"),
-    ({"embedder_backend": "gpu"}, "embedder backend must be one of auto"),
-    ({"max_answers": 0}, "max answers"),
-    ({"secondary_answer_min_score": 1.5}, "from 0 to 1"),
+    ({"retrieval": "semantic"}, "retrieval: Input should be 'hybrid', 'dense' or 'lexical'"),
+    ({"top_k": 0}, "top-k: Input should be greater than or equal to 1"),
+    ({"top_k": 51}, "top-k: Input should be less than or equal to 50"),
+    ({"embedder_backend": "gpu"}, "embedder-backend: Input should be 'auto'"),
+    ({"max_answers": 0}, "max-answers"),
+    ({"secondary_answer_min_score": 1.5}, "secondary-answer-min-score"),
     ({"chunk_tokens": 8, "chunk_overlap": 8}, "overlap"),
 ])
 def test_a_bad_setting_is_refused_before_anything_opens(tmp_path, change, says):
-    config = Config(index_dir=tmp_path / "never-made", **change)
     with pytest.raises(ConfigError, match=says):
-        check_config(config)
+        Config.load(index_dir=tmp_path / "never-made", **change)
     with pytest.raises(ConfigError, match=says):
-        QAPipeline.open(config)
+        Config.load(index_dir=tmp_path / "never-made").with_overrides(**change)
     assert not (tmp_path / "never-made").exists()
 
 
@@ -73,8 +71,8 @@ def test_a_search_only_pipeline_searches_and_refuses_to_ask(searcher):
 
 def test_another_retrieval_mode_is_a_new_pipeline_over_the_same_index(searcher):
     lexical = searcher.with_settings(retrieval="lexical")
-    assert lexical.collection is searcher.collection and searcher.config.retrieval == "hybrid"
-    assert all(p.dense_score is None for p in lexical.search("apples", 3))
+    assert lexical.store is searcher.store and searcher.config.retrieval == "hybrid"
+    assert lexical.search("apples", 3) != searcher.search("apples", 3)
     with pytest.raises(ConfigError):
         searcher.with_settings(retrieval="nope")
 

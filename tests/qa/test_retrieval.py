@@ -1,14 +1,16 @@
-"""Retrieval: one store-backed retriever per store, their fusion, and a stable order of ties."""
+"""Retrieval: one retriever over any store, the store's three searches, their fusion, and a
+stable order of ties."""
 import numpy as np
 import pytest
 
-from index.collection import Collection
-from qa.retrieval import FUSION_DEPTH_FACTOR, HybridRetriever, StoreRetriever, make_retriever
+from index.stores.faiss_store import FaissStore
+from index.stores.fusion import RRF_K
+from qa.retrieval import FUSION_DEPTH_FACTOR, make_retriever
 
 
 @pytest.fixture(scope="module")
 def collection(built_index, embedder):
-    return Collection.load(built_index, embedder.name, embedder.backend)
+    return FaissStore.load(built_index, embedder.name, embedder.backend)
 
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
@@ -21,19 +23,12 @@ def test_each_mode_ranks_the_right_article_first_with_ranks_and_falling_scores(c
         assert collection.documents[p.doc_id].text[p.chunk.start:p.chunk.end] == p.chunk.text
 
 
-def test_a_store_retriever_carries_only_its_own_component_score(collection, embedder):
-    dense = make_retriever("dense", collection, embedder).retrieve("apple harvest", 2)
-    lexical = make_retriever("lexical", collection, embedder).retrieve("apple harvest", 2)
-    assert all(p.dense_score == p.score and p.lexical_score is None for p in dense)
-    assert all(p.lexical_score == p.score and p.dense_score is None for p in lexical)
-
-
 def test_lexical_search_finds_nothing_for_words_no_article_has(collection, embedder):
     assert make_retriever("lexical", collection, embedder).retrieve("zeppelin quasar", 5) == []
 
 
 class FixedScores:
-    """A store that scores every row the same, listing rows in a given order."""
+    """A dense index that scores every row the same, listing rows in a given order."""
 
     def __init__(self, rows):
         self.rows = rows
@@ -43,22 +38,24 @@ class FixedScores:
         return np.ones(len(rows), dtype=np.float32), np.array(rows, dtype=np.int64)
 
 
-def test_ties_are_ordered_by_article_and_offset_whatever_order_the_store_gives(collection):
+def test_ties_are_ordered_by_article_and_offset_whatever_order_the_index_gives(collection):
     rows = list(range(len(collection.chunks)))
-    forward = StoreRetriever(collection, FixedScores(rows), "dense").retrieve("q", len(rows))
-    backward = StoreRetriever(collection, FixedScores(rows[::-1]), "dense").retrieve("q", len(rows))
-    order = [(p.doc_id, p.chunk.start) for p in forward]
-    assert order == sorted(order) == [(p.doc_id, p.chunk.start) for p in backward]
+    vector = np.zeros(collection.vectors.shape[1], dtype=np.float32)
+    orders = []
+    for given in (rows, rows[::-1]):
+        store = FaissStore(collection.manifest, collection.documents, collection.chunks, collection.vectors,
+                           FixedScores(given), collection.lexical)
+        orders.append([(h.chunk.doc_id, h.chunk.start) for h in store.search_dense(vector, len(rows))])
+    assert orders[0] == sorted(orders[0]) == orders[1]
 
 
 def test_hybrid_fuses_by_reciprocal_rank_over_deeper_rankings(collection, embedder):
-    hybrid = make_retriever("hybrid", collection, embedder)
-    assert isinstance(hybrid, HybridRetriever)
     query = "packing plant in Redford"
-    dense = hybrid.dense.scored_rows(query, 2 * FUSION_DEPTH_FACTOR)
-    lexical = hybrid.lexical.scored_rows(query, 2 * FUSION_DEPTH_FACTOR)
-    best = hybrid.retrieve(query, 2)[0]
-    row = collection.chunks.index(best.chunk)
-    ranks = [next((i for i, (r, _) in enumerate(ranking, start=1) if r == row), None) for ranking in (dense, lexical)]
-    assert best.score == pytest.approx(sum(1 / (60 + r) for r in ranks if r is not None))
-    assert best.doc_id == "orchard" and best.dense_score is not None and best.lexical_score is not None
+    depth = 2 * FUSION_DEPTH_FACTOR
+    vector = embedder.encode([query])[0]
+    dense = [h.chunk for h in collection.search_dense(vector, depth)]
+    lexical = [h.chunk for h in collection.search_lexical(query, depth)]
+    best = make_retriever("hybrid", collection, embedder).retrieve(query, 2)[0]
+    ranks = [ranking.index(best.chunk) + 1 for ranking in (dense, lexical) if best.chunk in ranking]
+    assert len(ranks) == 2 and best.doc_id == "orchard"  # both rankings found it
+    assert best.score == pytest.approx(sum(1 / (RRF_K + r) for r in ranks))

@@ -4,8 +4,8 @@ operator configured can be picked."""
 import pytest
 
 from index.errors import UserError
+from index.indexer import index_paths
 from qa.config import Config
-from qa.pipeline import index_paths
 from qa.service import QAService
 
 from ..conftest import hold_pipeline_open
@@ -14,7 +14,7 @@ from ..conftest import hold_pipeline_open
 @pytest.fixture()
 def service(corpus, tmp_path, embedder):
     config = Config(index_dir=tmp_path / "idx")
-    index_paths(config, [corpus], embedder=embedder)
+    index_paths(config.index_spec, [corpus], embedder=embedder)
     return QAService(config)
 
 
@@ -119,7 +119,7 @@ def test_a_background_service_waits_for_its_models_then_answers(corpus, tmp_path
     from qa.service import StillLoadingError
 
     config = Config(index_dir=tmp_path / "idx")
-    index_paths(config, [corpus], embedder=embedder)
+    index_paths(config.index_spec, [corpus], embedder=embedder)
     release = hold_pipeline_open(monkeypatch)
     service = QAService(config, background=True, embedder=embedder, wait_s=0.2)
     assert service.status == "loading"
@@ -151,7 +151,7 @@ def test_a_configured_reader_that_cannot_load_is_said_on_every_call(corpus, tmp_
     broken.mkdir()
     (broken / "config.json").write_text("{ this is not json")
     config = Config(index_dir=tmp_path / "idx", reader=str(broken))
-    index_paths(config, [corpus], embedder=embedder)
+    index_paths(config.index_spec, [corpus], embedder=embedder)
     service = QAService(config, background=True, embedder=embedder)
     with pytest.raises(LoadFailedError, match="cannot load QA model"):
         service.ask("Who won the chess open?")
@@ -180,9 +180,9 @@ def test_an_article_can_be_retitled_and_keeps_its_text(service):
 def test_the_service_runs_on_a_milvus_store(corpus, tmp_path, embedder):
     pytest.importorskip("pymilvus")
     config = Config(index_dir=tmp_path / "idx", store=f"milvus:{tmp_path / 'store.db'}")
-    index_paths(config, [corpus], embedder=embedder)
+    index_paths(config.index_spec, [corpus], embedder=embedder)
     # an index folder beside it, of other articles, must not be what the service answers from
-    index_paths(Config(index_dir=tmp_path / "idx"), [_upload(tmp_path, "sun.txt", "Sun\nThe sun rose.").parent],
+    index_paths(Config(index_dir=tmp_path / "idx").index_spec, [_upload(tmp_path, "sun.txt", "Sun\nThe sun rose.").parent],
                 embedder=embedder)
     service = QAService(config)
     assert service.ask("Who won the Lindholm Chess Open?").answers[0].doc_id == "chess"

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
+from index.indexer import index_paths
 from qa.config import Config
-from qa.pipeline import index_paths
 from qa.service import QAService
 
 pytestmark = pytest.mark.slow
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 def test_the_app_sees_an_article_the_command_line_added_and_does_not_replace_it(corpus, tmp_path, embedder):
     config = Config(index_dir=tmp_path / "idx")
-    index_paths(config, [corpus], embedder=embedder)
+    index_paths(config.index_spec, [corpus], embedder=embedder)
     service = QAService(config, embedder=embedder)
     cli_file = tmp_path / "cli" / "ferry.txt"
     cli_file.parent.mkdir()

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index.indexer import index_paths
 from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
-from qa.pipeline import QAPipeline, index_paths
+from qa.pipeline import QAPipeline
 from qa.readers.factory import make_reader
 
 pytestmark = pytest.mark.slow
@@ -19,7 +20,7 @@ README_QUESTION = "How many academicians attended the 2023 China Biotechnology I
 @pytest.fixture(scope="module")
 def bundled_pipeline(tmp_path_factory, embedder):
     config = Config(index_dir=tmp_path_factory.mktemp("bundled-index"))  # auto: the shipped reader on ONNX Runtime
-    index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
+    index_paths(config.index_spec, [BUNDLED_ARTICLES], embedder=embedder)
     pipeline = QAPipeline.open(config, embedder=embedder)
     pipeline.warm_up()
     return pipeline

@@ -2,17 +2,22 @@
 import pytest
 
 from index.errors import UserError
-from ui.server import AUTH_ENV, auth_from_env
+from qa.config import Config
+from ui.server import credentials_of
 
 
-def test_auth_comes_from_the_environment(monkeypatch):
-    monkeypatch.delenv(AUTH_ENV, raising=False)
-    assert auth_from_env() is None
-    monkeypatch.setenv(AUTH_ENV, "editor:s3cret:with-colon")
-    assert auth_from_env() == ("editor", "s3cret:with-colon")
-    monkeypatch.setenv(AUTH_ENV, "no-password")
+def test_the_login_and_the_token_come_from_the_settings(monkeypatch):
+    monkeypatch.delenv("QA_AUTH", raising=False)
+    monkeypatch.delenv("QA_API_TOKEN", raising=False)
+    assert not credentials_of(Config.load()).required
+    monkeypatch.setenv("QA_AUTH", "editor:s3cret:with-colon")
+    monkeypatch.setenv("QA_API_TOKEN", "t0ken")
+    credentials = credentials_of(Config.load())
+    assert credentials.password_ok("editor", "s3cret:with-colon") and not credentials.password_ok("editor", "s3cret")
+    assert credentials.user_of("Bearer t0ken") is not None
+    monkeypatch.setenv("QA_AUTH", "no-password")
     with pytest.raises(UserError, match="user:password"):
-        auth_from_env()
+        Config.load()
 
 
 def test_the_page_says_which_answer_margin_decides_and_which_way_it_moves():

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from index.indexer import index_paths
 from qa.config import Config
-from qa.pipeline import index_paths
 from qa.render import result_json
 
 from ..conftest import hold_pipeline_open, write_articles
@@ -49,7 +49,7 @@ def app_url(tmp_path_factory, embedder):
     folder = write_articles(tmp_path_factory.mktemp("articles"))
     (folder / "pilots.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     config = Config(index_dir=tmp_path_factory.mktemp("index"))
-    index_paths(config, [folder], embedder=embedder)
+    index_paths(config.index_spec, [folder], embedder=embedder)
     port = _free_port()
     app = serve(config, port=port, block=False, log=lambda _: None)
     yield f"http://127.0.0.1:{port}/", config
@@ -368,7 +368,7 @@ def test_the_page_says_it_is_loading_until_the_models_are_ready(browser, tmp_pat
     from ui.server import serve
 
     config = Config(index_dir=tmp_path / "index")
-    index_paths(config, [write_articles(tmp_path / "articles")], embedder=embedder)
+    index_paths(config.index_spec, [write_articles(tmp_path / "articles")], embedder=embedder)
     release = hold_pipeline_open(monkeypatch)
     port = _free_port()
     app = serve(config, port=port, block=False, log=lambda _: None)
@@ -398,7 +398,7 @@ def bundled_url(tmp_path_factory, embedder):
     from ui.server import serve
 
     config = Config(index_dir=tmp_path_factory.mktemp("bundled-index"))
-    index_paths(config, [BUNDLED_ARTICLES], embedder=embedder)
+    index_paths(config.index_spec, [BUNDLED_ARTICLES], embedder=embedder)
     port = _free_port()
     app = serve(config, port=port, block=False, log=lambda _: None)
     yield f"http://127.0.0.1:{port}/"
@@ -488,7 +488,7 @@ def test_a_question_that_waits_shows_where_it_stands_in_the_queue(browser, tmp_p
 
     monkeypatch.setattr(QAService, "ask", slow_ask)
     config = Config(index_dir=tmp_path / "index")
-    index_paths(config, [write_articles(tmp_path / "articles")], embedder=embedder)
+    index_paths(config.index_spec, [write_articles(tmp_path / "articles")], embedder=embedder)
     port = _free_port()
     app = serve(config, port=port, block=False, log=lambda _: None, questions_in_flight=1)
     pages = [browser.new_page(viewport={"width": 1200, "height": 900}) for _ in range(2)]

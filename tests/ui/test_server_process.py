@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from index.indexer import index_paths
 from qa.config import Config
-from qa.pipeline import index_paths
 
 from ..conftest import write_articles
 
@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 def test_sigterm_stops_the_server_with_an_event_stream_open_and_stale_uploads_go_at_start(tmp_path, embedder):
     config = Config(index_dir=tmp_path / "index")
-    index_paths(config, [write_articles(tmp_path / "articles")], embedder=embedder)
+    index_paths(config.index_spec, [write_articles(tmp_path / "articles")], embedder=embedder)
     stale = Path(tempfile.gettempdir()) / f"qa-api-upload-{NO_SUCH_PID}-left"
     (stale / "0").mkdir(parents=True, exist_ok=True)
     (stale / "0" / "half.txt").write_text("half an upload")

@@ -1,4 +1,8 @@
-"""An indexed collection: documents, chunks, vectors, and both search stores."""
+"""The default store: an index folder of generations (index/storage.py), each holding the
+articles, their chunks, the vectors, a FAISS index over them and a BM25 index (bm25s).
+
+Row i of `vectors`, of the dense index and of the lexical index is `chunks[i]`.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,15 +13,18 @@ from typing import TypeVar
 
 import numpy as np
 
-from .dense import DenseStore
-from .documents import Chunk, Document
-from .errors import EmbedderMismatchError, IndexFormatError, IndexNotFoundError
-from .filters import ArticleFilter
-from .jsonl import read_json_lines, write_json_lines
-from .lexical import LexicalStore
-from .manifest import FORMAT_VERSION, Manifest
-from .storage import clean_if_idle, current_generation, damaged, new_generation, verify_generation
+from ..dense import DenseStore
+from ..documents import Chunk, Document
+from ..errors import EmbedderMismatchError, IndexFormatError, IndexNotFoundError
+from ..filters import ArticleFilter
+from ..jsonl import read_json_lines, write_json_lines
+from ..lexical import LexicalStore
+from ..manifest import FORMAT_VERSION, DocumentEntry, Manifest
+from ..storage import current_generation, damaged, new_generation, verify_generation
+from .base import Hit, in_canonical_order
+from .fusion import fuse_rankings
 
+FAISS_STORE = "faiss"
 _MANIFEST = "manifest.json"
 _DOCUMENTS = "documents.jsonl"
 _CHUNKS = "chunks.jsonl"
@@ -25,13 +32,17 @@ _VECTORS = "vectors.npy"
 _FAISS = "dense.faiss"
 _BM25 = "bm25"
 READ_ATTEMPTS = 5
+# Stores are asked for this many times k rows, so that chunks tied on score at the cut are
+# all seen and put in canonical order.
+TIE_DEPTH_FACTOR = 2
+# A filter keeping at most this many rows is searched exactly, over those rows' vectors: as
+# fast as the index there (a few ms), and exact whatever the index type.
+EXACT_FILTERED_ROWS = 50_000
 T = TypeVar("T")
 
 
 @dataclass
-class Collection:
-    """Row i of `vectors`, of the dense store and of the lexical store is `chunks[i]`."""
-
+class FaissStore:
     manifest: Manifest
     documents: dict[str, Document]
     chunks: list[Chunk]
@@ -39,19 +50,25 @@ class Collection:
     dense: DenseStore
     lexical: LexicalStore
     generation: str | None = None  # the gen-NNNNNN folder it was read from or saved as
+    kind = FAISS_STORE
 
     @classmethod
     def assemble(cls, manifest: Manifest, documents: dict[str, Document], chunks: list[Chunk],
-                 vectors: np.ndarray) -> Collection:
-        """Build the search stores for the given rows."""
+                 vectors: np.ndarray) -> FaissStore:
+        """Build the search indexes for the given rows."""
         return cls(
             manifest, documents, chunks, vectors,
             DenseStore.build(vectors, manifest.faiss_factory),
             LexicalStore.build([c.text for c in chunks]),
         )
 
-    def chunks_of(self, doc_id: str) -> list[int]:
-        return [i for i, chunk in enumerate(self.chunks) if chunk.doc_id == doc_id]
+    @property
+    def built_with(self) -> Manifest:
+        return self.manifest
+
+    @property
+    def entries(self) -> dict[str, DocumentEntry]:
+        return self.manifest.documents
 
     @cached_property
     def row_documents(self) -> np.ndarray:
@@ -65,6 +82,41 @@ class Collection:
             return None
         kept = np.array([article_filter.keeps(dict(d.meta)) for d in self.documents.values()], dtype=bool)
         return np.flatnonzero(kept[self.row_documents]).astype(np.int64) if len(kept) else np.zeros(0, dtype=np.int64)
+
+    def search_dense(self, vector: np.ndarray, k: int, article_filter: ArticleFilter | None = None) -> list[Hit]:
+        allowed, deeper = self.rows_kept(article_filter), k * TIE_DEPTH_FACTOR
+        if allowed is None or len(allowed) > EXACT_FILTERED_ROWS:
+            scores, rows = self.dense.search(vector, deeper, allowed)
+        else:
+            exact = np.asarray(self.vectors[allowed], dtype=np.float32) @ vector
+            best = np.argsort(-exact, kind="stable")[:deeper]
+            scores, rows = exact[best], allowed[best]
+        return in_canonical_order(self._hits(rows, scores), k)
+
+    def search_lexical(self, query: str, k: int, article_filter: ArticleFilter | None = None) -> list[Hit]:
+        scores, rows = self.lexical.search(query, k * TIE_DEPTH_FACTOR, self.rows_kept(article_filter))
+        return in_canonical_order(self._hits(rows, scores), k)
+
+    def search_hybrid(self, vector: np.ndarray, query: str, k: int, depth: int, rrf_k: int,
+                      article_filter: ArticleFilter | None = None) -> list[Hit]:
+        dense = self.search_dense(vector, depth, article_filter)
+        lexical = self.search_lexical(query, depth, article_filter)
+        by_chunk = {hit.chunk: hit for hit in dense + lexical}
+        fused = fuse_rankings([[h.chunk for h in dense], [h.chunk for h in lexical]], rrf_k)[:k]
+        hits = []
+        for chunk, score in fused:
+            hit = by_chunk[chunk]
+            hits.append(Hit(chunk, score, hit.title, hit.date, hit.source))
+        return hits
+
+    def _hits(self, rows: np.ndarray, scores: np.ndarray) -> list[Hit]:
+        hits = []
+        for row, score in zip(rows.tolist(), scores.tolist()):
+            chunk = self.chunks[row]
+            document = self.documents[chunk.doc_id]
+            hits.append(Hit(chunk, float(score), document.title, document.meta.get("date"),
+                            document.meta.get("source")))
+        return hits
 
     def save(self, root: Path) -> None:
         """Write a new generation atomically; the previous one stays valid until the switch.
@@ -84,19 +136,18 @@ class Collection:
         self.generation = current_generation(root).name
 
     @classmethod
-    def load(cls, root: Path, embedder_name: str | None = None, backend: str | None = None) -> Collection:
-        """Open the index in `root` (see read_current)."""
+    def load(cls, root: Path, embedder_name: str | None = None, backend: str | None = None) -> FaissStore:
+        """The index in force in `root` (see read_current)."""
         return read_current(root, lambda folder, manifest: cls.from_generation(
             root, folder, manifest, embedder_name, backend))
 
     @classmethod
     def from_generation(cls, root: Path, folder: Path, manifest: Manifest, embedder_name: str | None = None,
-                        backend: str | None = None) -> Collection:
-        """The collection stored in generation `folder` of `root`, whose manifest was read by
+                        backend: str | None = None) -> FaissStore:
+        """The store in generation `folder` of `root`, whose manifest was read by
         open_generation. With `embedder_name` (and `backend`), refuse an index built with
         another embedder (or backend: their vectors differ slightly)."""
         verify_generation(root, folder)
-        clean_if_idle(root)
         if embedder_name is not None and embedder_name != manifest.embedder:
             raise EmbedderMismatchError(
                 f"the index in {root} was built with embedder '{manifest.embedder}' "
@@ -124,16 +175,6 @@ class Collection:
         except (OSError, KeyError, ValueError, RuntimeError, IndexError, TypeError) as exc:
             raise damaged(root, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         return cls(manifest, documents, chunks, vectors, dense, lexical, folder.name)
-
-
-def in_canonical_order(hits: list[tuple], chunk_of: Callable[[object], Chunk], k: int) -> list[tuple]:
-    """The k best (key, score) hits, equal scores ordered by their chunk's (doc_id, start): the
-    same order whatever the row layout."""
-    def order(hit):
-        chunk = chunk_of(hit[0])
-        return -hit[1], chunk.doc_id, chunk.start
-
-    return sorted(hits, key=order)[:k]
 
 
 def read_current(root: Path, read: Callable[[Path, Manifest], T]) -> T:

@@ -15,7 +15,7 @@ document row until its chunks are all in: a run that stops midway leaves such ro
 opening reports and the next indexing run re-writes (docs/reliability.md). The writes and
 the collections' schemas are in milvus_writer.py; this module opens and searches.
 
-pymilvus is imported only here, and only when a Milvus store is used.
+pymilvus is imported only here and in milvus_writer.py, and only when a Milvus store is used.
 """
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .dense import EXACT_UP_TO
-from .documents import Chunk, Document
-from .errors import ConfigError, EmbedderMismatchError, IndexFormatError, IndexNotFoundError, UserError
-from .filters import ArticleFilter
-from .lexical import tokenize
-from .manifest import DocumentEntry, Manifest
+from ..dense import EXACT_UP_TO
+from ..documents import Chunk, Document
+from ..errors import ConfigError, EmbedderMismatchError, IndexFormatError, IndexNotFoundError, UserError
+from ..filters import ArticleFilter
+from ..lexical import tokenize
+from ..manifest import DocumentEntry
+from .base import Hit, in_canonical_order
 
-FAISS_STORE = "faiss"
 LITE_PREFIX = "milvus:"
 DEFAULT_NAME = "qa"
 SETTINGS_VERSION = 1
@@ -40,32 +40,12 @@ PENDING = "pending"
 CONNECT_TIMEOUT_S = 10.0
 QUERY_PAGE_ROWS = 1_000
 HNSW_SEARCH_EF = 128
+TIE_DEPTH_FACTOR = 2  # as the FAISS store: rows tied at the cut are all seen
 _CHUNK_FIELDS = ["doc_id", "start", "end", "text", "title", "date", "source"]
 
 
 class StoreUnreachableError(UserError):
     """The Milvus store named by --store does not answer."""
-
-
-def check_store(store: str) -> str:
-    """`store` if it names a store this program can open; else ConfigError."""
-    if store == FAISS_STORE or MilvusAddress.parse(store) is not None:
-        return store
-    raise ConfigError(f"--store must be 'faiss', 'milvus:PATH' (Milvus Lite in a local file) or "
-                      f"'http://HOST:19530' (a Milvus server), got '{store}'")
-
-
-def is_milvus(store: str) -> bool:
-    return store != FAISS_STORE
-
-
-def store_kind(store: str) -> str:
-    """What a user may be told about a store, without its path or host: faiss, milvus-lite or
-    milvus-server."""
-    if not is_milvus(store):
-        return FAISS_STORE
-    address = MilvusAddress.parse(store)
-    return "milvus-lite" if address is not None and address.is_lite else "milvus-server"
 
 
 @dataclass(frozen=True)
@@ -90,6 +70,10 @@ class MilvusAddress:
     @property
     def is_lite(self) -> bool:
         return "://" not in self.uri
+
+    @property
+    def kind(self) -> str:
+        return "milvus-lite" if self.is_lite else "milvus-server"
 
     def __str__(self) -> str:
         where = f"{LITE_PREFIX}{self.uri}" if self.is_lite else self.uri
@@ -185,20 +169,9 @@ def search_terms(text: str) -> str:
 
 
 @dataclass
-class Hit:
-    """A chunk found in Milvus, with what a passage shows of its article (read from the chunk's
-    row: no article is looked up to show a result)."""
-
-    chunk: Chunk
-    score: float
-    title: str
-    date: str | None
-    source: str | None
-
-
-@dataclass
-class MilvusCollection:
-    """An opened Milvus store: the articles read once, the chunks searched in Milvus.
+class MilvusStore:
+    """An opened Milvus store: the articles read once, the chunks searched in Milvus (a hit
+    carries what a passage shows of its article in the chunk's row: no article is looked up).
     `half_written`: articles an interrupted run left unfinished (the next run re-writes them)."""
 
     address: MilvusAddress
@@ -210,14 +183,16 @@ class MilvusCollection:
     generation: str | None = None
 
     @property
-    def manifest(self) -> Manifest:
-        s = self.settings
-        return Manifest(s.embedder, s.dimension, s.max_tokens, s.overlap_tokens, "auto", dict(self.entries),
-                        embedder_backend=s.embedder_backend)
+    def kind(self) -> str:
+        return self.address.kind
+
+    @property
+    def built_with(self) -> StoreSettings:
+        return self.settings
 
     @classmethod
     def open(cls, address: MilvusAddress, embedder_name: str | None = None, backend: str | None = None,
-             client=None) -> MilvusCollection:
+             client=None) -> MilvusStore:
         """The store at `address`; with `embedder_name` (and `backend`), refuse one whose vectors
         were made by another embedder."""
         client = client or connect(address)
@@ -242,20 +217,20 @@ class MilvusCollection:
         expression = filter_expression(article_filter)
         params = {"metric_type": "IP", "params": {"ef": max(HNSW_SEARCH_EF, k)}}
         result = self.client.search(self.address.chunks, data=[np.asarray(vector, dtype=np.float32).tolist()],
-                                    anns_field="dense", limit=k, filter=expression,
+                                    anns_field="dense", limit=k * TIE_DEPTH_FACTOR, filter=expression,
                                     search_params=params, output_fields=_CHUNK_FIELDS)
-        return [_hit(row, row["distance"]) for row in result[0]]
+        return in_canonical_order([_hit(row, row["distance"]) for row in result[0]], k)
 
     def search_lexical(self, query: str, k: int, article_filter: ArticleFilter | None = None) -> list[Hit]:
         terms = search_terms(query)
         if not terms:
             return []
         expression = filter_expression(article_filter)
-        result = self.client.search(self.address.chunks, data=[terms], anns_field="sparse", limit=k,
-                                    filter=expression,
+        result = self.client.search(self.address.chunks, data=[terms], anns_field="sparse",
+                                    limit=k * TIE_DEPTH_FACTOR, filter=expression,
                                     search_params={"metric_type": "BM25"}, output_fields=_CHUNK_FIELDS)
         # Milvus gives BM25 as a distance (lower is better, negative); the score is its opposite.
-        return [_hit(row, abs(row["distance"])) for row in result[0]]
+        return in_canonical_order([_hit(row, abs(row["distance"])) for row in result[0]], k)
 
     def search_hybrid(self, vector: np.ndarray, query: str, k: int, depth: int, rrf_k: int,
                       article_filter: ArticleFilter | None = None) -> list[Hit]:
@@ -275,10 +250,7 @@ class MilvusCollection:
         ]
         result = self.client.hybrid_search(self.address.chunks, requests, RRFRanker(rrf_k), limit=k,
                                            output_fields=_CHUNK_FIELDS)
-        return [_hit(row, row["distance"]) for row in result[0]]
-
-    def chunk_count(self) -> int:
-        return count_rows(self.client, self.address.chunks)
+        return in_canonical_order([_hit(row, row["distance"]) for row in result[0]], k)
 
 
 def _hit(row: dict, score: float) -> Hit:

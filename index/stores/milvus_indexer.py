@@ -3,15 +3,16 @@ changed articles are chunked and embedded), written as deletes and inserts by ar
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
-from .chunker import ChunkerSettings, SentenceChunker
-from .documents import Chunk, Document
-from .embedder import Embedder
-from .errors import IndexNotFoundError
-from .indexer import UpdateReport, fill_vectors, plan_update
-from .manifest import DocumentEntry
-from .milvus_store import MilvusAddress, MilvusCollection, StoreSettings, connect
+from ..chunker import ChunkerSettings, SentenceChunker
+from ..documents import Chunk, Document
+from ..embedder import Embedder
+from ..errors import IndexNotFoundError
+from ..manifest import DocumentEntry
+from ..updates import UpdateReport, fill_vectors, plan_update
+from .milvus_store import MilvusAddress, MilvusStore, StoreSettings, connect
 from .milvus_writer import MilvusWriter
 
 
@@ -31,14 +32,14 @@ class MilvusIndexer:
         self.chunker = SentenceChunker(embedder.count_tokens, self.settings)
 
     def update(self, documents: list[Document], *, remove_missing: bool = True, remove: Iterable[str] = (),
-               rebuild: bool = False, say: Callable[[str], None] = lambda _: None,
+               rebuild: bool = False, wait: bool = True, say: Callable[[str], None] = lambda _: None,
                unreadable: Iterable[Path] = (), rename_clashes: bool = False,
-               ) -> tuple[MilvusCollection, UpdateReport]:
+               ) -> tuple[MilvusStore, UpdateReport]:
         client = connect(self.address)
         old = None
         if not rebuild:
             try:
-                old = MilvusCollection.open(self.address, self.embedder.name, self.embedder.backend, client=client)
+                old = MilvusStore.open(self.address, self.embedder.name, self.embedder.backend, client=client)
             except IndexNotFoundError:
                 old = None
         plan = plan_update(old, documents, self.settings, remove_missing=remove_missing, remove=set(remove),
@@ -57,8 +58,8 @@ class MilvusIndexer:
         if old is None:
             writer.create(settings, replace=True)
         elif (settings.max_tokens, settings.overlap_tokens) != (self.settings.max_tokens, self.settings.overlap_tokens):
-            settings = StoreSettings(**{**settings.__dict__, "max_tokens": self.settings.max_tokens,
-                                        "overlap_tokens": self.settings.overlap_tokens})
+            settings = replace(settings, max_tokens=self.settings.max_tokens,
+                               overlap_tokens=self.settings.overlap_tokens)
         old_entries = old.entries if old is not None else {}
         to_write = [doc for doc in plan.wanted.values() if doc.id not in plan.unchanged]
         removed = [old.documents[doc_id] for doc_id in report.removed] if old is not None else []
@@ -82,4 +83,4 @@ class MilvusIndexer:
         writer.flush()
         report.embedded_chunks = len(chunks)
         report.total_chunks = total
-        return MilvusCollection(self.address, client, settings, dict(plan.wanted), entries), report
+        return MilvusStore(self.address, client, settings, dict(plan.wanted), entries), report

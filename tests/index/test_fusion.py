@@ -1,6 +1,6 @@
 import pytest
 
-from qa.fusion import fuse_rankings
+from index.stores.fusion import fuse_rankings
 
 
 def test_rrf_scores_by_hand():

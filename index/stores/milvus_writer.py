@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .documents import Chunk, Document
-from .manifest import DocumentEntry
+from ..documents import Chunk, Document
+from ..manifest import DocumentEntry
 from .milvus_store import PENDING, MilvusAddress, StoreSettings, ids_expression, index_type_for, literal, search_terms
 
 TEXT_PART_CHARS = 15_000  # 4 bytes per character at most: under the 65,535-byte VARCHAR limit
