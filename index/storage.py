@@ -1,10 +1,14 @@
 """Atomic, generational, checksummed storage for an index folder, with one writer at a time.
 
 Each write goes to a fresh staging folder; when every file is on disk, a checksum of each
-is recorded, the folder is renamed to `gen-NNNNNN`, and only then is the one-line `CURRENT`
-file replaced (os.replace is atomic) to point at it. A crash mid-write leaves the previous
-generation in force and untouched; opening checks CURRENT and every file's checksum, so a
-damaged index is reported as damaged rather than served. Writers take an exclusive lock on
+is recorded (with its size and modification time), the folder is renamed to `gen-NNNNNN`,
+and only then is the one-line `CURRENT` file replaced (os.replace is atomic) to point at it. A
+crash mid-write leaves the previous generation in force and untouched. Opening checks CURRENT,
+that the generation holds exactly the files listed, each a plain file of its recorded size,
+and hashes every file under SMALL_FILE_BYTES and every file whose modification time is not
+the one recorded (anything written to it since); `qa verify` hashes every byte. So a damaged
+index is reported as damaged rather than served, and opening a large index reads only its
+small files. Writers take an exclusive lock on
 `.lock` (fcntl), so two indexing runs into one folder never overwrite each other's work.
 
 A generation that CURRENT no longer names is kept for RETIRED_GRACE_S after it was replaced
@@ -39,6 +43,7 @@ RETIRED_GRACE_S = 120.0
 MAX_RETIRED_KEPT = 3
 RETIRED_SIZE_FACTOR = 2
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SMALL_FILE_BYTES = 1 << 20
 
 
 def damaged(root: Path, why: str) -> IndexFormatError:
@@ -67,16 +72,18 @@ def current_generation(root: Path) -> Path | None:
     return folder
 
 
-def verify_generation(root: Path, folder: Path) -> None:
-    """Check every file of a generation against the checksums written with it: the list must
-    name exactly the files the folder holds, each a plain file (no link) with its digest."""
+def verify_generation(root: Path, folder: Path, full: bool = False) -> int:
+    """Check a generation against the checksums written with it: the list must name exactly
+    the files the folder holds, each a plain file (no link) of its size with its digest
+    (full=False: hashing only small files and those modified since; see the module's
+    docstring). Returns the bytes hashed."""
     try:
-        _verify_files(root, folder)
+        return _verify_files(root, folder, full)
     except OSError as exc:  # a file went while it was read
         raise damaged(root, f"{exc.strerror or exc}: {exc.filename}") from exc
 
 
-def _verify_files(root: Path, folder: Path) -> None:
+def _verify_files(root: Path, folder: Path, full: bool) -> int:
     try:
         expected = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -84,7 +91,7 @@ def _verify_files(root: Path, folder: Path) -> None:
     except (OSError, ValueError):
         raise damaged(root, f"{CHECKSUMS} of {folder.name} is unreadable") from None
     if not isinstance(expected, dict) or not expected or not all(
-            isinstance(k, str) and isinstance(v, str) and _SHA256.match(v) for k, v in expected.items()):
+            isinstance(k, str) and _SHA256.match(_record(v)["sha256"]) for k, v in expected.items()):
         raise damaged(root, f"{CHECKSUMS} of {folder.name} is not a list of files and their SHA-256")
     present = {str(p.relative_to(folder)) for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()}
     present.discard(CHECKSUMS)
@@ -92,12 +99,29 @@ def _verify_files(root: Path, folder: Path) -> None:
         extra, missing = sorted(present - set(expected)), sorted(set(expected) - present)
         raise damaged(root, f"{folder.name} holds other files than its {CHECKSUMS} lists "
                             f"({', '.join(missing + extra)[:200]})")
-    for relative, digest in expected.items():
-        path = folder / relative
+    hashed = 0
+    for relative, value in expected.items():
+        record, path = _record(value), folder / relative
         if path.is_symlink() or not path.is_file():
             raise damaged(root, f"{relative} is not a plain file")
-        if file_sha256(path) != digest:
-            raise damaged(root, f"{relative} does not match its checksum")
+        stat = path.stat()
+        if record.get("size") not in (None, stat.st_size):
+            raise damaged(root, f"{relative} is not the size it was written with")
+        if full or stat.st_size < SMALL_FILE_BYTES or record.get("mtime_ns") != stat.st_mtime_ns:
+            hashed += stat.st_size
+            if file_sha256(path) != record["sha256"]:
+                raise damaged(root, f"{relative} does not match its checksum")
+    return hashed
+
+
+def _record(value) -> dict:
+    """A file's entry in CHECKSUMS.json: {"sha256", "size", "mtime_ns"}, or (older indexes)
+    the digest alone."""
+    if isinstance(value, str):
+        return {"sha256": value}
+    if isinstance(value, dict) and isinstance(value.get("sha256"), str):
+        return value
+    return {"sha256": ""}
 
 
 def file_sha256(path: Path) -> str:
@@ -201,7 +225,9 @@ def new_generation(root: Path) -> Iterator[Path]:
 
 
 def _write_checksums(folder: Path) -> None:
-    digests = {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    digests = {str(p.relative_to(folder)): {"sha256": file_sha256(p), "size": p.stat().st_size,
+                                            "mtime_ns": p.stat().st_mtime_ns}
+               for p in sorted(folder.rglob("*")) if p.is_file()}
     (folder / CHECKSUMS).write_text(json.dumps(digests, indent=1, sort_keys=True), encoding="utf-8")
 
 

@@ -77,3 +77,11 @@ def built_index(tmp_path_factory, embedder) -> Path:
     articles = write_articles(tmp_path_factory.mktemp("articles"))
     FaissWriter(root, embedder).update(load_documents([articles], warn=print))
     return root
+
+
+def pytest_collection_modifyitems(items):
+    """An integration test (it starts other programs: a Ray cluster, Milvus Lite) is slow too,
+    so that `-m "not slow"` stays the quick set."""
+    for item in items:
+        if item.get_closest_marker("integration") is not None:
+            item.add_marker(pytest.mark.slow)

@@ -90,6 +90,10 @@ class Location(Protocol):
 
     def check_writable(self) -> None: ...
 
+    def verify(self) -> str:
+        """Check the whole store, however long it takes (`qa verify`); what was checked, or
+        IndexFormatError saying what is wrong."""
+
 
 def in_canonical_order(hits: list[Hit], k: int) -> list[Hit]:
     """The k best hits, equal scores ordered by their chunk's (doc_id, start): the same order

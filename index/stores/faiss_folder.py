@@ -8,7 +8,7 @@ from pathlib import Path
 from ..chunker import ChunkerSettings
 from ..embedder import Embedder
 from ..errors import UserError
-from ..storage import check_writable, current_generation
+from ..storage import check_writable, current_generation, verify_generation
 from .base import Say
 from .faiss_store import FAISS_STORE, FaissStore, open_generation
 from .faiss_writer import FaissWriter
@@ -44,3 +44,10 @@ class FaissFolder:
 
     def check_writable(self) -> None:
         check_writable(self.root)
+
+    def verify(self) -> str:
+        folder, _ = open_generation(self.root)
+        hashed = verify_generation(self.root, folder, full=True)
+        store = FaissStore.load(self.root)
+        return (f"{folder.name} of {self.root}: every file matches its checksum ({hashed / 1e6:,.1f} MB read); "
+                f"{len(store.documents)} articles, {len(store.chunks)} chunks")

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 from ..chunker import ChunkerSettings
 from ..embedder import Embedder
+from ..errors import IndexFormatError
 from .base import Say
 from .milvus_indexer import MilvusIndexer
-from .milvus_store import MilvusAddress, MilvusStore, connect, read_settings
+from .milvus_store import MilvusAddress, MilvusStore, connect, count_rows, read_settings
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,14 @@ class MilvusLocation:
 
     def check_writable(self) -> None:
         """Milvus says what it refuses when written to."""
+
+    def verify(self) -> str:
+        store = MilvusStore.open(self.address)
+        if store.half_written:
+            raise IndexFormatError(f"{len(store.half_written)} article(s) in {self} were left half-written "
+                                   f"({', '.join(store.half_written[:3])}); run python -m qa index again to finish them")
+        rows, expected = count_rows(store.client, self.address.chunks), sum(e.chunks for e in store.entries.values())
+        if rows != expected:
+            raise IndexFormatError(f"the Milvus store {self} holds {rows} chunks where its articles list {expected}; "
+                                   "rebuild it with --rebuild")
+        return f"the Milvus store {self}: {len(store.documents)} articles, {rows} chunks, each article complete"

@@ -127,6 +127,7 @@ def test_ask_text_output_marks_the_answer(built_index, capsys):
     assert f"[[{answer}]]" in out and "[harbour," in out  # the answer is marked where it was found
 
 
+@pytest.mark.slow
 def test_eval_on_a_corpus_uses_its_own_cache(corpus, tmp_path, capsys, monkeypatch):
 
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))

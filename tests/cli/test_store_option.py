@@ -9,6 +9,7 @@ import pytest
 from cli.main import main
 
 pytest.importorskip("pymilvus")
+pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -19,10 +19,10 @@ WRITER = textwrap.dedent("""
 
     storage.RETIRED_GRACE_S = float(sys.argv[3])
     root, writes, pause = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[4])
-    indexer = Indexer(make_embedder())
+    writer = FaissWriter(root, make_embedder())
     for n in range(writes):
         text = f"Note {n}\\nThe council met for the {n}th time and approved {n} new benches."
-        indexer.update(root, [Document(f"note{n}", f"Note {n}", text, f"note{n}.txt")], remove_missing=False)
+        writer.update([Document(f"note{n}", f"Note {n}", text, f"note{n}.txt")], remove_missing=False)
         time.sleep(pause)
     (root.parent / "writer-done").write_text("done")
 """)

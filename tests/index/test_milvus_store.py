@@ -24,6 +24,7 @@ from qa.retrieval import make_retriever
 from tests.conftest import write_articles
 
 pytest.importorskip("pymilvus")
+pytestmark = pytest.mark.integration
 
 
 class CountingEmbedder:

@@ -15,6 +15,7 @@ from index.stores.milvus_store import MilvusAddress, connect, query_all
 from tests.conftest import write_articles
 
 pytest.importorskip("ray")
+pytestmark = pytest.mark.integration
 
 
 def test_two_workers_build_the_single_process_vectors(tmp_path, embedder):
@@ -56,7 +57,6 @@ def test_an_address_that_does_not_answer_fails_fast(embedder):
         RayEmbedder(embedder, workers=0)
 
 
-@pytest.mark.integration
 @pytest.mark.slow
 def test_a_cluster_with_token_authentication_is_named_at_once_and_indexes_with_the_token(tmp_path):
     import os

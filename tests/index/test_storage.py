@@ -188,3 +188,32 @@ def test_a_replaced_generation_stays_readable_for_a_while_then_goes(built, corpu
     build(corpus, built, embedder)
     assert not first.exists()
     assert sorted(p.name for p in built.iterdir() if p.name.startswith("gen-")) == [current_generation(built).name]
+
+
+def test_opening_hashes_only_small_files_and_files_written_since_while_verify_reads_every_byte(built, monkeypatch):
+    import index.storage
+    from index.stores.faiss_folder import FaissFolder
+
+    folder = current_generation(built)
+    monkeypatch.setattr(index.storage, "SMALL_FILE_BYTES", 1024)  # every large file: stat only
+    assert index.storage.verify_generation(built, folder) < sum(p.stat().st_size for p in folder.rglob("*")
+                                                                 if p.is_file())
+    target = folder / "vectors.npy"
+    written = target.stat()
+    _flip_byte(target)
+    with pytest.raises(IndexFormatError, match="vectors.npy does not match its checksum"):
+        FaissStore.load(built)  # written since: hashed on open
+    os.utime(target, ns=(written.st_atime_ns, written.st_mtime_ns))  # a change behind the file system's back
+    FaissStore.load(built)
+    with pytest.raises(IndexFormatError, match="vectors.npy does not match its checksum"):
+        FaissFolder(built).verify()
+
+
+def test_qa_verify_says_ok_or_damaged_with_its_exit_code(built, capsys):
+    from cli.main import main
+
+    assert main(["verify", "--index-dir", str(built)]) == 0
+    assert capsys.readouterr().out.startswith("ok: gen-")
+    _flip_byte(current_generation(built) / "dense.faiss")
+    assert main(["verify", "--index-dir", str(built), "--json"]) == 1
+    assert "dense.faiss does not match its checksum" in capsys.readouterr().out

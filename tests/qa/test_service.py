@@ -177,6 +177,7 @@ def test_an_article_can_be_retitled_and_keeps_its_text(service):
         service.edit_article("chess", date="next Tuesday")
 
 
+@pytest.mark.integration
 def test_the_service_runs_on_a_milvus_store(corpus, tmp_path, embedder):
     pytest.importorskip("pymilvus")
     config = Config(index_dir=tmp_path / "idx", store=f"milvus:{tmp_path / 'store.db'}")
