@@ -18,7 +18,6 @@ from .config import Config
 from .pipeline import QAPipeline, reader_for
 from .readers.base import Reader
 from .readers.batching import BatchingReader
-from .readers.onnx_reader import OnnxReader
 from .results import Passage, Result
 from .spelling import english_speller
 
@@ -50,7 +49,7 @@ def shared(reader: Reader) -> Reader:
     """The reader as many threads share it: the ONNX reader runs one forward pass at a time;
     in float32 the windows of questions that arrive together share it (in int8 that would
     change their answers, so each question has its own)."""
-    if not isinstance(reader, OnnxReader):
+    if not getattr(reader, "batches_windows", False):
         return reader
     return BatchingReader(reader, mix_questions=reader.batches_across_questions)
 

@@ -35,10 +35,11 @@ import numpy as np
 from eval.metrics import answer_scores
 from eval.questions import Question, load_questions
 from eval.squad import SquadQuestion, question_chunk, read_squad, select_split
+from qa.readers.decoding import ReaderSettings
 from qa.readers.factory import reader_for_folder
 from qa.readers.model_folder import READER_META
 from qa.readers.onnx_reader import OnnxReader
-from qa.readers.transformer import ReaderSettings, TransformerReader
+from qa.readers.transformer import TransformerReader
 from qa.results import Passage
 
 SpanReader = TransformerReader | OnnxReader  # what calibration needs of a reader: spans()

@@ -33,8 +33,8 @@ from pathlib import Path
 from index.embedder import BASE_MODEL_DIR_ENV, BUNDLED_ALIASES, DEFAULT_EMBEDDER, resolve_model_path
 from index.errors import UserError
 from qa.config import REPO_ROOT, SHIPPED_READER
+from qa.readers.decoding import ReaderSettings
 from qa.readers.model_folder import READER_META, WORD_EMBEDDINGS, tensor_checksum
-from qa.readers.transformer import ReaderSettings
 
 from .train_reader import DEV1_FILE, DEV2_FILE, TRAIN_FILE, TrainSettings, build_parser
 

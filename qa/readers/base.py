@@ -8,7 +8,8 @@ from ..results import Answer, Passage
 
 
 class Reader(Protocol):
-    name: str
+    name: str  # says which reader answered ("onnx", "torch")
+    batches_windows: bool  # has prepare / run / finish, so concurrent questions can share passes
 
     def warm_up(self) -> None:
         """Load the model now (it loads on first use otherwise)."""

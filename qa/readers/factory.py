@@ -9,8 +9,9 @@ from pathlib import Path
 from index.errors import ConfigError
 
 from .base import Reader
+from .decoding import ReaderSettings
 from .onnx_reader import OnnxReader, runs_on_onnx
-from .transformer import ReaderSettings, TransformerReader
+from .transformer import TransformerReader
 
 AUTO = "auto"
 

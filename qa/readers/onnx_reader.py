@@ -26,17 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import ConfigError
-from index.onnx_embedder import (
-    DEFAULT_CACHE_DIR,
-    cached_export,
-    fuse_bert_operators,
-    onnx_nodes,
-    quantize_int8,
-)
+from index.onnx_embedder import DEFAULT_CACHE_DIR
+from index.onnx_export import cached_export, fuse_bert_operators, onnx_nodes, quantize_int8
 
 from ..results import Answer, Passage
+from .decoding import SPANS_PER_WINDOW, ReaderSettings, answers_from, cut_question, window_spans
 from .model_folder import READER_META, read_reader_meta
-from .transformer import SPANS_PER_WINDOW, ReaderSettings, answers_from, cut_question, window_spans
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -78,7 +73,8 @@ class OnnxReader:
     """model: a reader folder (see runs_on_onnx). settings: windows and scoring (default:
     what the folder records). threads: ONNX Runtime's intra-op threads (default: the cores)."""
 
-    name = "transformer"
+    name = "onnx"
+    batches_windows = True  # prepare / run / finish: questions asked together share passes (batching.py)
 
     def __init__(self, model: str, settings: ReaderSettings | None = None, cache_dir: Path | None = None,
                  threads: int | None = None):

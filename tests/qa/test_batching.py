@@ -10,8 +10,9 @@ from index.indexer import index_paths
 from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
 from qa.pipeline import QAPipeline
 from qa.readers.batching import BatchingReader
+from qa.readers.decoding import ReaderSettings
 from qa.readers.onnx_reader import OnnxReader
-from qa.readers.transformer import ReaderSettings, TransformerReader
+from qa.readers.transformer import TransformerReader
 
 pytestmark = pytest.mark.slow
 

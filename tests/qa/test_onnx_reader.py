@@ -13,9 +13,10 @@ from eval.questions import load_questions
 from index.indexer import index_paths
 from qa.config import BUNDLED_ARTICLES, SHIPPED_READER, Config
 from qa.pipeline import QAPipeline
+from qa.readers.decoding import ReaderSettings
 from qa.readers.factory import make_reader
 from qa.readers.onnx_reader import FLOAT32_LAYERS, OnnxReader, runs_on_onnx
-from qa.readers.transformer import ReaderSettings, TransformerReader
+from qa.readers.transformer import TransformerReader
 from qa.service import shared
 
 pytestmark = pytest.mark.slow

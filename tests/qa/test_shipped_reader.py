@@ -29,7 +29,7 @@ def bundled_pipeline(tmp_path_factory, embedder):
 def test_the_shipped_reader_loads_offline_with_its_recorded_settings(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     reader = make_reader(str(SHIPPED_READER), None)
-    assert reader.name == "transformer"
+    assert reader.name == "torch"
     meta = json.loads((SHIPPED_READER / "reader.json").read_text())
     assert reader.settings.null_margin == meta["inference"]["null_margin"]
     assert reader.settings.quantize == meta["inference"]["quantize"]
@@ -37,7 +37,7 @@ def test_the_shipped_reader_loads_offline_with_its_recorded_settings(monkeypatch
 
 def test_the_readme_question_gets_a_cited_answer_with_exact_offsets(bundled_pipeline):
     result = bundled_pipeline.ask(README_QUESTION)
-    assert result.reader == "transformer" and result.answers
+    assert result.reader == "onnx" and result.answers
     best = result.answers[0]
     text = bundled_pipeline.document(best.doc_id).text
     assert text[best.start:best.end] == best.text

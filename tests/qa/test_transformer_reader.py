@@ -7,7 +7,8 @@ import pytest
 
 from index.documents import Chunk
 from qa.evidence import combine_evidence
-from qa.readers.transformer import ReaderSettings, TransformerReader, _best_unique, calibrated, decode_spans
+from qa.readers.decoding import ReaderSettings, _best_unique, calibrated, decode_spans
+from qa.readers.transformer import TransformerReader
 from qa.results import Answer, Passage
 
 # tokens: [CLS] q [SEP] c0 c1 c2 c3 [SEP]; context characters of c0..c3

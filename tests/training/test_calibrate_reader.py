@@ -4,7 +4,7 @@ import pytest
 
 from eval.questions import Question
 from index.documents import Chunk
-from qa.readers.transformer import SpanCandidate, WindowSpan
+from qa.readers.decoding import SpanCandidate, WindowSpan
 from qa.results import Passage
 from training.calibrate_reader import (
     Reading,
@@ -129,9 +129,10 @@ def test_the_news_options_are_checked_before_anything_loads(tmp_path, capsys):
 
 def test_calibration_reads_with_the_reader_the_app_runs(tmp_path):
     from qa.config import SHIPPED_READER
+    from qa.readers.decoding import ReaderSettings
     from qa.readers.factory import reader_for_folder
     from qa.readers.onnx_reader import OnnxReader, runs_on_onnx
-    from qa.readers.transformer import ReaderSettings, TransformerReader
+    from qa.readers.transformer import TransformerReader
 
     plain = tmp_path / "plain"
     plain.mkdir()
@@ -146,7 +147,7 @@ def test_calibration_reads_with_the_reader_the_app_runs(tmp_path):
 def test_on_a_synthetic_set_the_decision_answers_at_its_known_rate():
     # 70% answerable (margins around 4, their best span right), 30% not (margins around -2):
     # the calibrated margin separates them, and the reader's decision with it answers ~70%.
-    from qa.readers.transformer import ReaderSettings, answers_from
+    from qa.readers.decoding import ReaderSettings, answers_from
 
     rng = np.random.default_rng(1)
     answerable = rng.uniform(size=2000) < 0.7
