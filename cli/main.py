@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from index.embedder import RAY_LOCAL
 from index.errors import IndexNotFoundError, UserError
 from index.filters import ArticleFilter
-from index.ray_embedder import LOCAL as RAY_LOCAL
 from qa.config import BUNDLED_ARTICLES, Config, quiet_libraries
 from qa.retrieval import RETRIEVAL_MODES
 
@@ -312,9 +312,16 @@ def _settings(config: Config, questions: Path) -> dict:
             **({"answer_margin": config.answer_margin} if config.answer_margin is not None else {})}
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        print(f"\r{done}/{total} questions", end="" if done < total else "\n", file=sys.stderr)
+def _progress(done: int, total: int, bars: dict = {}) -> None:  # noqa: B006 (one bar per run, kept here)
+    """A progress bar on a terminal (tqdm, as indexing shows), nothing in a log."""
+    if not sys.stderr.isatty():
+        return
+    from tqdm import tqdm
+
+    bar = bars.get(total) or bars.setdefault(total, tqdm(total=total, unit="question", file=sys.stderr))
+    bar.update(done - bar.n)
+    if done >= total:
+        bars.pop(total).close()
 
 
 def _print_json(value: dict) -> None:

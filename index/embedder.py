@@ -17,6 +17,7 @@ DEFAULT_BACKEND = "onnx-int8"
 COUNT_BATCH_TEXTS = 4096
 BUNDLED_ALIASES = {DEFAULT_EMBEDDER, "sentence-transformers/all-MiniLM-L6-v2"}
 BASE_MODEL_DIR_ENV = "QA_BASE_MODEL_DIR"
+RAY_LOCAL = "local"  # `qa index --ray` without an address: a Ray cluster started here (ray_embedder.py)
 
 
 class Embedder(Protocol):

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedder import Embedder
+from .embedder import RAY_LOCAL, Embedder
 from .errors import UserError
+from .updates import EMBED_BATCH_CHUNKS
 
-LOCAL = "local"
 ADDRESS_TIMEOUT_S = 5.0
-BATCH_CHUNKS = 512
 
 
 class RayAddressError(UserError):
@@ -27,13 +26,13 @@ class RayAddressError(UserError):
 
 def looks_like_address(value: str) -> bool:
     """HOST:PORT, ray://HOST:PORT or auto; anything else is taken for a path."""
-    return value in ("auto", LOCAL) or value.startswith("ray://") or (
+    return value in ("auto", RAY_LOCAL) or value.startswith("ray://") or (
         ":" in value and value.rsplit(":", 1)[1].isdigit())
 
 
 def check_answers(address: str) -> None:
     """A TCP connection to the address, within ADDRESS_TIMEOUT_S: ray.init would wait minutes."""
-    if address in ("auto", LOCAL):
+    if address in ("auto", RAY_LOCAL):
         return
     host, _, port = address.removeprefix("ray://").rpartition(":")
     try:
@@ -54,7 +53,7 @@ def check_token(address: str) -> None:
     cluster started with token authentication (the default of `ray start` since Ray 2.59)
     refuses a client without it, and ray.init would only log refusals for 20 s and then fail
     naming another address. A `ray://` client address is left to ray.init."""
-    if address in ("auto", LOCAL) or address.startswith("ray://"):
+    if address in ("auto", RAY_LOCAL) or address.startswith("ray://"):
         return
     import grpc
     from ray.core.generated import gcs_service_pb2, gcs_service_pb2_grpc
@@ -107,7 +106,7 @@ class RayEmbedder:
 
     distributed = True
 
-    def __init__(self, inner: Embedder, address: str = LOCAL, workers: int = 2):
+    def __init__(self, inner: Embedder, address: str = RAY_LOCAL, workers: int = 2):
         if workers < 1:
             raise UserError(f"--ray-workers must be at least 1, got {workers}")
         check_answers(address)
@@ -133,7 +132,7 @@ class RayEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         self.inner.warm_up()  # makes the model's cached export once, before the workers load it
         ray = self._connect()
-        groups = [list(texts[lo:lo + BATCH_CHUNKS]) for lo in range(0, len(texts), BATCH_CHUNKS)]
+        groups = [list(texts[lo:lo + EMBED_BATCH_CHUNKS]) for lo in range(0, len(texts), EMBED_BATCH_CHUNKS)]
         dataset = ray.data.from_items([{"group": g, "texts": group} for g, group in enumerate(groups)],
                                       override_num_blocks=len(groups))
         workers = ray.data.ActorPoolStrategy(size=min(self.workers, len(groups)))
@@ -163,7 +162,7 @@ class RayEmbedder:
             logging.getLogger(name).setLevel(logging.ERROR)
 
         if not ray.is_initialized():
-            if self.address == LOCAL:
+            if self.address == RAY_LOCAL:
                 # Loopback only: nothing outside this machine can join or reach it.
                 ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False,
                          _node_ip_address="127.0.0.1", logging_level="ERROR")

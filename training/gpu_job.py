@@ -32,6 +32,7 @@ from pathlib import Path
 
 from index.embedder import BASE_MODEL_DIR_ENV, BUNDLED_ALIASES, DEFAULT_EMBEDDER, resolve_model_path
 from index.errors import UserError
+from index.storage import file_sha256
 from qa.config import REPO_ROOT, SHIPPED_READER
 from qa.readers.decoding import ReaderSettings
 from qa.readers.model_folder import READER_META, WORD_EMBEDDINGS, tensor_checksum
@@ -48,11 +49,6 @@ BASE_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special
 
 class BundleError(UserError):
     """A bundle or a returned folder is incomplete or does not match its checksums."""
-
-
-def sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 # ---------------------------------------------------------------- here: pack
@@ -153,7 +149,7 @@ def assemble(parts_folder: Path) -> Path:
         with open(target, "wb") as out:
             for part in entry["parts"]:
                 out.write((parts_folder / part).read_bytes())
-        if target.stat().st_size != entry["bytes"] or sha256(target) != entry["sha256"]:
+        if target.stat().st_size != entry["bytes"] or file_sha256(target) != entry["sha256"]:
             raise BundleError(f"{relative} does not match its checksum after joining its parts")
     return whole
 
