@@ -8,10 +8,11 @@ import pytest
 
 from index.errors import UserError
 from index.loaders import load_documents
-from index.ray_embedder import BATCH_CHUNKS, RayAddressError, RayEmbedder, looks_like_address
+from index.ray_embedder import RayAddressError, RayEmbedder, looks_like_address
 from index.stores.faiss_writer import FaissWriter
 from index.stores.milvus_indexer import MilvusIndexer
 from index.stores.milvus_store import MilvusAddress, connect, query_all
+from index.updates import EMBED_BATCH_CHUNKS as BATCH_CHUNKS
 from tests.conftest import write_articles
 
 pytest.importorskip("ray")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from index.storage import file_sha256 as sha256
 from qa.readers.model_folder import READER_META, WORD_EMBEDDINGS, load_qa_model
-from training.gpu_job import MANIFEST, BundleError, assemble, check_returned, pack, run, sha256
+from training.gpu_job import MANIFEST, BundleError, assemble, check_returned, pack, run
 from training.train_reader import TrainSettings
 
 
