@@ -140,12 +140,12 @@ def incremental(articles: int, work: Path) -> dict:
 
 
 def retrieval(index_dir: Path, queries: list[str], rounds: int) -> dict:
-    from index.embedder import DEFAULT_EMBEDDER
     from index.opener import open_index
+    from qa.config import Config
     from qa.retrieval import make_retriever
 
-    opened = open_index(index_dir, DEFAULT_EMBEDDER)
-    collection, embedder = opened.collection, opened.embedder
+    opened = open_index(Config(index_dir=index_dir).index_spec)
+    collection, embedder = opened.store, opened.embedder
     result = {}
     for mode in ("hybrid", "dense", "lexical"):
         retriever = make_retriever(mode, collection, embedder)

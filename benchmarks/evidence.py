@@ -74,7 +74,7 @@ def measure(pipeline: QAPipeline, questions: list[Question], depths: list[int], 
     corrected = 0
     for question in questions:
         asked = question.question
-        fixed = pipeline.speller.correct(asked, pipeline.collection.documents) if correct else Corrected(asked)
+        fixed = pipeline.speller.correct(asked, pipeline.store.documents) if correct else Corrected(asked)
         corrected += fixed.changed
         passages = pipeline.retriever.retrieve(fixed.text, max(depths), question.filters)
         for depth in depths:

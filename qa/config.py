@@ -149,8 +149,8 @@ def configuration_table() -> str:
     for name, field in Config.model_fields.items():
         variable = "QA_MODEL" if name == "qa_model" else f"QA_{name.upper()}"
         default = field.default
-        if isinstance(default, Path):
-            default = default.relative_to(REPO_ROOT) if default.is_relative_to(REPO_ROOT) else default
+        if isinstance(default, (str, Path)) and Path(default).is_relative_to(REPO_ROOT):
+            default = Path(default).relative_to(REPO_ROOT)
         flag = "--no-correct" if name == "correct_spelling" else f"--{name.replace('_', '-')}"
         flag = "" if name in ENVIRONMENT_ONLY else f"`{flag}`"
         rows.append(f"| `{name}` | `{variable}` | {flag} | `{default}` | {field.description} |")

@@ -153,7 +153,7 @@ def news_readings(reader: SpanReader, questions_file: Path, corpus: Path, passag
     config = Config()
     config = config.with_overrides(index_dir=corpus_index_dir(corpus, config))
     # one embedder for indexing and for the questions
-    embedder = embedder_for_writing(config.index_dir, config.embedder, config.embedder_backend)
+    embedder = embedder_for_writing(config.index_spec)
     index_paths(config.index_spec, [corpus], embedder=embedder)
     pipeline = QAPipeline.open(config, embedder=embedder, reader=reader)
     return read_through_retrieval(reader, questions, pipeline.search, passages)

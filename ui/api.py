@@ -141,11 +141,11 @@ def build_api(service: QAService, max_upload_bytes: int = 20_000_000):
             body = {"status": "loading"} if status == "loading" else {"status": "failed", "error": _sentence(status)}
             return JSONResponse(body, status_code=503)
         pipeline = service.pipeline
-        return {"status": "ready", "generation": pipeline.collection.generation,
+        return {"status": "ready", "generation": pipeline.store.generation,
                 "reader": _shown(service.config.qa_model if service.config.reader == "auto" else service.config.reader),
                 "embedder": f"{pipeline.embedder.name} ({pipeline.embedder.backend})",
                 "store": store_kind(service.config.store),
-                "articles": len(pipeline.collection.documents)}
+                "articles": len(pipeline.store.documents)}
 
     assets = _swagger_assets()
     if assets is not None:

@@ -137,7 +137,7 @@ def build_app(service: QAService):
     def ask_to_delete(doc_id):
         if not doc_id:
             return render.error_message("Choose the article to delete first."), gr.Row(visible=False)
-        document = service.pipeline.collection.documents.get(doc_id)
+        document = service.pipeline.store.documents.get(doc_id)
         title = f" ({document.title})" if document else ""
         return (render.confirmation(f"Delete '{doc_id}'{title} from the index? "
                                     "Questions will no longer find it; its file is not touched."), gr.Row(visible=True))

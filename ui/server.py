@@ -87,11 +87,11 @@ class RunningServer:
 
 
 def serve(config: Config, port: int | None = None, block: bool = True, log=print,
-          questions_in_flight: int = QUESTIONS_IN_FLIGHT) -> RunningServer | None:
+          questions_in_flight: int = QUESTIONS_IN_FLIGHT, **settings) -> RunningServer | None:
     """Start the page and the API over the configured index (config.host, .port, .max_upload,
-    .allowed_hosts, .auth, .api_token; `port` overrides the port). The models load in the
-    background once the server is up, so the first page is served at once and says it is
-    loading; API calls meanwhile get 503."""
+    .allowed_hosts, .auth, .api_token; `port` and `settings` override the configuration). The
+    models load in the background once the server is up, so the first page is served at once
+    and says it is loading; API calls meanwhile get 503."""
     import gradio as gr
     import uvicorn
     from starlette.middleware import Middleware
@@ -101,6 +101,7 @@ def serve(config: Config, port: int | None = None, block: bool = True, log=print
     from .api import build_api, remove_stale_uploads
     from .app import build_app, theme
 
+    config = config.with_overrides(**settings)
     host, port = config.host, port or config.port
     credentials = credentials_of(config)
     limit = upload_limit_bytes(config.max_upload)

@@ -61,7 +61,7 @@ def test_the_windows_are_the_torch_readers(onnx_reader, searcher):
 
     tokenizer = AutoTokenizer.from_pretrained(str(SHIPPED_READER))
     settings = onnx_reader.settings
-    long_passage = searcher.collection.chunks[0].text * 3  # several windows
+    long_passage = searcher.store.chunks[0].text * 3  # several windows
     from index.documents import Chunk
     from qa.results import Passage
 

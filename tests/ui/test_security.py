@@ -144,14 +144,8 @@ def test_text_that_is_not_unicode_is_a_400_sentence(open_server):
 
 @pytest.fixture(scope="module")
 def token_server(config):
-    import os
-
-    os.environ["QA_API_TOKEN"] = "service-token"
-    try:
-        with running(config, headers={"Authorization": "Bearer service-token"}) as url:
-            yield url
-    finally:
-        os.environ.pop("QA_API_TOKEN", None)
+    with running(config, headers={"Authorization": "Bearer service-token"}, api_token="service-token") as url:
+        yield url
 
 
 def test_one_door_a_token_alone_protects_the_page_and_gradio_routes_too(token_server):
@@ -185,7 +179,7 @@ def test_credentials_are_checked_before_the_body_is_read(token_server):
 
 
 def test_repeated_wrong_credentials_are_slowed_down_per_client(config, monkeypatch):
-    monkeypatch.setenv("QA_AUTH", "editor:s3cret")
+    config = config.with_overrides(auth="editor:s3cret")
     good = {"Authorization": "Basic " + base64.b64encode(b"editor:s3cret").decode()}
     wrong = {"Authorization": "Basic " + base64.b64encode(b"editor:guess").decode()}
     with running(config, headers=good) as url:
