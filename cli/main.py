@@ -235,7 +235,7 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
     pipeline.warm_up()
     if args.compare:
         return _run_comparison(args, pipeline, questions)
-    run = evaluate(pipeline, questions, progress=None if args.json else _progress)
+    run = evaluate(pipeline, questions, progress=None if args.json else _progress_bar())
     output = run.to_json()
     exit_code = 0
     if args.report:
@@ -273,7 +273,7 @@ def _run_squad(args: argparse.Namespace, config: Config) -> int:
         questions = random.Random(0).sample(questions, min(args.limit, len(questions)))
     reader = reader_for(config, _log)
     reader.warm_up()
-    metrics = squad_metrics(predict_squad(questions, reader, progress=None if args.json else _progress))
+    metrics = squad_metrics(predict_squad(questions, reader, progress=None if args.json else _progress_bar()))
     output = {"squad": str(args.squad), "split": args.squad_split, "reader": getattr(reader, "name", ""),
               "metrics": metrics}
     if args.json:
@@ -312,16 +312,23 @@ def _settings(config: Config, questions: Path) -> dict:
             **({"answer_margin": config.answer_margin} if config.answer_margin is not None else {})}
 
 
-def _progress(done: int, total: int, bars: dict = {}) -> None:  # noqa: B006 (one bar per run, kept here)
-    """A progress bar on a terminal (tqdm, as indexing shows), nothing in a log."""
+def _progress_bar():
+    """A progress callback (done, total) that moves a tqdm bar on a terminal, as indexing
+    shows; None (no progress) in a log."""
     if not sys.stderr.isatty():
-        return
+        return None
     from tqdm import tqdm
 
-    bar = bars.get(total) or bars.setdefault(total, tqdm(total=total, unit="question", file=sys.stderr))
-    bar.update(done - bar.n)
-    if done >= total:
-        bars.pop(total).close()
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        bar = bar or tqdm(total=total, unit="question", file=sys.stderr)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return progress
 
 
 def _print_json(value: dict) -> None:

@@ -225,9 +225,12 @@ def new_generation(root: Path) -> Iterator[Path]:
 
 
 def _write_checksums(folder: Path) -> None:
-    digests = {str(p.relative_to(folder)): {"sha256": file_sha256(p), "size": p.stat().st_size,
-                                            "mtime_ns": p.stat().st_mtime_ns}
-               for p in sorted(folder.rglob("*")) if p.is_file()}
+    digests = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            digests[str(path.relative_to(folder))] = {"sha256": file_sha256(path), "size": stat.st_size,
+                                                      "mtime_ns": stat.st_mtime_ns}
     (folder / CHECKSUMS).write_text(json.dumps(digests, indent=1, sort_keys=True), encoding="utf-8")
 
 

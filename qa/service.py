@@ -81,6 +81,7 @@ class QAService:
     def __init__(self, config: Config, log: Callable[[str], None] = lambda _: None, *,
                  background: bool = False, start: bool = True, embedder=None, wait_s: float = 120.0):
         self.config = config
+        self._spec = config.index_spec  # read on every request: made once
         self.log = log
         self.wait_s = wait_s
         # A long indexing run never holds up a question: questions only ever take the (brief)
@@ -144,7 +145,7 @@ class QAService:
         return self._pipeline
 
     def _follow_the_index(self) -> None:
-        location = self.config.index_spec.location
+        location = self._spec.location
         current = location.current_version()
         if current is None or current == self._pipeline.store.generation:
             return  # a store without versions, none yet, or damaged on disk: keep what is loaded
@@ -227,7 +228,7 @@ class QAService:
             pipeline = self.pipeline
             # Clashes are checked by the indexer under the writer's lock, against the index as
             # it is on disk: an article another program added meanwhile is never replaced.
-            store, report = index_documents(self.config.index_spec, documents, embedder=pipeline.embedder,
+            store, report = index_documents(self._spec, documents, embedder=pipeline.embedder,
                                                  add=True, log=warn, show_progress=show_progress,
                                                  rename_clashes=not replace_existing)
             self._pipeline = pipeline.with_settings(store=store)
@@ -244,7 +245,7 @@ class QAService:
             document = pipeline.store.documents.get(doc_id)
             if document is None:
                 raise UnknownArticleError(f"no indexed article has the id {doc_id!r}")
-            store, report = index_documents(self.config.index_spec, [edited(document, title, date, source)],
+            store, report = index_documents(self._spec, [edited(document, title, date, source)],
                                                  embedder=pipeline.embedder, add=True, log=self.log)
             self._pipeline = pipeline.with_settings(store=store)
             return report
@@ -262,7 +263,7 @@ class QAService:
                 raise UnknownArticleError("choose an article to delete first")
             if indexed <= set(doc_ids):
                 raise UserError("an index must keep at least one article; add another before deleting this one")
-            store, report = index_documents(self.config.index_spec, [], embedder=pipeline.embedder, add=True,
+            store, report = index_documents(self._spec, [], embedder=pipeline.embedder, add=True,
                                                  remove=doc_ids, log=log or self.log)
             self._pipeline = pipeline.with_settings(store=store)
             return report

@@ -6,6 +6,7 @@ in locate(). Milvus modules are imported only when a Milvus store is named.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -56,7 +57,5 @@ def scoped_store(store: str, scope: str) -> str:
     named after `scope` at the same address; a FAISS store is scoped by its folder already."""
     if store == FAISS_STORE:
         return store
-    from dataclasses import replace
-
     address = locate(store, Path(".")).address
     return str(replace(address, name=f"{address.name}_{scope}"))
