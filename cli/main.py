@@ -185,7 +185,8 @@ def _ray_embedder(args: argparse.Namespace, config: Config):
 
 def run_search(args: argparse.Namespace, config: Config) -> int:
     from qa.pipeline import require_text
-    from qa.render import passages_text, search_json
+    from qa.render import passages_text
+    from qa.schema import search_json
 
     require_text(args.query, "search")
     filters = ArticleFilter.of(args.since, args.until, args.source)
@@ -203,7 +204,8 @@ def run_search(args: argparse.Namespace, config: Config) -> int:
 
 def run_ask(args: argparse.Namespace, config: Config) -> int:
     from qa.pipeline import require_text
-    from qa.render import result_json, result_text
+    from qa.render import result_text
+    from qa.schema import result_json
 
     require_text(args.question)
     filters = ArticleFilter.of(args.since, args.until, args.source)

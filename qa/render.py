@@ -1,64 +1,10 @@
-"""How results are shown: the JSON shapes other tools rely on, and plain text for a terminal."""
+"""How results are shown as plain text in a terminal (the JSON shapes are in qa/schema.py)."""
 from __future__ import annotations
 
 import textwrap
 
 from .evidence import SURE_SCORE, disagreement, runner_up, titles
 from .results import Answer, Passage, Result
-
-
-def passage_json(passage: Passage) -> dict:
-    return {
-        "doc_id": passage.doc_id,
-        "title": passage.title,
-        "text": passage.chunk.text,
-        "start": passage.chunk.start,
-        "end": passage.chunk.end,
-        "score": round(float(passage.score), 6),
-        "date": passage.date,
-        "source": passage.source,
-    }
-
-
-def answer_json(answer: Answer) -> dict:
-    """One answer; "articles": the ids of the articles that give it, "support": its other
-    readings (each a citation like the answer's own), "sure": scored at least SURE_SCORE."""
-    return {**_citation_json(answer),
-            "sure": answer.score >= SURE_SCORE,
-            "articles": answer.articles,
-            "support": [_citation_json(reading) for reading in answer.support]}
-
-
-def _citation_json(answer: Answer) -> dict:
-    return {
-        "text": answer.text,
-        "score": round(float(answer.score), 6),
-        "doc_id": answer.doc_id,
-        "title": answer.title,
-        "start": answer.start,
-        "end": answer.end,
-        "passage": {"text": answer.context, "start": answer.context_start, "end": answer.context_end},
-        "date": answer.passage.date if answer.passage else None,
-        "source": answer.passage.source if answer.passage else None,
-    }
-
-
-def result_json(result: Result) -> dict:
-    """The `ask --json` object; "corrected_question" only when misspelt words were corrected."""
-    shown = {
-        "question": result.question,
-        "answers": [answer_json(a) for a in result.answers],
-        "passages": [passage_json(p) for p in result.passages],
-        "timings_ms": dict(result.timings_ms),
-    }
-    if result.corrected_question is not None:
-        shown["corrected_question"] = result.corrected_question
-        shown["corrections"] = [{"from": c.original, "to": c.replacement} for c in result.corrections]
-    return shown
-
-
-def search_json(query: str, passages: list[Passage]) -> dict:
-    return {"query": query, "passages": [passage_json(p) for p in passages]}
 
 
 def mark_answer(answer: Answer, left: str = "[[", right: str = "]]") -> str:

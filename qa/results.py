@@ -18,6 +18,7 @@ class Passage:
     rank: int
     date: str | None = None  # the article's, ISO 8601, when it gives one
     source: str | None = None
+    url: str | None = None  # the original article's address, when it gives one
 
     @property
     def doc_id(self) -> str:

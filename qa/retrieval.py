@@ -39,8 +39,14 @@ class StoreRetriever:
                 hits = self.store.search_dense(vector, k, article_filter)
             else:
                 hits = self.store.search_hybrid(vector, query, k, k * FUSION_DEPTH_FACTOR, RRF_K, article_filter)
-        return [Passage(hit.chunk, hit.title, hit.score, rank, date=hit.date, source=hit.source)
+        documents = self.store.documents
+        return [Passage(hit.chunk, hit.title, hit.score, rank, date=hit.date, source=hit.source,
+                        url=_url(documents.get(hit.chunk.doc_id)))
                 for rank, hit in enumerate(hits, start=1)]
+
+
+def _url(document) -> str | None:
+    return document.meta.get("url") if document is not None else None
 
 
 def make_retriever(mode: str, store: Store, embedder: Embedder) -> Retriever:

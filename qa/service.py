@@ -30,6 +30,13 @@ class ArticleInfo:
     characters: int
     date: str | None = None
     source: str | None = None
+    url: str | None = None
+
+    @classmethod
+    def of(cls, document: Document, chunks: int) -> ArticleInfo:
+        meta = document.meta
+        return cls(document.id, document.title, chunks, len(document.text), meta.get("date"), meta.get("source"),
+                   meta.get("url"))
 
 
 def edited(document: Document, title: str | None, date: str | None, source: str | None) -> Document:
@@ -271,14 +278,17 @@ class QAService:
     def articles(self) -> list[ArticleInfo]:
         """Newest first; articles without a date last."""
         store = self.pipeline.store
-        listed = [
-            ArticleInfo(doc.id, doc.title, store.entries[doc.id].chunks, len(doc.text), doc.meta.get("date"),
-                        doc.meta.get("source"))
-            for doc in store.documents.values()
-        ]
+        listed = [ArticleInfo.of(doc, store.entries[doc.id].chunks) for doc in store.documents.values()]
         listed.sort(key=lambda a: a.doc_id)
         listed.sort(key=lambda a: a.date or "", reverse=True)  # ISO dates sort as text; undated ("") last
         return listed
+
+    def article(self, doc_id: str) -> ArticleInfo:
+        store = self.pipeline.store
+        document = store.documents.get(doc_id)
+        if document is None:
+            raise UnknownArticleError(f"no indexed article has the id {doc_id!r}")
+        return ArticleInfo.of(document, store.entries[doc_id].chunks)
 
     def document_text(self, doc_id: str) -> str:
         return self.pipeline.document(doc_id).text

@@ -10,11 +10,12 @@ from index.loaders import SUPPORTED_SUFFIXES
 from index.stores import store_description
 from qa.config import REPO_ROOT
 from qa.pipeline import MAX_TOP_K
-from qa.render import result_json, search_json
 from qa.retrieval import RETRIEVAL_MODES
+from qa.schema import result_json, search_json
 from qa.service import QAService
 
 from . import html as render
+from .errors import said
 
 DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
 # The question sets the Evaluation tab offers by name; a user never types a server path.
@@ -60,15 +61,7 @@ def received_upload(path: str | Path) -> Path:
 
 
 def _said(service: QAService, action: str, exc: Exception) -> str:
-    """A user's mistake as its own sentence; anything else as what failed and what to do,
-    with its traceback in the server log."""
-    if isinstance(exc, UserError):
-        return render.error_message(str(exc))
-    import traceback
-
-    service.log("".join(traceback.format_exception(exc)).rstrip())
-    return render.error_message(f"{action} failed unexpectedly ({type(exc).__name__}: {exc}). "
-                                "Try again; if it keeps failing, the server log has the details.")
+    return render.error_message(said(exc, action, service.log))
 
 
 def build_app(service: QAService):
@@ -325,19 +318,11 @@ def build_app(service: QAService):
 
 @contextmanager
 def _user_errors_shown(gr, log):
-    """A user's mistake through the API comes back as its one-line message, not a bare error,
-    and is one line in the server log; a real fault is a sentence too, its traceback logged."""
+    """A failed API call comes back as the page would say it, not a bare error."""
     try:
         yield
-    except UserError as exc:
-        log(f"refused an API call: {exc}")
-        raise gr.Error(str(exc), print_exception=False) from None
     except Exception as exc:
-        import traceback
-
-        log("".join(traceback.format_exception(exc)).rstrip())
-        raise gr.Error(f"the server failed unexpectedly ({type(exc).__name__}); try again, and if it keeps "
-                       "failing the server log has the details", print_exception=False) from None
+        raise gr.Error(said(exc, "The request", log), print_exception=False) from None
 
 
 def _count(n: int, noun: str) -> str:

@@ -4,8 +4,6 @@ browser must come from this server's own pages, credentials are checked before a
 read (with repeated failures from one client slowed down), and bodies are capped."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import secrets
 import threading
@@ -15,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from fastapi import HTTPException
+from fastapi.security import HTTPBasic, HTTPBearer
+from starlette.requests import HTTPConnection
+
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 JSON_BODY_LIMIT = 1_000_000
 FILES_PER_REQUEST = 10  # an upload request's body is capped at this many files of the largest size
@@ -23,6 +25,10 @@ LOGIN_PATHS = {"/", "/login", "/login/", "/logout", "/favicon.ico", "/theme.css"
 LOGIN_PREFIXES = ("/assets/", "/static/", "/svelte/")
 FAILURES_ALLOWED = 5  # wrong credentials from one client within FAILURE_WINDOW_S before it must wait
 FAILURE_WINDOW_S = 60.0
+USER_KEY = "qa_user"  # in the request's state: the user the door let in (None: no login needed)
+# auto_error off: the door answers a request without credentials itself, in its own words.
+BASIC_SCHEME = HTTPBasic(auto_error=False, description="the page's user name and password")
+BEARER_SCHEME = HTTPBearer(auto_error=False, description="the server's API token (QA_API_TOKEN)")
 
 
 @dataclass(frozen=True)
@@ -47,18 +53,17 @@ class Credentials:
             ok |= _same(password, self.token)
         return ok
 
-    def user_of(self, authorization: str | None) -> str | None:
-        """The user an Authorization header names, if its credentials are right; else None."""
-        scheme, _, value = (authorization or "").partition(" ")
-        if scheme.lower() == "bearer" and self.token and _same(value.strip(), self.token):
-            return "token"
-        if scheme.lower() == "basic":
-            try:
-                user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return None
-            return user if self.password_ok(user, password) else None
-        return None
+    async def user_of(self, connection: HTTPConnection) -> str | None:
+        """The user a request's Authorization header names, if its credentials are right
+        (read by FastAPI's HTTP basic and bearer schemes); else None."""
+        try:
+            basic = await BASIC_SCHEME(connection)
+        except HTTPException:  # not base64, or no colon
+            return None
+        if basic is not None:
+            return basic.username if self.password_ok(basic.username, basic.password) else None
+        bearer = await BEARER_SCHEME(connection)
+        return "token" if bearer and self.token and _same(bearer.credentials, self.token) else None
 
 
 def _same(given: str, expected: str) -> bool:
@@ -148,15 +153,18 @@ class Door:
             if wait > 0:
                 return await _refuse(scope, send, 429, f"too many failed logins from this address; try again "
                                      f"in {wait:.0f} seconds", {"retry-after": str(max(1, round(wait)))})
-            authorization = headers.get("authorization")
-            if authorization is not None:
-                user = self.credentials.user_of(authorization)
+            if "authorization" in headers:
+                user = await self.credentials.user_of(HTTPConnection(scope))
                 if user is None:
                     self.throttle.failed(client)
                     return await _refuse(scope, send, 401, self._login_needed(wrong=True), _challenge())
                 scope = self._as_session(scope, user)
-            elif not self._has_session(headers) and not self._open_path(scope["path"]):
-                return await _refuse(scope, send, 401, self._login_needed(wrong=False), _challenge())
+            else:
+                user = self._session_user(headers)
+                if user is None and not self._open_path(scope["path"]):
+                    return await _refuse(scope, send, 401, self._login_needed(wrong=False), _challenge())
+            # The routes learn who is calling from here only (a login the door checked).
+            scope = {**scope, "state": {**scope.get("state", {}), USER_KEY: user}}
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)
         return await self._capped(scope, receive, send, headers, client)
@@ -203,13 +211,14 @@ class Door:
             return True  # not a browser page's request (curl, a service, gradio_client)
         return urlsplit(origin).netloc.lower() == host.strip().lower() if origin != "null" else False
 
-    def _has_session(self, headers: dict[str, str]) -> bool:
+    def _session_user(self, headers: dict[str, str]) -> str | None:
+        """The user logged in through the page's form whose session cookie this is, if any."""
         cookie_id, tokens = self.sessions()
         if not cookie_id:
-            return False
+            return None
         cookies = _cookies(headers.get("cookie", ""))
-        return any(cookies.get(f"{name}-{cookie_id}") in tokens
-                   for name in ("access-token", "access-token-unsecure"))
+        return next((tokens[token] for name in ("access-token", "access-token-unsecure")
+                     if (token := cookies.get(f"{name}-{cookie_id}")) in tokens), None)
 
     def _as_session(self, scope, user: str):
         """The request as a session of `user` for Gradio's own login check."""

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from qa.pipeline import QAPipeline
-from qa.render import result_json, search_json
+from qa.schema import result_json, search_json
 
 from ..conftest import hold_pipeline_open
 
@@ -155,8 +155,9 @@ def test_credentials_are_required_when_the_page_has_a_login(config, monkeypatch)
         assert refused.status_code == 401 and "credentials" in refused.json()["error"]
         assert refused.headers["www-authenticate"].startswith("Basic")
         wrong = "Basic " + base64.b64encode(b"editor:guess").decode()
-        assert httpx.post(f"{url}/api/v1/search", json={"query": "chess"},
-                          headers={"Authorization": wrong}).status_code == 401
+        refused_wrong = httpx.post(f"{url}/api/v1/search", json={"query": "chess"}, headers={"Authorization": wrong})
+        assert refused_wrong.status_code == 401 and refused_wrong.json()["error"].startswith("These credentials are wrong")
+        assert refused.json()["error"].startswith("This server needs credentials")
         for authorization in (basic, "Bearer service-token"):
             ok = httpx.post(f"{url}/api/v1/search", json={"query": "chess"}, headers={"Authorization": authorization})
             assert ok.status_code == 200 and ok.json()["passages"]
@@ -194,3 +195,50 @@ def test_filters_narrow_ask_and_search_and_uploads_can_set_date_and_source(api):
     assert {p["doc_id"] for p in answer["passages"]} == {"regatta"}
     assert httpx.post(f"{api}/api/v1/articles", data={"date": "someday"},
                       files=[("files", ("x.txt", b"X\nText.", "text/plain"))]).status_code == 400
+
+
+def test_a_method_an_endpoint_does_not_take_is_405_with_allow(api):
+    wrong = httpx.get(f"{api}/api/v1/ask")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    assert "takes POST" in wrong.json()["error"]
+    put = httpx.put(f"{api}/api/v1/articles", json={})
+    assert put.status_code == 405 and set(put.headers["allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_an_unknown_field_is_400_naming_it(api):
+    response = httpx.post(f"{api}/api/v1/ask", json={"question": "Who won?", "topk": 3})
+    assert response.status_code == 400 and "topk (did you mean top_k?)" in response.json()["error"]
+    patch = httpx.patch(f"{api}/api/v1/articles/chess", json={"headline": "x"})
+    assert patch.status_code == 400 and "unknown field headline" in patch.json()["error"]
+
+
+def test_a_body_sent_without_a_json_content_type_is_told_what_is_expected(api):
+    response = httpx.post(f"{api}/api/v1/ask", content=b'{"question": "Who won?"}',
+                          headers={"content-type": "text/plain"})
+    assert response.status_code == 400 and "Content-Type: application/json" in response.json()["error"]
+
+
+def test_one_article_is_read_and_corrected_and_its_url_is_returned(api):
+    record = ('{"id": "quay", "title": "Quay reopens", "text": "The old quay in Portvale reopened on Friday after '
+              'repairs.", "url": "https://example.org/news/quay", "source": "Portvale Post"}\n')
+    added = httpx.post(f"{api}/api/v1/articles", files=[("files", ("quay.jsonl", record.encode(), "text/plain"))])
+    assert added.status_code == 200 and added.json()["added"] == ["quay"]
+    article = httpx.get(f"{api}/api/v1/articles/quay").json()
+    assert article["text"].startswith("The old quay") and article["url"] == "https://example.org/news/quay"
+    found = httpx.post(f"{api}/api/v1/search", json={"query": "old quay Portvale", "retrieval": "lexical"}).json()
+    assert found["passages"][0]["doc_id"] == "quay" and found["passages"][0]["url"] == "https://example.org/news/quay"
+    edited = httpx.patch(f"{api}/api/v1/articles/quay", json={"title": "Quay open again", "date": "2024-05-03"})
+    assert edited.status_code == 200
+    assert (edited.json()["title"], edited.json()["date"], edited.json()["source"]) == (
+        "Quay open again", "2024-05-03", "Portvale Post")  # what was not sent stays as it was
+    assert httpx.get(f"{api}/api/v1/articles/quay").json()["title"] == "Quay open again"
+    bad = httpx.patch(f"{api}/api/v1/articles/quay", json={"date": "2024-13-45"})
+    assert bad.status_code == 400 and "not a date" in bad.json()["error"]
+    assert httpx.patch(f"{api}/api/v1/articles/nope", json={"title": "x"}).status_code == 404
+    assert httpx.get(f"{api}/api/v1/articles/nope").status_code == 404
+    assert httpx.get(f"{api}/api/v1/articles/quay").json()["date"] == "2024-05-03"  # a refused change changed nothing
+
+
+def test_the_schema_names_the_ways_to_log_in(api):
+    schemes = httpx.get(f"{api}/api/openapi.json").json()["components"]["securitySchemes"]
+    assert {scheme["scheme"] for scheme in schemes.values()} == {"basic", "bearer"}

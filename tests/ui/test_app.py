@@ -1,5 +1,9 @@
 """The web app's settings that need no browser."""
+import asyncio
+import base64
+
 import pytest
+from starlette.requests import HTTPConnection
 
 from index.errors import UserError
 from qa.config import Config
@@ -14,10 +18,17 @@ def test_the_login_and_the_token_come_from_the_settings(monkeypatch):
     monkeypatch.setenv("QA_API_TOKEN", "t0ken")
     credentials = credentials_of(Config.load())
     assert credentials.password_ok("editor", "s3cret:with-colon") and not credentials.password_ok("editor", "s3cret")
-    assert credentials.user_of("Bearer t0ken") is not None
+    assert _user(credentials, "Bearer t0ken") == "token" and _user(credentials, "Bearer guess") is None
+    basic = "Basic " + base64.b64encode("editor:s3cret:with-colon".encode()).decode()
+    assert _user(credentials, basic) == "editor" and _user(credentials, "Basic not-base64!") is None
     monkeypatch.setenv("QA_AUTH", "no-password")
     with pytest.raises(UserError, match="user:password"):
         Config.load()
+
+
+def _user(credentials, authorization: str) -> str | None:
+    connection = HTTPConnection({"type": "http", "headers": [(b"authorization", authorization.encode())]})
+    return asyncio.run(credentials.user_of(connection))
 
 
 def test_the_page_says_which_answer_margin_decides_and_which_way_it_moves():

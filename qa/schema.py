@@ -1,15 +1,27 @@
-"""The JSON shapes of the HTTP API, for its OpenAPI schema. They mirror qa/render.py (the
-`ask --json` and `search --json` objects) field for field."""
+"""The JSON shapes other tools rely on, in one place: what `ask --json` and `search --json`
+print, what the HTTP API takes and returns (and its OpenAPI schema describes), and what the
+page's `gradio_client` endpoints return. Results are built from qa.results with `of`."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import results
+from .evidence import SURE_SCORE
+
+DATE = "YYYY-MM-DD"
 
 
-class Narrowed(BaseModel):
+class Body(BaseModel):
+    """A request body: a field the API does not know is refused, naming it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Narrowed(Body):
     """The filters a question or a search may carry (qa `--since`, `--until`, `--source`)."""
 
-    since: str | None = Field(None, description="only articles dated on or after this day (YYYY-MM-DD)")
-    until: str | None = Field(None, description="only articles dated on or before this day (YYYY-MM-DD)")
+    since: str | None = Field(None, description=f"only articles dated on or after this day ({DATE})")
+    until: str | None = Field(None, description=f"only articles dated on or before this day ({DATE})")
     source: str | None = Field(None, description="only articles from this source (any case)")
 
 
@@ -28,6 +40,14 @@ class SearchBody(Narrowed):
     retrieval: str | None = Field(None, description="hybrid, dense or lexical (default: the server's)")
 
 
+class ArticleEdit(Body):
+    """What `PATCH /api/v1/articles/{id}` changes; a field left out (or blank) stays as it is."""
+
+    title: str | None = Field(None, description="the new title (at most 300 characters)")
+    date: str | None = Field(None, description=f"the new date, {DATE}")
+    source: str | None = Field(None, description="the new source")
+
+
 class Span(BaseModel):
     text: str
     start: int = Field(description="character offset into the article's text")
@@ -43,6 +63,13 @@ class Passage(BaseModel):
     score: float = Field(description="the retriever's score; higher is better")
     date: str | None = Field(None, description="the article's date (ISO 8601), when it gives one")
     source: str | None = Field(None, description="the article's source (publication), when it gives one")
+    url: str | None = Field(None, description="the address of the original article, when it gives one")
+
+    @classmethod
+    def of(cls, passage: results.Passage) -> Passage:
+        return cls(doc_id=passage.doc_id, title=passage.title, text=passage.chunk.text, start=passage.chunk.start,
+                   end=passage.chunk.end, score=round(float(passage.score), 6), date=passage.date,
+                   source=passage.source, url=passage.url)
 
 
 class Citation(BaseModel):
@@ -55,15 +82,33 @@ class Citation(BaseModel):
     passage: Span = Field(description="the sentence the answer is in, with its offsets")
     date: str | None = Field(None, description="the article's date (ISO 8601), when it gives one")
     source: str | None = Field(None, description="the article's source, when it gives one")
+    url: str | None = Field(None, description="the address of the original article, when it gives one")
+
+    @classmethod
+    def of(cls, answer: results.Answer, **more) -> Citation:
+        found_in = answer.passage
+        return cls(text=answer.text, score=round(float(answer.score), 6), doc_id=answer.doc_id, title=answer.title,
+                   start=answer.start, end=answer.end,
+                   passage=Span(text=answer.context, start=answer.context_start, end=answer.context_end),
+                   date=found_in.date if found_in else None, source=found_in.source if found_in else None,
+                   url=found_in.url if found_in else None, **more)
 
 
 class Answer(Citation):
-    sure: bool = Field(description="scored at least 0.8, the confidence the page shows without \"not sure\"")
+    sure: bool = Field(description=f"scored at least {SURE_SCORE}, the confidence the page shows without "
+                                   "\"not sure\"")
     articles: list[str] = Field(description="ids of the articles that give this answer, this citation's first")
     support: list[Citation] = Field(description="the same answer read in other passages, best first")
 
+    @classmethod
+    def of(cls, answer: results.Answer, **more) -> Answer:
+        return super().of(answer, sure=answer.score >= SURE_SCORE, articles=answer.articles,
+                          support=[Citation.of(reading) for reading in answer.support])
+
 
 class Correction(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     from_: str = Field(alias="from", description="the word as typed")
     to: str = Field(description="the word it was corrected to")
 
@@ -77,10 +122,22 @@ class AskResult(BaseModel):
     passages: list[Passage]
     timings_ms: dict[str, float]
 
+    @classmethod
+    def of(cls, result: results.Result) -> AskResult:
+        corrected = {} if result.corrected_question is None else {
+            "corrected_question": result.corrected_question,
+            "corrections": [Correction(from_=c.original, to=c.replacement) for c in result.corrections]}
+        return cls(question=result.question, answers=[Answer.of(a) for a in result.answers],
+                   passages=[Passage.of(p) for p in result.passages], timings_ms=dict(result.timings_ms), **corrected)
+
 
 class SearchResult(BaseModel):
     query: str
     passages: list[Passage]
+
+    @classmethod
+    def of(cls, query: str, passages: list[results.Passage]) -> SearchResult:
+        return cls(query=query, passages=[Passage.of(p) for p in passages])
 
 
 class Article(BaseModel):
@@ -90,6 +147,11 @@ class Article(BaseModel):
     characters: int
     date: str | None = Field(None, description="ISO 8601, when the article gives one")
     source: str | None = None
+    url: str | None = Field(None, description="the address of the original article, when it gives one")
+
+
+class ArticleText(Article):
+    text: str = Field(description="the article's whole text, which every offset counts into")
 
 
 class Articles(BaseModel):
@@ -120,3 +182,17 @@ class Health(BaseModel):
 
 class Error(BaseModel):
     error: str = Field(description="what went wrong, as one sentence")
+
+
+def shown(model: BaseModel) -> dict:
+    """A result as JSON: fields never set (a question's corrections when none) are left out."""
+    return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def result_json(result: results.Result) -> dict:
+    """The `ask --json` object; "corrected_question" only when misspelt words were corrected."""
+    return shown(AskResult.of(result))
+
+
+def search_json(query: str, passages: list[results.Passage]) -> dict:
+    return shown(SearchResult.of(query, passages))
