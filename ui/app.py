@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
+import gradio as gr  # at the top: Gradio finds gr.Request and gr.SelectData parameters by their annotations
+
 from index.errors import UserError
 from index.loaders import SUPPORTED_SUFFIXES
 from index.stores import store_description
@@ -65,8 +67,6 @@ def _said(service: QAService, action: str, exc: Exception) -> str:
 
 
 def build_app(service: QAService):
-    import gradio as gr
-
     def show_answer(question, top_k, retrieval, reader, since, until, source, correct=True):
         """The answer, its citations, and the "Ask exactly what I typed" button, shown only
         when misspelt words were corrected."""
@@ -76,7 +76,7 @@ def build_app(service: QAService):
         except Exception as exc:
             return _said(service, "Answering", exc), "", gr.Button(visible=False)
         secondary = service.config.secondary_answer_min_score
-        note = render.filter_note(since, until, source)
+        note = render.filter_note(since, until, source) + render.share_link("ask", question, since, until, source)
         return (render.answer_summary(result) + note, render.answer_cards(result, service.document_text, secondary),
                 gr.Button(visible=result.corrected_question is not None))
 
@@ -91,14 +91,44 @@ def build_app(service: QAService):
             passages = service.search(query, top_k=top_k, retrieval=retrieval, since=since, until=until, source=source)
         except Exception as exc:
             return _said(service, "The search", exc)
-        return render.filter_note(since, until, source) + render.passage_list(passages, query)
+        return (render.filter_note(since, until, source) + render.share_link("search", query, since, until, source)
+                + render.passage_list(passages, query))
 
-    def article_rows():
-        return [[a.doc_id, a.title, a.date or "", a.source or "", a.chunks, a.characters] for a in service.articles()]
+    def from_link(top_k, retrieval, reader, correct, request: gr.Request):
+        """A shared link (?q=…&tab=search&since=…&until=…&source=…) fills the page and asks
+        its question as it opens; the values are checked as any typed ones are."""
+        params = request.query_params if request else {}
+        question = params.get("q", "").strip()
+        tab = "search" if params.get("tab") == "search" else "ask"
+        filters = [params.get(name, "") for name in ("since", "until", "source")]
+        if not question:
+            return gr.Tabs(), gr.Textbox(), gr.Textbox(), "", "", "", gr.HTML(), gr.HTML(), gr.Button(), gr.HTML()
+        if tab == "search":
+            return (gr.Tabs(selected="search"), gr.Textbox(), question, *filters, gr.HTML(), gr.HTML(), gr.Button(),
+                    show_passages(question, top_k, retrieval, *filters))
+        return (gr.Tabs(selected="ask"), question, gr.Textbox(), *filters,
+                *show_answer(question, top_k, retrieval, reader, *filters, correct), gr.HTML())
 
     def articles_shown():
-        rows = article_rows()
-        return rows, gr.Dropdown(choices=[r[0] for r in rows], value=None)
+        """The table and the chooser, which names each article as "title — date — source [id]"."""
+        listed = service.articles()
+        rows = [[a.doc_id, a.title, a.date or "", a.source or "", a.chunks, a.characters] for a in listed]
+        return rows, gr.Dropdown(choices=[(render.article_label(a), a.doc_id) for a in listed], value=None)
+
+    def pick_row(event: gr.SelectData):
+        """A click on a table row chooses its article (the id is checked when it is used)."""
+        row = event.row_value or []
+        return gr.Dropdown(value=row[0]) if row else gr.Dropdown()
+
+    def pick_article(doc_id):
+        """The chosen article's title, date and source, ready to be corrected."""
+        if not doc_id:
+            return "", "", "", "", gr.Column(visible=False)
+        try:
+            info = service.article(doc_id)
+        except UserError as exc:
+            return _said(service, "Choosing the article", exc), "", "", "", gr.Column(visible=False)
+        return "", info.title, info.date or "", info.source or "", gr.Column(visible=False)
 
     def when_loaded():
         """Runs as each page opens: waits for the models, then fills what needs the index."""
@@ -128,35 +158,46 @@ def build_app(service: QAService):
         return _notes_html([summary] + messages), *articles_shown(), None
 
     def ask_to_delete(doc_id):
+        """The question, shown beside the buttons that answer it."""
         if not doc_id:
-            return render.error_message("Choose the article to delete first."), gr.Row(visible=False)
+            return render.error_message("Choose the article to delete first."), "", gr.Column(visible=False)
         document = service.pipeline.store.documents.get(doc_id)
         title = f" ({document.title})" if document else ""
-        return (render.confirmation(f"Delete '{doc_id}'{title} from the index? "
-                                    "Questions will no longer find it; its file is not touched."), gr.Row(visible=True))
+        return "", render.confirmation(f"Delete '{doc_id}'{title} from the index? "
+                                       "Questions will no longer find it; its file is not touched."), \
+            gr.Column(visible=True)
 
     def delete_article(doc_id):
         try:
             report = service.remove_articles([doc_id] if doc_id else [])
         except Exception as exc:
-            return _said(service, "Deleting the article", exc), gr.Row(visible=False), *articles_shown()
+            return _said(service, "Deleting the article", exc), gr.Column(visible=False), *articles_shown()
         message = _notes_html([f"Deleted '{doc_id}'. The index holds {_count(report.documents, 'article')}."])
-        return message, gr.Row(visible=False), *articles_shown()
+        return message, gr.Column(visible=False), *articles_shown()
 
     def save_details(doc_id, title, date, source):
+        """Saves only what differs from the article as it is; the fields clear once saved."""
+        kept = (title, date, source)
         if not doc_id:
-            return render.error_message("Choose the article first."), *articles_shown()
+            return render.error_message("Choose the article first."), *articles_shown(), *kept
         try:
-            service.edit_article(doc_id, title, date, source)
+            info = service.article(doc_id)
+            changed = {name: value for name, value, now in (("title", title, info.title), ("date", date, info.date),
+                                                             ("source", source, info.source))
+                       if " ".join((value or "").split()) not in ("", now or "")}
+            if not changed:
+                return (render.error_message("Nothing to save: the title, date and source are as they were. "
+                                             "Change one first."), gr.Dropdown(), gr.Dropdown(), *kept)
+            service.edit_article(doc_id, **changed)
+            info = service.article(doc_id)
         except Exception as exc:
-            return _said(service, "Changing the article", exc), *articles_shown()
-        info = next(a for a in service.articles() if a.doc_id == doc_id)
+            return _said(service, "Changing the article", exc), *articles_shown(), *kept
         details = ", ".join(p for p in (info.date, info.source) if p)
-        return _notes_html([f"'{doc_id}' is now titled '{info.title}'" + (f" ({details})." if details else ".")]), \
-            *articles_shown()
+        saved = f"'{doc_id}' is now titled '{info.title}'" + (f" ({details})." if details else ".")
+        return _notes_html([saved]), *articles_shown(), "", "", ""
 
     def cancel_delete():
-        return "", gr.Row(visible=False)
+        return "", gr.Column(visible=False)
 
     def show_evaluation(shipped_set, uploaded, progress=gr.Progress()):
         import tempfile
@@ -232,8 +273,8 @@ def build_app(service: QAService):
             gr.Markdown(f"Passages are searched in {store_description(service.config.store)} "
                         "(the server's `--store`).", elem_id="store")
             gr.Markdown(answer_margin_note(service.config.answer_margin), elem_id="answer-margin")
-        with gr.Tabs():
-            with gr.Tab("Ask"):
+        with gr.Tabs() as tabs:
+            with gr.Tab("Ask", id="ask"):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
                 ask_button = gr.Button("Ask", variant="primary")
                 summary = gr.HTML(elem_id="answer")
@@ -252,7 +293,7 @@ def build_app(service: QAService):
                       [summary, cards, as_typed], api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
                 as_typed.click(show_answer_as_typed, [question, *settings], [summary, cards, as_typed],
                                api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
-            with gr.Tab("Search"):
+            with gr.Tab("Search", id="search"):
                 query = gr.Textbox(label="Find passages", placeholder="Words or a question, then Enter", elem_id="query")
                 hits = gr.HTML(elem_id="hits")
                 query.submit(show_passages, [query, top_k, retrieval, since, until, source], hits,
@@ -271,17 +312,20 @@ def build_app(service: QAService):
                 table = gr.Dataframe([], headers=["id", "title", "date", "source", "chunks", "characters"],
                                      interactive=False, wrap=True,
                                      column_widths=["18%", "38%", "12%", "12%", "8%", "12%"], elem_id="articles")
+                to_delete = gr.Dropdown([], label="Article (or click its row in the table)", elem_id="delete-choice")
                 with gr.Row(equal_height=True):
-                    to_delete = gr.Dropdown([], label="Article", elem_id="delete-choice", scale=3)
-                    delete_button = gr.Button("Delete article…", variant="stop", elem_id="delete", scale=1)
+                    new_title = gr.Textbox(label="Title", elem_id="new-title", scale=3)
+                    new_date = gr.Textbox(label="Date", placeholder="YYYY-MM-DD", elem_id="new-date", scale=1)
+                    new_source = gr.Textbox(label="Source", elem_id="new-source", scale=1)
                 with gr.Row(equal_height=True):
-                    new_title = gr.Textbox(label="New title for the chosen article", elem_id="new-title", scale=3)
-                    new_date = gr.Textbox(label="New date", placeholder="YYYY-MM-DD", elem_id="new-date", scale=1)
-                    new_source = gr.Textbox(label="New source", elem_id="new-source", scale=1)
-                    title_button = gr.Button("Save", elem_id="set-title", scale=1)
-                with gr.Row(visible=False) as confirm_row:
-                    confirm_button = gr.Button("Yes, delete it", variant="stop", elem_id="delete-confirm")
-                    cancel_button = gr.Button("Cancel", elem_id="delete-cancel")
+                    title_button = gr.Button("Save the title, date and source", elem_id="set-title")
+                    delete_button = gr.Button("Delete article…", variant="stop", elem_id="delete")
+                with gr.Column(visible=False) as confirm_row:
+                    delete_question = gr.HTML(elem_id="delete-question")
+                    with gr.Row():
+                        confirm_button = gr.Button("Yes, delete it", variant="stop", elem_id="delete-confirm")
+                        cancel_button = gr.Button("Cancel", elem_id="delete-cancel")
+                edited = gr.HTML(elem_id="edited")
                 # Uploads and deletions are indexed one at a time (a second waits in the queue)
                 # while questions go on against the current index.
                 # The progress shows in the result box only: the table stays readable meanwhile. The
@@ -290,13 +334,17 @@ def build_app(service: QAService):
                                  [added, table, to_delete, upload],
                                  api_visibility="private", concurrency_limit=1, concurrency_id="indexing",
                                  show_progress_on=[added])
-                delete_button.click(ask_to_delete, to_delete, [added, confirm_row], api_visibility="private")
-                confirm_button.click(delete_article, to_delete, [added, confirm_row, table, to_delete],
+                table.select(pick_row, None, to_delete, api_visibility="private")
+                to_delete.change(pick_article, to_delete, [edited, new_title, new_date, new_source, confirm_row],
+                                 api_visibility="private")
+                delete_button.click(ask_to_delete, to_delete, [edited, delete_question, confirm_row],
+                                    api_visibility="private")
+                confirm_button.click(delete_article, to_delete, [edited, confirm_row, table, to_delete],
                                      api_visibility="private", concurrency_limit=1, concurrency_id="indexing")
-                cancel_button.click(cancel_delete, None, [added, confirm_row], api_visibility="private")
+                cancel_button.click(cancel_delete, None, [delete_question, confirm_row], api_visibility="private")
                 gr.on([title_button.click, new_title.submit], save_details, [to_delete, new_title, new_date, new_source],
-                      [added, table, to_delete], api_visibility="private", concurrency_limit=1,
-                      concurrency_id="indexing", show_progress_on=[added])
+                      [edited, table, to_delete, new_title, new_date, new_source], api_visibility="private",
+                      concurrency_limit=1, concurrency_id="indexing", show_progress_on=[edited])
             with gr.Tab("Evaluation"):
                 shipped_set = gr.Dropdown(list(SHIPPED_QUESTION_SETS), value=next(iter(SHIPPED_QUESTION_SETS)),
                                           label="Shipped question set", elem_id="question-set")
@@ -311,6 +359,9 @@ def build_app(service: QAService):
                 run_button.click(show_evaluation, [shipped_set, uploaded_set], [report, plots], api_visibility="private",
                                  show_progress_on=[report])
         app.load(when_loaded, None, [status, table, to_delete, examples], api_visibility="private")
+        app.load(from_link, [top_k, retrieval, reader, correct],
+                 [tabs, question, query, since, until, source, summary, cards, as_typed, hits],
+                 api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
         gr.api(api_ask, api_name="ask")
         gr.api(api_search, api_name="search")
     return app
@@ -338,8 +389,6 @@ def _notes_html(lines: list[str]) -> str:
 def theme():
     """Gradio's default look with the system's sans-serif font for all text: its bundled web
     font has only two weights, so bold headings mixed in letters from a fallback font."""
-    import gradio as gr
-
     return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                              font_mono=["ui-monospace", "Consolas", "monospace"])
 

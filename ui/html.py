@@ -77,8 +77,25 @@ def filter_note(since: str | None, until: str | None, source: str | None) -> str
     return f"<p class='qa-filter'>Only articles {_e(said)}.{undated}</p>"
 
 
+def share_link(tab: str, text: str, since: str | None, until: str | None, source: str | None) -> str:
+    """A link that opens the page with this question (or search) and filters, and asks it."""
+    from urllib.parse import urlencode
+
+    params = {"q": " ".join(text.split()), "tab": tab, "since": (since or "").strip(), "until": (until or "").strip(),
+              "source": (source or "").strip()}
+    query = urlencode({k: v for k, v in params.items() if v and not (k == "tab" and v == "ask")})
+    noun = "search" if tab == "search" else "question"
+    return f"<p class='qa-share'><a href='?{_e(query)}' class='qa-share-link'>Link to this {noun}</a></p>"
+
+
 def _dated(date: str | None, source: str | None) -> str:
     return "".join(f" · {_e(part)}" for part in (date, source) if part)
+
+
+def article_label(article) -> str:
+    """How the page names an article to choose: "title — date — source [id]"."""
+    parts = [article.title, article.date, article.source]
+    return " — ".join(p for p in parts if p) + f" [{article.doc_id}]"
 
 
 def error_message(text: str) -> str:

@@ -255,15 +255,23 @@ def test_a_question_is_answered_while_a_large_upload_is_indexed(context, app_url
     delete(uploader, "tide-log")
 
 
-def delete(page, doc_id):
+def choose(page, doc_id):
+    """Pick an article in the Articles tab's chooser, whose options read "title — date — source [id]"."""
+    import re
+
     page.get_by_role("tab", name="Articles").click()
     page.locator("#delete-choice input").fill(doc_id)
-    page.get_by_role("option", name=doc_id, exact=True).click()
+    page.get_by_role("option", name=re.compile(rf"\[{re.escape(doc_id)}\]$")).click()
+
+
+def delete(page, doc_id):
+    choose(page, doc_id)
     page.locator("#delete").click()
     page.wait_for_selector("#delete-confirm", state="visible")
-    assert doc_id in page.inner_text("#added") and "Delete" in page.inner_text("#added")
+    question = page.inner_text("#delete-question")
+    assert doc_id in question and "Delete" in question
     page.locator("#delete-confirm").click()
-    page.wait_for_function(f"document.querySelector('#added').innerText.includes(\"Deleted '{doc_id}'\")",
+    page.wait_for_function(f"document.querySelector('#edited').innerText.includes(\"Deleted '{doc_id}'\")",
                            timeout=60_000)
 
 
@@ -273,9 +281,11 @@ def test_an_article_is_deleted_only_after_confirmation(page, tmp_path):
                    encoding="utf-8")
     upload(page, [old])
     page.wait_for_function("document.querySelector('#articles').innerText.includes('obsolete')", timeout=60_000)
-    page.locator("#delete-choice input").fill("obsolete")
-    page.get_by_role("option", name="obsolete", exact=True).click()
+    choose(page, "obsolete")
     page.locator("#delete").click()
+    confirm = page.locator("#delete-confirm").bounding_box()
+    asked = page.locator("#delete-question").bounding_box()
+    assert 0 <= confirm["y"] - (asked["y"] + asked["height"]) < 80  # the question sits just above its buttons
     page.locator("#delete-cancel").click()
     page.wait_for_selector("#delete-confirm", state="hidden")
     assert "obsolete" in page.inner_text("#articles")  # cancelled: nothing deleted
@@ -444,14 +454,25 @@ def test_the_plots_box_appears_only_with_results(page):
     assert not page.locator("#plots").is_visible()
 
 
-def test_an_article_can_be_given_a_new_title(page):
+def test_picking_an_article_fills_its_details_and_save_changes_only_what_was_edited(page):
     page.get_by_role("tab", name="Articles").click()
-    page.locator("#delete-choice input").fill("orchard")
-    page.get_by_role("option", name="orchard", exact=True).click()
-    page.get_by_label("New title for the chosen article").fill("Esk valley growers pick a record crop")
+    page.wait_for_function("document.querySelector('#articles').innerText.includes('orchard')")
+    page.locator("#articles [role=gridcell]").filter(has_text="Apple harvest up in the valley").first.click()  # a row picks it
+    title = page.locator("#new-title textarea, #new-title input").first
+    page.wait_for_function("document.querySelector('#new-title textarea, #new-title input').value"
+                           " === 'Apple harvest up in the valley'")
+    title.fill("Esk valley growers pick a record crop")
     page.locator("#set-title").click()
-    page.wait_for_function("document.querySelector('#added').innerText.includes('is now titled')", timeout=60_000)
+    page.wait_for_function("document.querySelector('#edited').innerText.includes('is now titled')", timeout=60_000)
     page.wait_for_function("document.querySelector('#articles').innerText.includes('Esk valley growers pick')")
+    assert title.input_value() == ""  # the fields clear once saved
+    choose(page, "chess")  # another article: its own title, not the one typed before
+    page.wait_for_function("document.querySelector('#new-title textarea, #new-title input').value"
+                           " === 'Young player wins city chess open'")
+    page.locator("#set-title").click()
+    page.wait_for_function("document.querySelector('#edited').innerText.includes('Nothing to save')", timeout=60_000)
+    assert "Young player wins city chess open" in page.inner_text("#articles")
+    assert page.inner_text("#articles").count("Esk valley growers pick a record crop") == 1
 
 
 def test_the_embedding_progress_advances_while_a_large_article_is_indexed(page, tmp_path):
@@ -542,4 +563,24 @@ def test_the_api_docs_page_renders_every_operation(browser, app_url):
     assert {"/api/v1/ask", "/api/v1/search", "/api/v1/articles", "/api/v1/articles/{doc_id}",
             "/api/v1/health"} <= {p.replace("\u200b", "") for p in paths}
     assert page.locator(".btn.authorize").count() == 1  # the basic and bearer schemes can be filled in
+    page.close()
+
+
+def test_a_shared_link_opens_the_page_and_asks_its_question(browser, app_url):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(app_url[0] + "?q=Who+won+the+Lindholm+Chess+Open%3F")
+    page.wait_for_selector("#answer .qa-text", timeout=120_000)
+    assert page.inner_text("#answer .qa-text") == "Mara Quint"
+    link = page.locator("#answer .qa-share-link").get_attribute("href")
+    assert link.startswith("?q=Who+won+the+Lindholm+Chess+Open")
+    page.goto(app_url[0] + "?tab=search&q=apples&until=2000-01-01")  # a search, with a filter that keeps nothing
+    page.wait_for_function("document.querySelector('#hits') && document.querySelector('#hits').innerText.length > 0",
+                           timeout=120_000)
+    assert page.locator("#query textarea, #query input").first.input_value() == "apples"
+    page.get_by_text("Settings for Ask and Search").click()
+    assert page.locator("#until textarea, #until input").first.input_value() == "2000-01-01"
+    assert "dated up to 2000-01-01" in page.inner_text("#hits")
+    page.goto(app_url[0] + "?tab=search&q=apples")
+    page.wait_for_function("document.querySelector('#hits') && document.querySelector('#hits').innerText"
+                           ".includes('Apple harvest')", timeout=120_000)
     page.close()
