@@ -20,10 +20,12 @@ from .readers.base import Reader
 from .readers.factory import make_reader
 from .results import Passage, Result
 from .retrieval import Retriever, make_retriever
+from .retrieval import names_first as put_names_first
 from .spelling import SpellingCorrector
 
 Log = Callable[[str], None]
 MAX_QUESTION_CHARS = 1000
+NAMED_DEPTH_FACTOR = 2  # a search draws twice its passages, so that those naming the query's names can rise
 # The reader is asked for this many readings per answer shown, so that an answer read in
 # several passages has them all as its evidence.
 READINGS_PER_ANSWER = 4
@@ -90,11 +92,17 @@ class QAPipeline:
         return QAPipeline(config, store, self.embedder, make_retriever(config.retrieval, store, self.embedder),
                           reader or self.reader, self.speller)
 
-    def search(self, query: str, k: int | None = None, filters: ArticleFilter | None = None) -> list[Passage]:
+    def search(self, query: str, k: int | None = None, filters: ArticleFilter | None = None,
+               names_first: bool = True) -> list[Passage]:
         """The best passages for `query`; with `filters`, from the articles they keep only
-        (filtered inside the stores, so a filter that keeps three articles still finds them)."""
+        (filtered inside the stores, so a filter that keeps three articles still finds them).
+        names_first: passages naming the query's names verbatim come first, drawn from twice
+        as many candidates (qa.retrieval.names_first)."""
         query = require_text(query, "search")
-        return self.retriever.retrieve(query, require_top_k(k) or self.config.top_k, filters)
+        k = require_top_k(k) or self.config.top_k
+        if not names_first:
+            return self.retriever.retrieve(query, k, filters)
+        return put_names_first(query, self.retriever.retrieve(query, k * NAMED_DEPTH_FACTOR, filters), k)
 
     def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
             rank_depth: int = 0, filters: ArticleFilter | None = None) -> Result:

@@ -2,6 +2,8 @@
 vectors, BM25, or the two fused by reciprocal rank fusion)."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Protocol
 
 from index.embedder import Embedder
@@ -15,6 +17,12 @@ RETRIEVAL_MODES = ("hybrid", "dense", "lexical")
 # Each ranking fed to the fusion is deeper than the final cut, so that a chunk
 # ranked well by only one retriever can still make it.
 FUSION_DEPTH_FACTOR = 4
+# A run of capitalised words in a query is a name; the words a sentence or question opens
+# with are not part of it.
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
+_OPENING_WORDS = {"who", "what", "when", "where", "why", "how", "which", "whose", "whom", "did", "does", "do", "is",
+                  "are", "was", "were", "the", "a", "an", "in", "on", "at", "of", "for", "to", "by", "from", "and",
+                  "or", "according", "tell", "name", "list", "show", "find", "i"}
 
 
 class Retriever(Protocol):
@@ -51,3 +59,34 @@ def _url(document) -> str | None:
 
 def make_retriever(mode: str, store: Store, embedder: Embedder) -> Retriever:
     return StoreRetriever(store, embedder, mode)
+
+
+def names_in(query: str) -> list[str]:
+    """The names a query mentions, as typed: "Wu Jincheng" in "what did Wu Jincheng say"."""
+    names = []
+    for run in _CAPITALISED_RUN.finditer(query):
+        words = run.group().rstrip(".").split()
+        while words and words[0].lower() in _OPENING_WORDS:
+            words.pop(0)
+        if words:
+            names.append(" ".join(words))
+    return names
+
+
+def is_name_search(query: str) -> bool:
+    """A query that is names and nothing else ("Wu Jincheng", "Qingdao Haier")."""
+    rest = _CAPITALISED_RUN.sub(" ", query)
+    return bool(names_in(query)) and not any(word.lower() not in _OPENING_WORDS for word in re.findall(r"\w+", rest))
+
+
+def names_first(query: str, passages: list[Passage], k: int) -> list[Passage]:
+    """The k best passages; for a search for names, those that contain every name verbatim
+    come before the rest (each group in the retriever's order): a reader looking for a person
+    or a place wants the passages that name them first. A question keeps the retriever's
+    order: applied to questions, this cost recall@1 on the question sets
+    (benchmarks/names_first.py)."""
+    names = names_in(query) if is_name_search(query) else []
+    if names:
+        named = [all(name in p.chunk.text for name in names) for p in passages]
+        passages = [p for p, has in zip(passages, named) if has] + [p for p, has in zip(passages, named) if not has]
+    return [replace(p, rank=rank) for rank, p in enumerate(passages[:k], start=1)]

@@ -92,7 +92,7 @@ def build_app(service: QAService):
         except Exception as exc:
             return _said(service, "The search", exc)
         return (render.filter_note(since, until, source) + render.share_link("search", query, since, until, source)
-                + render.passage_list(passages, query))
+                + render.passage_list(passages, query, service.document_text))
 
     def from_link(top_k, retrieval, reader, correct, request: gr.Request):
         """A shared link (?q=…&tab=search&since=…&until=…&source=…) fills the page and asks

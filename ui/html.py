@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 from qa.evidence import SURE_SCORE, disagreement, runner_up, titles
 from qa.results import Answer, Passage, Result
@@ -117,7 +118,7 @@ def answer_cards(result: Result, article_text, secondary_min_score: float = 0.5)
     article in an expander with the passage marked and a link that scrolls to it. The best
     answer is always shown; others scoring under `secondary_min_score` wait behind "more"."""
     if not result.answers:
-        return passage_list(result.passages, query=result.question)
+        return passage_list(result.passages, query=result.question, article_text=article_text)
     shown, more = [], []
     for number, answer in enumerate(result.answers, start=1):
         card = _answer_card(number, answer, article_text(answer.doc_id))
@@ -133,15 +134,14 @@ def _answer_card(number: int, answer: Answer, text: str) -> str:
     sentence = mark_span(answer.context, answer.start - answer.context_start, answer.end - answer.context_start)
     anchor = f"cite-{number}-{_slug(answer.doc_id)}"
     article = _article_with_answer(text, answer, anchor)
-    dated = _dated(answer.passage.date, answer.passage.source) if answer.passage else ""
     support = "".join(
         f"<li><strong>{_e(r.title)}</strong> <span class='qa-meta'>{_e(r.doc_id)} · characters {r.start}–{r.end}"
         f"{_dated(r.passage.date, r.passage.source) if r.passage else ''}</span><br>"
         f"{mark_span(r.context, r.start - r.context_start, r.end - r.context_start)}</li>" for r in answer.support)
     also = f"<div class='qa-support'>Also read in:<ul>{support}</ul></div>" if support else ""
     return f"""<div class="qa-card">
-  <div class="qa-card-head"><span class="qa-rank">[{number}]</span> <strong>{_e(answer.title)}</strong>
-    <span class="qa-meta">{_e(answer.doc_id)} · characters {answer.start}–{answer.end} · {answer.score:.0%}{dated}</span>
+  <div class="qa-card-head"><span class="qa-rank">[{number}]</span> <strong>{_e(answer.title)}</strong>{_byline(answer.passage)}
+    <span class="qa-meta">{_e(answer.doc_id)} · characters {answer.start}–{answer.end} · {answer.score:.0%}</span>
     {_given_by(answer)}</div>
   <blockquote class="qa-passage">{sentence}</blockquote>{also}
   <details class="qa-article"><summary>Show the whole article</summary>
@@ -158,25 +158,40 @@ def _article_with_answer(text: str, answer: Answer, anchor: str) -> str:
             f"{_e(text[a1:c1])}</span>{_e(text[c1:])}")
 
 
-def passage_list(passages: list[Passage], query: str) -> str:
-    """Ranked passages, each with a bar for its score relative to the best one (retrieval
-    scores have no meaning of their own to a reader); the query's content words highlighted."""
+def passage_list(passages: list[Passage], query: str, article_text=None) -> str:
+    """Ranked passages (numbered once, by the list), each with its article's title, date,
+    source and link to the original; the query's content words highlighted; and, given
+    `article_text` (doc id -> text), the whole article with the passage marked. No score is
+    shown: the retrievers' scores of the top passages differ by a few hundredths, which says
+    nothing to a reader, and the order already says which came first."""
     if not passages:
         return "<p>No matching passages.</p>"
     stems = _stems(query)
-    best = max(p.score for p in passages) or 1.0
     items = []
     for passage in passages:
-        share = max(0.0, min(1.0, passage.score / best))
+        chunk = passage.chunk
+        whole = ""
+        if article_text is not None:
+            marked = mark_span(article_text(passage.doc_id), chunk.start, chunk.end)
+            whole = (f"<details class='qa-article'><summary>Show the whole article</summary>"
+                     f"<div class='qa-article-text'>{marked}</div></details>")
         items.append(
-            f"<li class='qa-hit'><div><span class='qa-rank'>{passage.rank}.</span> <strong>{_e(passage.title)}</strong> "
-            f"<span class='qa-meta'>{_e(passage.doc_id)} · characters {passage.chunk.start}–{passage.chunk.end}"
-            f"{_dated(passage.date, passage.source)}</span> "
-            f"<span class='qa-bar' title='match {share:.0%} of the best' role='img' aria-label='match {share:.0%} "
-            f"of the best'><span style='width:{share * 100:.0f}%'></span></span></div>"
-            f"<div class='qa-passage'>{highlight_terms(passage.chunk.text, stems)}</div></li>"
+            f"<li class='qa-hit'><div><strong>{_e(passage.title)}</strong>{_byline(passage)}"
+            f"<span class='qa-meta'>{_e(passage.doc_id)} · characters {chunk.start}–{chunk.end}</span></div>"
+            f"<div class='qa-passage'>{highlight_terms(chunk.text, stems)}</div>{whole}</li>"
         )
     return f"<ol class='qa-hits'>{''.join(items)}</ol>"
+
+
+def _byline(passage: Passage | None) -> str:
+    """The article's date and source, and a link to the original when it gave a web address."""
+    if passage is None:
+        return ""
+    parts = [_e(p) for p in (passage.date, passage.source) if p]
+    url = passage.url or ""
+    if urlsplit(url).scheme in ("http", "https"):
+        parts.append(f"<a href='{_e(url)}' target='_blank' rel='noopener noreferrer'>original article</a>")
+    return f" <span class='qa-byline'>{' · '.join(parts)}</span> " if parts else " "
 
 
 def highlight_terms(text: str, stems: set[str]) -> str:
@@ -227,9 +242,7 @@ STYLE = """
   font-weight: 600; }
 .qa-rank { color: #555; font-weight: 600; }
 .qa-filter { color: #444; font-size: .9em; margin: .2em 0; }
-.qa-bar { display: inline-block; width: 5em; height: .55em; background: #e6e6e6; border-radius: 3px;
-  vertical-align: middle; margin-left: .4em; }
-.qa-bar > span { display: block; height: 100%; background: #4a7bd0; border-radius: 3px; }
+.qa-byline { color: #333; font-size: .9em; }
 .qa-report thead th { position: sticky; top: 0; background: #fff; z-index: 1; }
 .qa-report { max-height: 36em; overflow-y: auto; border: 1px solid #eee; padding: 0 .6em; }
 .qa-none { font-size: 1.1em; margin: .3em 0; }

@@ -19,7 +19,7 @@ def test_the_login_and_the_token_come_from_the_settings(monkeypatch):
     credentials = credentials_of(Config.load())
     assert credentials.password_ok("editor", "s3cret:with-colon") and not credentials.password_ok("editor", "s3cret")
     assert _user(credentials, "Bearer t0ken") == "token" and _user(credentials, "Bearer guess") is None
-    basic = "Basic " + base64.b64encode("editor:s3cret:with-colon".encode()).decode()
+    basic = "Basic " + base64.b64encode(b"editor:s3cret:with-colon").decode()
     assert _user(credentials, basic) == "editor" and _user(credentials, "Basic not-base64!") is None
     monkeypatch.setenv("QA_AUTH", "no-password")
     with pytest.raises(UserError, match="user:password"):

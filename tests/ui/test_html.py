@@ -95,12 +95,19 @@ def test_question_and_filler_words_are_not_highlighted():
     assert "<mark>Which</mark>" not in html and "<mark>world</mark>" not in html
 
 
-def test_each_passage_shows_its_rank_and_a_bar_relative_to_the_best():
+def test_passages_are_numbered_once_with_no_score_their_article_and_a_safe_link_to_the_original():
+    from dataclasses import replace
+
     from ui.html import passage_list
 
-    html = passage_list([_passage("First.", score=0.04, rank=1), _passage("Second.", score=0.01, rank=2)], query="x")
-    assert "score" not in html and "1.</span>" in html and "2.</span>" in html
-    assert "width:100%" in html and "width:25%" in html
+    first = replace(_passage("First.", score=0.04, rank=1), url="https://example.org/a?b=1&c=2", source="Courier")
+    second = replace(_passage("Second.", score=0.01, rank=2, doc_id="other"), url="javascript:alert(1)")
+    articles = {"doc": "Preceding First. Then more.", "other": "Preceding Second."}  # passages start at 10
+    html = passage_list([first, second], query="x", article_text=articles.get)
+    assert "score" not in html and "qa-rank" not in html and "width:" not in html  # the <ol> numbers them
+    assert "href='https://example.org/a?b=1&amp;c=2'" in html and "Courier" in html
+    assert "javascript:" not in html  # only web addresses become links
+    assert html.count("Show the whole article") == 2 and "Preceding <mark>First.</mark> Then more." in html
 
 
 def test_an_unsure_answer_says_so_with_its_close_runner_up_and_disagreeing_articles_are_named():
