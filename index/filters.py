@@ -95,7 +95,7 @@ class ArticleFilter:
         since_date = _user_date(since, "since")
         until_date = _user_date(until, "until")
         if since_date and until_date and since_date > until_date:
-            raise BadDateError(f"--since {since_date} is after --until {until_date}: nothing could match")
+            raise BadDateError(f"since ({since_date}) is after until ({until_date}): no article could match")
         source = " ".join(source.split()) if isinstance(source, str) and source.strip() else None
         if since_date is None and until_date is None and source is None:
             return None
@@ -123,5 +123,6 @@ def _user_date(value: str | None, name: str) -> dt.date | None:
     try:
         return parse_date(value)
     except BadDateError:
-        raise BadDateError(f"--{name} '{value}' is not a date: use YYYY-MM-DD, e.g. 2024-03-03") from None
+        # Worded for the page's field, the API's and the command line's option alike.
+        raise BadDateError(f"{name}: '{value}' is not a date; use YYYY-MM-DD, e.g. 2024-03-03") from None
 

@@ -229,7 +229,7 @@ class QAService:
             raise EmptyCollectionError("none of these files holds readable articles "
                                        f"(supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}); nothing was changed")
         if (title or "").strip() and len(documents) > 1:
-            raise UserError(f"a title can be given to one article at a time; these files hold {len(documents)}")
+            raise UserError(f"a title can be given to one article at a time; these files hold {len(documents)}.")
         documents = [edited(d, title, date, source) for d in documents]
         with self._indexing_lock:
             pipeline = self.pipeline

@@ -76,7 +76,8 @@ def build_app(service: QAService):
         except Exception as exc:
             return _said(service, "Answering", exc), "", gr.Button(visible=False)
         secondary = service.config.secondary_answer_min_score
-        note = render.filter_note(since, until, source) + render.share_link("ask", question, since, until, source)
+        note = (render.filter_note(since, until, source, service.articles)
+                + render.share_link("ask", question, since, until, source))
         return (render.answer_summary(result) + note, render.answer_cards(result, service.document_text, secondary),
                 gr.Button(visible=result.corrected_question is not None))
 
@@ -91,7 +92,8 @@ def build_app(service: QAService):
             passages = service.search(query, top_k=top_k, retrieval=retrieval, since=since, until=until, source=source)
         except Exception as exc:
             return _said(service, "The search", exc)
-        return (render.filter_note(since, until, source) + render.share_link("search", query, since, until, source)
+        return (render.filter_note(since, until, source, service.articles)
+                + render.share_link("search", query, since, until, source)
                 + render.passage_list(passages, query, service.document_text))
 
     def from_link(top_k, retrieval, reader, correct, request: gr.Request):
@@ -136,9 +138,11 @@ def build_app(service: QAService):
             rows, choices = articles_shown()
             examples = example_questions(service)
         except Exception as exc:
-            return _said(service, "Loading the app", exc), [], gr.Dropdown(), gr.Radio(choices=[], visible=False)
+            return (_said(service, "Loading the app", exc), [], gr.Dropdown(), gr.Radio(choices=[], visible=False),
+                    "")
         return (gr.HTML("", visible=False), rows, choices,
-                gr.Radio(choices=examples, value=None, visible=bool(examples)))
+                gr.Radio(choices=examples, value=None, visible=bool(examples)),
+                render.filter_facts(service.articles()))
 
     def add_files(files, replace_existing, title, date, source, progress=gr.Progress(track_tqdm=True)):
         if not files:
@@ -153,8 +157,8 @@ def build_app(service: QAService):
             return _said(service, "Adding the articles", exc) + _notes_html(["Nothing was added."] + messages), \
                 *articles_shown(), None
         summary = (f"Indexed: {len(report.added)} added, {len(report.changed)} updated, "
-                   f"{_count(report.embedded_chunks, 'chunk')} embedded. "
-                   f"The index holds {_count(report.documents, 'article')}.")
+                   f"{render.count_of(report.embedded_chunks, 'chunk')} embedded. "
+                   f"The index holds {render.count_of(report.documents, 'article')}.")
         return _notes_html([summary] + messages), *articles_shown(), None
 
     def ask_to_delete(doc_id):
@@ -172,7 +176,7 @@ def build_app(service: QAService):
             report = service.remove_articles([doc_id] if doc_id else [])
         except Exception as exc:
             return _said(service, "Deleting the article", exc), gr.Column(visible=False), *articles_shown()
-        message = _notes_html([f"Deleted '{doc_id}'. The index holds {_count(report.documents, 'article')}."])
+        message = _notes_html([f"Deleted '{doc_id}'. The index holds {render.count_of(report.documents, 'article')}."])
         return message, gr.Column(visible=False), *articles_shown()
 
     def save_details(doc_id, title, date, source):
@@ -266,6 +270,7 @@ def build_app(service: QAService):
                                    info="only articles dated on or before this day")
                 source = gr.Textbox(label="Source", placeholder="e.g. Reuters", elem_id="source",
                                     info="only articles from this source")
+            filter_facts = gr.Markdown(elem_id="filter-facts")
             correct = gr.Checkbox(service.config.correct_spelling, label="Correct misspelt words",
                                   info="a word in neither the articles nor an English dictionary is replaced by "
                                        "the nearest word of the articles (or the dictionary) before answering",
@@ -358,7 +363,10 @@ def build_app(service: QAService):
                                    visible=False, preview=False)
                 run_button.click(show_evaluation, [shipped_set, uploaded_set], [report, plots], api_visibility="private",
                                  show_progress_on=[report])
-        app.load(when_loaded, None, [status, table, to_delete, examples], api_visibility="private")
+        signed_in = service.config.auth is not None or service.config.api_token is not None
+        gr.HTML("<p class='qa-footer'><a href='/api/docs' target='_blank'>The HTTP API (/api/v1): its docs</a>"
+                + (" · <a href='/logout'>Log out</a>" if signed_in else "") + "</p>", elem_id="footer")
+        app.load(when_loaded, None, [status, table, to_delete, examples, filter_facts], api_visibility="private")
         app.load(from_link, [top_k, retrieval, reader, correct],
                  [tabs, question, query, since, until, source, summary, cards, as_typed, hits],
                  api_visibility="private").then(None, js=SCROLL_TO_PASSAGE)
@@ -374,10 +382,6 @@ def _user_errors_shown(gr, log):
         yield
     except Exception as exc:
         raise gr.Error(said(exc, "The request", log), print_exception=False) from None
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _notes_html(lines: list[str]) -> str:

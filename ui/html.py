@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from urllib.parse import urlsplit
 
 from qa.evidence import SURE_SCORE, disagreement, runner_up, titles
@@ -65,17 +66,43 @@ def _given_by(answer: Answer) -> str:
     return f" <span class='qa-given-by'>given by {count} articles</span>" if count > 1 else ""
 
 
-def filter_note(since: str | None, until: str | None, source: str | None) -> str:
-    """What a filter keeps, said above the results: an article without a date is kept by no
-    date filter, which a reader would not guess."""
+def filter_note(since: str | None, until: str | None, source: str | None, indexed) -> str:
+    """What a filter keeps, said above the results, with how many of the articles `indexed()`
+    lists that is (listed only when a filter is set); when it keeps none, why: an article
+    without a date is kept by no date filter, which a reader would not guess."""
+    from index.filters import ArticleFilter
+
     parts = [f"dated from {since.strip()}" if (since or "").strip() else "",
              f"dated up to {until.strip()}" if (until or "").strip() else "",
              f"from {' '.join(source.split())}" if (source or "").strip() else ""]
     said = ", ".join(p for p in parts if p)
     if not said:
         return ""
-    undated = " Articles without a date are left out." if (since or "").strip() or (until or "").strip() else ""
-    return f"<p class='qa-filter'>Only articles {_e(said)}.{undated}</p>"
+    narrowing, articles = ArticleFilter.of(since, until, source), indexed()
+    kept = sum(narrowing.keeps({"date": a.date, "source": a.source}) for a in articles)
+    note = f"Only articles {said}: {kept} of {count_of(len(articles), 'article')}."
+    if kept == 0:
+        note += " " + filter_facts(articles) if articles else ""
+    elif narrowing.since or narrowing.until:
+        note += " Articles without a date are left out."
+    return f"<p class='qa-filter'>{_e(note)}</p>"
+
+
+def filter_facts(articles: list) -> str:
+    """The dates and sources the indexed articles have, for choosing a filter that keeps some."""
+    dates = sorted(a.date for a in articles if a.date)
+    sources = Counter(a.source for a in articles if a.source)
+    said = f"{len(dates)} of {count_of(len(articles), 'article')} have a date"
+    said += f" ({dates[0]} to {dates[-1]})." if dates else "."
+    if sources:
+        said += " Sources: " + ", ".join(f"{name} ({n})" for name, n in sources.most_common()) + "."
+    else:
+        said += " None names its source."
+    return said
+
+
+def count_of(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def share_link(tab: str, text: str, since: str | None, until: str | None, source: str | None) -> str:
@@ -243,6 +270,7 @@ STYLE = """
 .qa-rank { color: #555; font-weight: 600; }
 .qa-filter { color: #444; font-size: .9em; margin: .2em 0; }
 .qa-byline { color: #333; font-size: .9em; }
+.qa-footer { text-align: center; font-size: .9em; margin-top: 1em; }
 .qa-report thead th { position: sticky; top: 0; background: #fff; z-index: 1; }
 .qa-report { max-height: 36em; overflow-y: auto; border: 1px solid #eee; padding: 0 .6em; }
 .qa-none { font-size: 1.1em; margin: .3em 0; }

@@ -125,7 +125,7 @@ def serve(config: Config, port: int | None = None, block: bool = True, log=print
                                              upload_limit=limit, sessions=sessions))
     app.user_middleware.insert(0, Middleware(SecurityHeaders))
     app = gr.mount_gradio_app(app, page, path="/", auth=credentials.password_ok if credentials.required else None,
-                              max_file_size=limit, css=render.STYLE, theme=theme(), footer_links=["api"],
+                              max_file_size=limit, css=render.STYLE, theme=theme(), footer_links=[],
                               server_name=host, server_port=port)
     # Gradio accepts a page event's files only from its own upload folder once the page counts
     # as launched, which a mounted page never does by itself: without this a client could name

@@ -184,7 +184,7 @@ def test_search_and_ask_take_date_and_source_filters(tmp_path, capsys):
 def test_a_bad_since_is_one_line_and_exit_2(tmp_path):
     result = run_cli("search", "bridge", "--since", "last spring", "--index-dir", str(tmp_path / "idx"))
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: --since 'last spring' is not a date: use YYYY-MM-DD, e.g. 2024-03-03"
+    assert result.stderr.strip() == "error: since: 'last spring' is not a date; use YYYY-MM-DD, e.g. 2024-03-03"
 
 
 def test_bytes_that_are_not_utf8_in_a_query_are_one_line_and_exit_2(built_index):

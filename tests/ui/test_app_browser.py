@@ -545,11 +545,18 @@ def test_a_source_filter_in_settings_narrows_the_search_and_says_so(page, tmp_pa
     page.locator("#source textarea").fill("harbour post")
     search(page, "harbour")
     hits = page.inner_text("#hits")
-    assert "Only articles from harbour post." in hits
+    assert "Only articles from harbour post: 1 of " in hits
     assert page.locator("#hits .qa-hit").count() == 1 and "2024-02-02 · Harbour Post" in hits
     page.locator("#since textarea").fill("2025-01-01")
     page.get_by_label("Find passages").press("Enter")
-    page.wait_for_function("document.querySelector('#hits').innerText.includes('Articles without a date are left out')")
+    page.wait_for_function("document.querySelector('#hits').innerText.includes('dated from 2025-01-01')")
+    hits = page.inner_text("#hits")  # kept nothing: says what dates and sources there are
+    assert ": 0 of " in hits and "have a date (2024-02-02 to 2024-02-02)" in hits and "Harbour Post (1)" in hits
+    page.reload()
+    page.locator("#settings").get_by_text("Settings").click()
+    page.wait_for_function("document.querySelector('#filter-facts').innerText.includes('have a date')",
+                           timeout=60_000)
+    assert "Harbour Post (1)" in page.inner_text("#filter-facts")
 
 
 def test_the_api_docs_page_renders_every_operation(browser, app_url):
@@ -584,3 +591,10 @@ def test_a_shared_link_opens_the_page_and_asks_its_question(browser, app_url):
     page.wait_for_function("document.querySelector('#hits') && document.querySelector('#hits').innerText"
                            ".includes('Apple harvest')", timeout=120_000)
     page.close()
+
+
+def test_the_footer_points_at_the_http_api_docs(page):
+    link = page.locator("#footer a").first
+    assert link.get_attribute("href") == "/api/docs" and "HTTP API" in link.inner_text()
+    assert page.get_by_text("Use via API").count() == 0  # Gradio's own panel, which does not know /api/v1
+    assert page.locator("#footer").get_by_text("Log out").count() == 0  # no login on this server

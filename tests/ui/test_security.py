@@ -167,6 +167,8 @@ def test_the_login_form_takes_the_token_as_password_and_its_session_opens_the_ap
         assert browser.post("/login", data={"username": "desk", "password": "service-token"}).status_code == 200
         assert browser.get("/config").status_code == 200
         assert browser.get("/api/v1/articles").status_code == 200
+        browser.get("/logout")  # the page's footer links here
+        assert browser.get("/api/v1/articles").status_code == 401
 
 
 def test_credentials_are_checked_before_the_body_is_read(token_server):
