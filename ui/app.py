@@ -104,7 +104,8 @@ def build_app(service: QAService):
         tab = "search" if params.get("tab") == "search" else "ask"
         filters = [params.get(name, "") for name in ("since", "until", "source")]
         if not question:
-            return gr.Tabs(), gr.Textbox(), gr.Textbox(), "", "", "", gr.HTML(), gr.HTML(), gr.Button(), gr.HTML()
+            # nothing to ask: leave every field as it is (the user may be typing in one already)
+            return gr.Tabs(), *(gr.Textbox(),) * 5, gr.HTML(), gr.HTML(), gr.Button(), gr.HTML()
         if tab == "search":
             return (gr.Tabs(selected="search"), gr.Textbox(), question, *filters, gr.HTML(), gr.HTML(), gr.Button(),
                     show_passages(question, top_k, retrieval, *filters))
@@ -124,8 +125,8 @@ def build_app(service: QAService):
 
     def pick_article(doc_id):
         """The chosen article's title, date and source, ready to be corrected."""
-        if not doc_id:
-            return "", "", "", "", gr.Column(visible=False)
+        if not doc_id:  # cleared after a save or a deletion: their message stays
+            return gr.HTML(), "", "", "", gr.Column(visible=False)
         try:
             info = service.article(doc_id)
         except UserError as exc:

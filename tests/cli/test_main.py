@@ -72,7 +72,7 @@ def test_ask_json_shape_and_offsets(built_index, corpus, capsys):
     assert all(isinstance(v, float) for v in out["timings_ms"].values())
     assert out["answers"], "expected an answer"
     texts = {p.stem: p.read_text() for p in corpus.iterdir()}
-    citation_keys = {"text", "score", "doc_id", "title", "start", "end", "passage", "date", "source"}
+    citation_keys = {"text", "score", "doc_id", "title", "start", "end", "passage", "date", "source", "url"}
     for answer in out["answers"]:
         assert set(answer) == citation_keys | {"sure", "articles", "support"}
         assert answer["sure"] == (answer["score"] >= 0.8) and answer["articles"][0] == answer["doc_id"]
@@ -87,7 +87,7 @@ def test_ask_json_shape_and_offsets(built_index, corpus, capsys):
     scores = [a["score"] for a in out["answers"]]
     assert scores == sorted(scores, reverse=True)
     for passage in out["passages"]:
-        assert set(passage) == {"doc_id", "title", "text", "start", "end", "score", "date", "source"}
+        assert set(passage) == {"doc_id", "title", "text", "start", "end", "score", "date", "source", "url"}
         assert texts[passage["doc_id"]][passage["start"]:passage["end"]] == passage["text"]
 
 
