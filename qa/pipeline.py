@@ -19,7 +19,7 @@ from .evidence import combine_evidence
 from .readers.base import Reader
 from .readers.factory import make_reader
 from .results import Passage, Result
-from .retrieval import Retriever, make_retriever
+from .retrieval import Retriever, make_retriever, searched_names
 from .retrieval import names_first as put_names_first
 from .spelling import SpellingCorrector
 
@@ -96,13 +96,14 @@ class QAPipeline:
                names_first: bool = True) -> list[Passage]:
         """The best passages for `query`; with `filters`, from the articles they keep only
         (filtered inside the stores, so a filter that keeps three articles still finds them).
-        names_first: passages naming the query's names verbatim come first, drawn from twice
-        as many candidates (qa.retrieval.names_first)."""
+        names_first: for a search of names only, the passages naming them verbatim come first,
+        drawn from twice as many candidates (qa.retrieval.names_first)."""
         query = require_text(query, "search")
         k = require_top_k(k) or self.config.top_k
-        if not names_first:
+        names = searched_names(query) if names_first else []
+        if not names:
             return self.retriever.retrieve(query, k, filters)
-        return put_names_first(query, self.retriever.retrieve(query, k * NAMED_DEPTH_FACTOR, filters), k)
+        return put_names_first(names, self.retriever.retrieve(query, k * NAMED_DEPTH_FACTOR, filters), k)
 
     def ask(self, question: str, top_k: int | None = None, max_answers: int | None = None,
             rank_depth: int = 0, filters: ArticleFilter | None = None) -> Result:

@@ -73,20 +73,24 @@ def names_in(query: str) -> list[str]:
     return names
 
 
-def is_name_search(query: str) -> bool:
-    """A query that is names and nothing else ("Wu Jincheng", "Qingdao Haier")."""
+def searched_names(query: str) -> list[str]:
+    """The names of a query that is names and nothing else ("Wu Jincheng", "Who is Wu
+    Jincheng?"); [] for any other query."""
     rest = _CAPITALISED_RUN.sub(" ", query)
-    return bool(names_in(query)) and not any(word.lower() not in _OPENING_WORDS for word in re.findall(r"\w+", rest))
+    if any(word.lower() not in _OPENING_WORDS for word in re.findall(r"\w+", rest)):
+        return []
+    return names_in(query)
 
 
-def names_first(query: str, passages: list[Passage], k: int) -> list[Passage]:
-    """The k best passages; for a search for names, those that contain every name verbatim
-    come before the rest (each group in the retriever's order): a reader looking for a person
-    or a place wants the passages that name them first. A question keeps the retriever's
-    order: applied to questions, this cost recall@1 on the question sets
-    (benchmarks/names_first.py)."""
-    names = names_in(query) if is_name_search(query) else []
-    if names:
-        named = [all(name in p.chunk.text for name in names) for p in passages]
-        passages = [p for p, has in zip(passages, named) if has] + [p for p, has in zip(passages, named) if not has]
+def is_name_search(query: str) -> bool:
+    return bool(searched_names(query))
+
+
+def names_first(names: list[str], passages: list[Passage], k: int) -> list[Passage]:
+    """The k best passages, those that contain every one of `names` verbatim before the rest
+    (each group in the retriever's order): a reader looking for a person or a place wants the
+    passages that name them first. Only for name searches (`searched_names`): applied to
+    questions, it cost recall@1 on the question sets (benchmarks/names_first.py)."""
+    named = [all(name in p.chunk.text for name in names) for p in passages]
+    passages = [p for p, has in zip(passages, named) if has] + [p for p, has in zip(passages, named) if not has]
     return [replace(p, rank=rank) for rank, p in enumerate(passages[:k], start=1)]

@@ -105,28 +105,28 @@ def build_app(service: QAService):
         filters = [params.get(name, "") for name in ("since", "until", "source")]
         if not question:
             # nothing to ask: leave every field as it is (the user may be typing in one already)
-            return gr.Tabs(), *(gr.Textbox(),) * 5, gr.HTML(), gr.HTML(), gr.Button(), gr.HTML()
+            return (gr.skip(),) * 10
         if tab == "search":
-            return (gr.Tabs(selected="search"), gr.Textbox(), question, *filters, gr.HTML(), gr.HTML(), gr.Button(),
+            return (gr.Tabs(selected="search"), gr.skip(), question, *filters, gr.skip(), gr.skip(), gr.skip(),
                     show_passages(question, top_k, retrieval, *filters))
-        return (gr.Tabs(selected="ask"), question, gr.Textbox(), *filters,
-                *show_answer(question, top_k, retrieval, reader, *filters, correct), gr.HTML())
+        return (gr.Tabs(selected="ask"), question, gr.skip(), *filters,
+                *show_answer(question, top_k, retrieval, reader, *filters, correct), gr.skip())
 
-    def articles_shown():
+    def articles_shown(listed=None):
         """The table and the chooser, which names each article as "title — date — source [id]"."""
-        listed = service.articles()
+        listed = service.articles() if listed is None else listed
         rows = [[a.doc_id, a.title, a.date or "", a.source or "", a.chunks, a.characters] for a in listed]
         return rows, gr.Dropdown(choices=[(render.article_label(a), a.doc_id) for a in listed], value=None)
 
     def pick_row(event: gr.SelectData):
         """A click on a table row chooses its article (the id is checked when it is used)."""
         row = event.row_value or []
-        return gr.Dropdown(value=row[0]) if row else gr.Dropdown()
+        return gr.Dropdown(value=row[0]) if row else gr.skip()
 
     def pick_article(doc_id):
         """The chosen article's title, date and source, ready to be corrected."""
         if not doc_id:  # cleared after a save or a deletion: their message stays
-            return gr.HTML(), "", "", "", gr.Column(visible=False)
+            return gr.skip(), "", "", "", gr.Column(visible=False)
         try:
             info = service.article(doc_id)
         except UserError as exc:
@@ -136,14 +136,15 @@ def build_app(service: QAService):
     def when_loaded():
         """Runs as each page opens: waits for the models, then fills what needs the index."""
         try:
-            rows, choices = articles_shown()
+            listed = service.articles()
+            rows, choices = articles_shown(listed)
             examples = example_questions(service)
         except Exception as exc:
             return (_said(service, "Loading the app", exc), [], gr.Dropdown(), gr.Radio(choices=[], visible=False),
                     "")
         return (gr.HTML("", visible=False), rows, choices,
                 gr.Radio(choices=examples, value=None, visible=bool(examples)),
-                render.filter_facts(service.articles()))
+                render.filter_facts(listed))
 
     def add_files(files, replace_existing, title, date, source, progress=gr.Progress(track_tqdm=True)):
         if not files:
@@ -192,7 +193,7 @@ def build_app(service: QAService):
                        if " ".join((value or "").split()) not in ("", now or "")}
             if not changed:
                 return (render.error_message("Nothing to save: the title, date and source are as they were. "
-                                             "Change one first."), gr.Dropdown(), gr.Dropdown(), *kept)
+                                             "Change one first."), gr.skip(), gr.skip(), *kept)
             service.edit_article(doc_id, **changed)
             info = service.article(doc_id)
         except Exception as exc:
@@ -237,14 +238,14 @@ def build_app(service: QAService):
                 since: str | None = None, until: str | None = None, source: str | None = None,
                 correct: bool | None = None) -> dict:
         """The same JSON object as `python -m qa ask --json`; a setting left out is the server's."""
-        with _user_errors_shown(gr, service.log):
+        with _user_errors_shown(service.log):
             return result_json(service.ask(question, top_k=top_k, retrieval=retrieval, reader=reader, since=since,
                                            until=until, source=source, correct=correct))
 
     def api_search(query: str, top_k: int | None = None, retrieval: str | None = None, since: str | None = None,
                    until: str | None = None, source: str | None = None) -> dict:
         """The same JSON object as `python -m qa search --json`; a setting left out is the server's."""
-        with _user_errors_shown(gr, service.log):
+        with _user_errors_shown(service.log):
             return search_json(query, service.search(query, top_k=top_k, retrieval=retrieval, since=since,
                                                      until=until, source=source))
 
@@ -377,7 +378,7 @@ def build_app(service: QAService):
 
 
 @contextmanager
-def _user_errors_shown(gr, log):
+def _user_errors_shown(log):
     """A failed API call comes back as the page would say it, not a bare error."""
     try:
         yield
