@@ -10,12 +10,12 @@ import re
 import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 
 from .documents import Document
 from .errors import InputPathError
 from .filters import article_meta, dateline
+from .html_pages import read_page
 from .jsonl import parse_json_lines
 from .sentences import split_sentences
 from .user_text import BadTextError, article_id, require_unicode
@@ -29,11 +29,6 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | {".pdf"
 
 MAX_TITLE_CHARS = 120
 SHORT_TITLE_CHARS = 48  # an untitled article's title: the first words of its first sentence
-_HTML_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "head")
-_HTML_BLOCKS = (
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-    "section", "article", "header", "footer", "blockquote", "pre", "figcaption", "dd", "dt",
-)
 
 
 class UnreadableFileError(Exception):
@@ -135,66 +130,10 @@ def load_markdown(path: Path, text: str, warn: Warn = lambda _: None) -> Documen
 
 
 def load_html(path: Path, markup: str, warn: Warn = lambda _: None) -> Document:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "html.parser")
-    title_tag = soup.find("title")
-    title = title_tag.get_text(" ", strip=True) if title_tag else ""
-
-    def meta_content(**attributes) -> str | None:
-        tag = soup.find("meta", attrs=attributes)
-        return tag.get("content") if tag else None
-
-    canonical = soup.find("link", rel="canonical")
-    meta = article_meta(meta_content(property="article:published_time") or meta_content(name="date"),
-                        meta_content(property="og:site_name"), canonical.get("href") if canonical else None,
-                        str(path), warn)
-    text = html_text(markup)
-    if not title:
-        h1 = soup.find("h1")
-        title = h1.get_text(" ", strip=True) if h1 else title_from_text(text, path)
-    return Document(_file_id(path), title, text, str(path), {"format": "html", **meta})
-
-
-class _TextOfHtml(HTMLParser):
-    """The text of a page in one pass over its markup: time linear in its size however deep
-    its tags nest (BeautifulSoup's tree edits took minutes for 100,000 nested divs)."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.dropping: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _HTML_DROP:
-            self.dropping.append(tag)
-        elif tag in _HTML_BLOCKS and not self.dropping:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in _HTML_BLOCKS and not self.dropping:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if self.dropping:
-            if tag == self.dropping[-1]:
-                self.dropping.pop()
-        elif tag in _HTML_BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.dropping:
-            self.parts.append(data)
-
-
-def html_text(markup: str) -> str:
-    """What a reader sees of an HTML page: its text without scripts, styles or the head, a
-    line per block element, spaces collapsed."""
-    parser = _TextOfHtml()
-    parser.feed(markup)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    return "\n".join(line for line in lines if line)
+    page = read_page(markup)
+    meta = article_meta(page.date, page.source, page.url, str(path), warn)
+    title = page.title or title_from_text(page.text, path)
+    return Document(_file_id(path), title, page.text, str(path), {"format": "html", **meta})
 
 
 def load_pdf(path: Path) -> Document:

@@ -80,6 +80,33 @@ def test_html_drops_scripts_and_styles_and_keeps_blocks_apart(tmp_path):
     assert doc.text.splitlines() == ["Heading", "First bold paragraph.", "Second one."]
 
 
+NEWS_PAGE = """<html><head><title>Flood closes the old bridge | Coldbrook Echo</title>
+<meta property="og:site_name" content="Coldbrook Echo"></head><body>
+<header><nav><a href="/">Home</a> | <a href="/news">News</a> | <a href="/sport">Sport</a></nav></header>
+<article><h1>Flood closes the old bridge</h1>
+<p>The River Lene burst its banks on Friday, closing the old bridge for the third time this year. Engineers said
+the structure was sound but the approach road lay under half a metre of water.</p>
+<p>The council said it would reopen the bridge once the water had gone down, probably on Monday. Residents were
+asked to use the ring road in the meantime, and buses will follow it too.</p>
+<ul class="share"><li><a href="/s/1">Share on Facebook</a></li></ul></article>
+<aside><h2>Related stories</h2><ul><li><a href="/a">Council budget approved after long debate</a></li></ul></aside>
+<section id="comments"><h3>2 comments</h3><div class="comment"><p>Typical, every single year the same story.</p></div>
+</section><footer><p>Copyright 2024 Coldbrook Echo. All rights reserved.</p></footer></body></html>"""
+
+
+def test_a_news_page_gives_its_article_without_navigation_related_links_comments_or_footer(tmp_path):
+    (tmp_path / "bridge.html").write_text(NEWS_PAGE, encoding="utf-8")
+    docs, _ = load(tmp_path)
+    doc = docs["bridge"]
+    flat = " ".join(doc.text.split())
+    assert "closing the old bridge for the third time this year" in flat
+    assert "buses will follow it too." in flat
+    for boilerplate in ("Home", "Sport", "Share on Facebook", "Related stories", "Council budget", "Typical",
+                        "All rights reserved"):
+        assert boilerplate not in doc.text
+    assert doc.title == "Flood closes the old bridge" and doc.meta["source"] == "Coldbrook Echo"
+
+
 def test_pdf_text_is_extracted(tmp_path):
     (tmp_path / "r.pdf").write_bytes(minimal_pdf("Harbour traffic grew by 12 percent."))
     docs, _ = load(tmp_path)

@@ -239,6 +239,19 @@ def test_one_article_is_read_and_corrected_and_its_url_is_returned(api):
     assert httpx.get(f"{api}/api/v1/articles/quay").json()["date"] == "2024-05-03"  # a refused change changed nothing
 
 
+def test_an_uploaded_news_page_keeps_its_article_and_not_the_page_around_it(api):
+    from tests.index.test_loaders import NEWS_PAGE
+
+    added = httpx.post(f"{api}/api/v1/articles", files=[("files", ("bridge.html", NEWS_PAGE.encode(), "text/html"))])
+    assert added.status_code == 200 and added.json()["added"] == ["bridge"]
+    article = httpx.get(f"{api}/api/v1/articles/bridge").json()
+    assert "third time this year" in article["text"]
+    assert "Home" not in article["text"] and "Typical" not in article["text"]
+    found = httpx.post(f"{api}/api/v1/search", json={"query": "old bridge flood", "retrieval": "lexical"}).json()
+    passage = next(p for p in found["passages"] if p["doc_id"] == "bridge")
+    assert article["text"][passage["start"]:passage["end"]] == passage["text"]
+
+
 def test_the_schema_names_the_ways_to_log_in(api):
     schemes = httpx.get(f"{api}/api/openapi.json").json()["components"]["securitySchemes"]
     assert {scheme["scheme"] for scheme in schemes.values()} == {"basic", "bearer"}
