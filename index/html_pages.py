@@ -31,7 +31,6 @@ class Page:
     date: str | None
     source: str | None
     url: str | None
-    main_text_only: bool  # False: the whole page's text (the main text could not be told apart)
 
 
 def read_page(markup: str) -> Page:
@@ -59,7 +58,6 @@ def read_page(markup: str) -> Page:
         or (found.date if found is not None else None),
         source=source,
         url=(canonical.get("href") if canonical else None) or (found.url if found is not None else None),
-        main_text_only=main is not None,
     )
 
 
