@@ -6,10 +6,13 @@ and skipped, so one bad file never stops an indexing run.
 """
 from __future__ import annotations
 
+import logging
 import re
 import stat
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .documents import Document
@@ -141,15 +144,45 @@ def load_pdf(path: Path) -> Document:
     from pypdf.errors import PyPdfError
 
     try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info_title = (reader.metadata.title if reader.metadata else None) or ""
+        with _pdf_warnings_naming(path):
+            reader = PdfReader(str(path))
+            pages = [page.extract_text() or "" for page in reader.pages]
+            info_title = (reader.metadata.title if reader.metadata else None) or ""
     except (PyPdfError, ValueError, KeyError, OSError, RecursionError, MemoryError) as exc:
         # LimitReachedError among them: a stream that inflates past pypdf's limits (a "bomb")
         raise UnreadableFileError(f"not a readable PDF ({exc})") from exc
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     title = info_title.strip() or title_from_text(text, path)
     return Document(_file_id(path), title, text, str(path), {"format": "pdf", "pages": len(pages)})
+
+
+_pdf_being_read = threading.local()
+_pdf_log = logging.getLogger(__name__)
+
+
+class _PdfWarningsNamed(logging.Handler):
+    """pypdf's own warnings ("incorrect startxref pointer") do not say which file: while a
+    thread reads a PDF, they are logged again naming it; others pass through as they were."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        path = getattr(_pdf_being_read, "path", None)
+        if path is None:
+            logging.getLogger().handle(record)
+        else:
+            _pdf_log.log(record.levelno, "%s: %s (pypdf)", path, record.getMessage())
+
+
+@contextmanager
+def _pdf_warnings_naming(path: Path):
+    pypdf_log = logging.getLogger("pypdf")
+    if not any(isinstance(h, _PdfWarningsNamed) for h in pypdf_log.handlers):
+        pypdf_log.addHandler(_PdfWarningsNamed())
+        pypdf_log.propagate = False
+    _pdf_being_read.path = path
+    try:
+        yield
+    finally:
+        _pdf_being_read.path = None
 
 
 def load_jsonl(path: Path, warn: Warn) -> Iterator[Document]:

@@ -1,4 +1,5 @@
 import json
+import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -111,6 +112,17 @@ def test_pdf_text_is_extracted(tmp_path):
     (tmp_path / "r.pdf").write_bytes(minimal_pdf("Harbour traffic grew by 12 percent."))
     docs, _ = load(tmp_path)
     assert "Harbour traffic grew by 12 percent." in docs["r"].text
+
+
+def test_pypdf_warnings_in_the_log_name_the_file(tmp_path, caplog):
+    pdf = minimal_pdf("Harbour traffic grew by 12 percent.")
+    start = pdf.rindex(b"startxref") + len(b"startxref\n")
+    (tmp_path / "r.pdf").write_bytes(pdf[:start] + b"9" + pdf[start:])  # a wrong xref offset: pypdf repairs it
+    with caplog.at_level(logging.WARNING):
+        docs, _ = load(tmp_path)
+    assert "Harbour traffic" in docs["r"].text
+    pypdf_lines = [r.getMessage() for r in caplog.records if "pypdf" in r.getMessage()]
+    assert pypdf_lines and all(str(tmp_path / "r.pdf") in line for line in pypdf_lines)
 
 
 def test_jsonl_loads_each_line_and_reports_bad_lines(tmp_path):
