@@ -53,7 +53,7 @@ def write_plots(run: EvalRun, folder: Path) -> list[Path]:
     def save(fig, name):
         path = folder / name
         fig.tight_layout()
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.1)  # no label cut at an edge
         plt.close(fig)
         paths.append(path)
 
@@ -71,7 +71,8 @@ def write_plots(run: EvalRun, folder: Path) -> list[Path]:
     for i, n in enumerate(names):
         ax.text(i, by_type[n]["f1"] + 0.02, f"n={by_type[n]['n']}", ha="center", fontsize=7)
     ax.set(ylabel="F1", ylim=(0, 1.1), title="F1 per answer type")
-    ax.tick_params(axis="x", rotation=45, labelsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor")
     save(fig, "f1_by_answer_type.png")
 
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -125,11 +126,18 @@ def _explained_metric_rows(metrics: dict) -> list[list[str]]:
     return [[METRIC_MEANINGS.get(k, k), v, k] for k, v in _metric_rows(metrics)]
 
 
-def _group_table_md(groups: dict[str, dict], label: str) -> list[str]:
+def _group_table_md(groups: dict[str, dict], label: str, titles: dict[str, str] | None = None) -> list[str]:
     lines = [f"| {label} | n | EM | F1 | R@5 |", "| --- | --- | --- | --- | --- |"]
     for name, m in groups.items():
-        lines.append(f"| {name} | {m['n']} | {m['exact_match']:.3f} | {m['f1']:.3f} | {m['recall_at_5']:.3f} |")
+        lines.append(f"| {_cell(_titled(name, titles))} | {m['n']} | {m['exact_match']:.3f} | {m['f1']:.3f} "
+                     f"| {m['recall_at_5']:.3f} |")
     return lines
+
+
+def _titled(doc_id: str, titles: dict[str, str] | None) -> str:
+    """An article as a reader knows it: "Its title [its-id]" (the id alone when its title is not known)."""
+    title = (titles or {}).get(doc_id)
+    return f"{title} [{doc_id}]" if title else doc_id
 
 
 def _cell(text) -> str:
@@ -140,7 +148,7 @@ def _markdown(run: EvalRun, title: str) -> str:
     lines = [f"# {title}", "", "| metric | value |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in _metric_rows(run.metrics)]
     lines += ["", "## By answer type", ""] + _group_table_md(run.by_answer_type, "answer type")
-    lines += ["", "## By article", ""] + _group_table_md(run.by_article, "article")
+    lines += ["", "## By article", ""] + _group_table_md(run.by_article, "article", run.titles)
     lines += ["", "## Plots", ""] + [f"![{caption}]({name})" for name, caption in PLOTS.items()]
     lines += ["", "## Questions", "", "| id | question | gold | prediction | score | correct | gold rank |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -165,9 +173,9 @@ def html_tables(run: EvalRun, plots: str = "") -> str:
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
-    def groups(data: dict[str, dict], label: str) -> str:
+    def groups(data: dict[str, dict], label: str, titles: dict[str, str] | None = None) -> str:
         return table([label, "n", "EM", "F1", "R@5"],
-                     [[k, m["n"], f"{m['exact_match']:.3f}", f"{m['f1']:.3f}", f"{m['recall_at_5']:.3f}"]
+                     [[_titled(k, titles), m["n"], f"{m['exact_match']:.3f}", f"{m['f1']:.3f}", f"{m['recall_at_5']:.3f}"]
                       for k, m in data.items()])
 
     question_rows = [
@@ -177,7 +185,7 @@ def html_tables(run: EvalRun, plots: str = "") -> str:
     ]
     return f"""{table(["metric", "value", "key in --json"], _explained_metric_rows(run.metrics))}
 <h2>By answer type</h2>{groups(run.by_answer_type, "answer type")}
-<h2>By article</h2>{groups(run.by_article, "article")}
+<h2>By article</h2>{groups(run.by_article, "article", run.titles)}
 {plots}
 <h2>Questions</h2>
 {table(["id", "question", "gold", "prediction", "score", "correct", "gold rank"], question_rows,

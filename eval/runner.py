@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.stores import scoped_store
@@ -43,6 +43,7 @@ def corpus_config(corpus: Path, config: Config) -> Config:
 class EvalRun:
     metrics: dict
     rows: list[dict]
+    titles: dict[str, str] = field(default_factory=dict)  # the gold articles' titles, by id, for the report
 
     @property
     def by_answer_type(self) -> dict[str, dict]:
@@ -73,7 +74,9 @@ def evaluate(pipeline: QAPipeline, questions: Sequence[Question],
         rows.append(_evaluate_one(pipeline, question))
         if progress:
             progress(number, len(questions))
-    return EvalRun(summarize(rows), rows)
+    documents = pipeline.store.documents
+    titles = {q.doc: documents[q.doc].title for q in questions if q.doc and q.doc in documents}
+    return EvalRun(summarize(rows), rows, titles)
 
 
 def _evaluate_one(pipeline: QAPipeline, question: Question) -> dict:

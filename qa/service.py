@@ -174,6 +174,16 @@ class QAService:
         Nothing else is loaded on a user's say-so (no arbitrary folder or hub id)."""
         return ["auto"] if self.config.reader in ("auto", "", None) else ["auto", self.config.reader]
 
+    def calibrated_answer_margin(self) -> float | None:
+        """The no-answer margin the shipped reader records (calibrated on text it was not
+        trained on); None when it records none or is not a reader folder."""
+        from .readers.decoding import ReaderSettings
+
+        if not self.config.qa_model or not Path(self.config.qa_model).is_dir():
+            return None
+        settings = ReaderSettings.for_model(self.config.qa_model)
+        return settings.null_margin if settings.use_null_answer else None
+
     def reader(self, name: str | None) -> Reader:
         name = name or self.config.reader
         if name not in self.readers_offered():

@@ -279,8 +279,9 @@ def build_app(service: QAService):
                                   elem_id="correct-spelling")
             gr.Markdown(f"Passages are searched in {store_description(service.config.store)} "
                         "(the server's `--store`).", elem_id="store")
-            gr.Markdown(answer_margin_note(service.config.answer_margin), elem_id="answer-margin")
-        with gr.Tabs() as tabs:
+            gr.Markdown(answer_margin_note(service.config.answer_margin, service.calibrated_answer_margin()),
+                        elem_id="answer-margin")
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # on a phone every tab stays in sight
             with gr.Tab("Ask", id="ask"):
                 question = gr.Textbox(label="Question", placeholder="Ask and press Enter", elem_id="question")
                 ask_button = gr.Button("Ask", variant="primary")
@@ -399,12 +400,14 @@ def theme():
                              font_mono=["ui-monospace", "Consolas", "monospace"])
 
 
-def answer_margin_note(answer_margin: float | None) -> str:
-    """What the page says about when the reader declines to answer."""
+def answer_margin_note(answer_margin: float | None, calibrated_margin: float | None) -> str:
+    """What the page says about when the reader declines to answer, with the margin in force."""
+    calibrated = f" ({calibrated_margin:g})" if calibrated_margin is not None else ""
     if answer_margin is None:
-        return ("The reader answers only when its best span beats \"no answer\" by the margin calibrated with it "
-                "on text it was not trained on. A server started with `--answer-margin` answers more questions "
-                "(lower) or fewer (higher).")
+        in_force = f"more than {calibrated_margin:g}, " if calibrated_margin is not None else ""
+        return (f"The reader answers only when its best span beats \"no answer\" by {in_force}the margin calibrated "
+                "with it on text it was not trained on. A server started with `--answer-margin` answers more "
+                "questions (lower) or fewer (higher).")
     return (f"The reader answers only when its best span beats \"no answer\" by more than {answer_margin:g}, "
-            "the margin this server was started with (`--answer-margin`) instead of the one calibrated with it: "
-            "lower answers more questions, and more of them wrongly.")
+            f"the margin this server was started with (`--answer-margin`) instead of the one calibrated with it"
+            f"{calibrated}: lower answers more questions, and more of them wrongly.")

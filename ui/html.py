@@ -281,4 +281,27 @@ STYLE = """
 .qa-article-text { white-space: pre-wrap; max-height: 22em; overflow-y: auto; border-top: 1px solid #eee;
   padding-top: .4em; line-height: 1.5; }
 .qa-hits li { margin-bottom: .8em; }
+/* example questions read as links to click, not as a form's choice (the radio stays, unseen, for the keyboard) */
+#examples input[type=radio] { position: absolute; opacity: 0; width: 1px; height: 1px; margin: 0; }
+#examples .wrap { flex-direction: column; align-items: flex-start; gap: .25em; }
+#examples label { background: none !important; border: none !important; box-shadow: none !important;
+  padding: .1em 0 !important; color: #1d4ed8; text-decoration: underline; cursor: pointer; }
+#examples label:focus-within { outline: 2px solid #1d4ed8; }
+@media (max-width: 720px) {
+  /* a phone: the articles table keeps readable columns (Gradio sizes them as shares of the
+     screen) and scrolls sideways */
+  #articles table, #articles .virtual-body { min-width: 670px !important; width: 670px !important; }
+  #articles .virtual-row > .body-cell:nth-child(1), #articles th:nth-child(1) { width: 120px !important;
+    min-width: 120px !important; flex: 0 0 120px !important; }
+  #articles .virtual-row > .body-cell:nth-child(2), #articles th:nth-child(2) { width: 200px !important;
+    min-width: 200px !important; flex: 0 0 200px !important; }
+  #articles .virtual-row > .body-cell:nth-child(3), #articles th:nth-child(3) { width: 90px !important;
+    min-width: 90px !important; flex: 0 0 90px !important; }
+  #articles .virtual-row > .body-cell:nth-child(4), #articles th:nth-child(4) { width: 110px !important;
+    min-width: 110px !important; flex: 0 0 110px !important; }
+  #articles .virtual-row > .body-cell:nth-child(5), #articles th:nth-child(5) { width: 60px !important;
+    min-width: 60px !important; flex: 0 0 60px !important; }
+  #articles .virtual-row > .body-cell:nth-child(6), #articles th:nth-child(6) { width: 90px !important;
+    min-width: 90px !important; flex: 0 0 90px !important; }
+}
 """

@@ -26,3 +26,12 @@ def test_recall_curve_and_calibration_by_hand():
     assert recall_curve(run, depth=3) == [1 / 3, 1 / 3, 2 / 3]
     bins = calibration_bins(run)
     assert bins[0][1:] == (1.0, 1) and bins[-1][1:] == (0.5, 2)
+
+
+def test_by_article_names_each_article_by_its_title():
+    from eval.report import html_tables
+
+    rows = [row("1", 1.0), row("2", 0.0)]
+    rows[0]["gold_doc"], rows[1]["gold_doc"] = "ferry-7", "unknown-3"
+    page = html_tables(EvalRun(summarize(rows), rows, titles={"ferry-7": "Ferry fares rise <again>"}))
+    assert "Ferry fares rise &lt;again&gt; [ferry-7]" in page and ">unknown-3<" in page

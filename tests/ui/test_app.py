@@ -34,6 +34,8 @@ def _user(credentials, authorization: str) -> str | None:
 def test_the_page_says_which_answer_margin_decides_and_which_way_it_moves():
     from ui.app import answer_margin_note
 
-    assert "calibrated with it" in answer_margin_note(None) and "--answer-margin" in answer_margin_note(None)
-    started_with = answer_margin_note(-1.25)
-    assert "-1.25" in started_with and "instead of the one calibrated" in started_with
+    calibrated = answer_margin_note(None, 4.7372)
+    assert "more than 4.7372, the margin calibrated with it" in calibrated and "--answer-margin" in calibrated
+    started_with = answer_margin_note(-1.25, 4.7372)
+    assert "more than -1.25" in started_with and "instead of the one calibrated with it (4.7372)" in started_with
+    assert "calibrated with it" in answer_margin_note(None, None)

@@ -229,6 +229,34 @@ def test_the_page_is_ready_once_loaded_and_shows_example_questions_only_when_the
     assert page.locator("#settings").inner_text().startswith("Settings")
 
 
+def test_the_settings_say_which_answer_margin_is_in_force(page, app_url):
+    import json
+
+    reader_folder = Path(app_url[1].qa_model)
+    recorded = json.loads((reader_folder / "reader.json").read_text())["inference"]["null_margin"]
+    page.locator("#settings").get_by_text("Settings for Ask and Search").click()
+    assert f"by more than {recorded:g}, the margin calibrated" in page.inner_text("#answer-margin")
+
+
+def test_at_phone_width_every_tab_is_in_sight_and_the_articles_table_reads_across(browser, app_url):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(app_url[0])
+        page.wait_for_selector("#question textarea, #question input")
+        for name in ("Ask", "Search", "Articles", "Evaluation"):
+            assert page.get_by_role("tab", name=name).is_visible(), name  # none behind a "…" menu
+        page.get_by_role("tab", name="Articles").click()
+        page.wait_for_function("document.querySelector('#articles').innerText.includes('chess')")
+        for header in ("id", "title", "characters"):
+            box = page.locator("#articles th").filter(has_text=header).first.bounding_box()
+            assert box and box["width"] >= 55 and box["height"] < 60, header  # not a letter a line
+        viewport = page.evaluate("""() => { const v = document.querySelector('#articles .virtual-table-viewport');
+                                            return [v.scrollWidth, v.clientWidth]; }""")
+        assert viewport[0] > viewport[1]  # the table scrolls sideways instead
+    finally:
+        page.close()
+
+
 def test_two_pages_ask_at_once_and_each_gets_its_own_answer(context, app_url):
     first, second = open_page(context, app_url[0]), open_page(context, app_url[0])
     for page, question in ((first, "Who won the Lindholm Chess Open?"), (second, "Who cut the ribbon in Portvale?")):
@@ -341,6 +369,7 @@ def test_an_uploaded_question_file_is_evaluated_with_uncropped_plots(page, tmp_p
     page.locator("#run-evaluation").click()
     page.wait_for_selector("#report table", timeout=120_000)
     assert "Who won the Lindholm Chess Open?" in page.inner_text("#report")
+    assert "Young player wins city chess open [chess]" in page.inner_text("#report")  # "By article": titles
     page.wait_for_selector("#plots img")
     for fit in page.locator("#plots img").evaluate_all("imgs => imgs.map(i => getComputedStyle(i).objectFit)"):
         assert fit == "contain"
@@ -426,6 +455,9 @@ def test_clicking_an_example_asks_it_and_no_answer_to_another_question_stays(bro
         chip = page.locator("#examples label").first
         text = chip.inner_text().strip()
         assert text and not text.endswith(("…", "...")), text  # shown whole
+        # a link to click, not a form's choice: no radio button in sight
+        assert "underline" in chip.evaluate("l => getComputedStyle(l).textDecorationLine")
+        assert chip.locator("input[type=radio]").evaluate("r => getComputedStyle(r).opacity") == "0"
         chip.click()  # asks at once: its answer replaces the last one
         page.wait_for_function("([t]) => document.querySelector('#question textarea, #question input').value === t",
                                arg=[text], timeout=30_000)
