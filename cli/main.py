@@ -15,6 +15,7 @@ from qa.config import BUNDLED_ARTICLES, Config, quiet_libraries
 from qa.retrieval import RETRIEVAL_MODES
 
 EXIT_USAGE = 2
+_BESIDE_THE_SET = Path("\0beside the set")  # --save-baseline without FILE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,10 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", parents=[common, asking, building], help="score a question set")
     evaluate.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"),
-                          help="JSON Lines question file (default: eval/questions.jsonl)")
+                          help="JSON Lines question file (default: eval/questions.jsonl), or 'collection': the "
+                               "questions marked in the page, on the collection they were marked on")
     evaluate.add_argument("--corpus", type=Path, help="evaluate on this folder of articles, indexed into its own cache")
     evaluate.add_argument("--report", type=Path, metavar="DIR", help="write report.md, report.html and plots into DIR")
-    evaluate.add_argument("--save-baseline", type=Path, metavar="FILE", help="save metrics and per-question results")
+    evaluate.add_argument("--save-baseline", type=Path, metavar="FILE", nargs="?", const=_BESIDE_THE_SET,
+                          help="save metrics and per-question results (with --questions collection, FILE may be "
+                               "left out: the baseline is kept beside the set, where `qa gate` reads it)")
     evaluate.add_argument("--baseline", type=Path, metavar="FILE",
                           help="compare with a saved baseline; exit 1 on a regression")
     evaluate.add_argument("--tolerance", type=float, default=None,
@@ -91,6 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
                                "default: all)")
     evaluate.add_argument("--limit", type=int, metavar="N",
                           help="with --squad: the first N questions of a fixed shuffle")
+    gate = commands.add_parser("gate", parents=[common, asking],
+                               help="score the collection's marked questions against their baseline; exit 1 on a "
+                                    "regression",
+                               description="Evaluate the questions marked in the page on the collection and compare "
+                                           "with the baseline saved by `qa eval --questions collection "
+                                           "--save-baseline`: exit 1 when a quality metric drops by more than the "
+                                           "tolerance or a question that was right is now wrong, listing them.")
+    gate.add_argument("--tolerance", type=float, default=None,
+                      help="largest allowed drop of a quality metric (default: 0.02)")
+    questions = commands.add_parser("questions", parents=[common],
+                                    help="list, export or import the collection's marked questions",
+                                    description="The questions marked Right or Wrong in the page, kept with the "
+                                                "collection. export and import use the JSON Lines that "
+                                                "`qa eval --questions` reads.")
+    questions.add_argument("action", choices=("list", "export", "import"))
+    questions.add_argument("file", nargs="?", type=Path, metavar="FILE", help="for export and import")
     commands.add_parser("verify", parents=[common], help="check every byte of the index against its checksums",
                         description="Read the whole index and check it against the checksums written with it "
                                     "(opening checks only what is cheap). Exit 1 when it is damaged.")
@@ -218,6 +238,7 @@ def run_ask(args: argparse.Namespace, config: Config) -> int:
 
 def run_eval(args: argparse.Namespace, config: Config) -> int:
     from eval.baseline import DEFAULT_TOLERANCE, compare_with_baseline, load_baseline, save_baseline
+    from eval.collection import COLLECTION
     from eval.questions import load_questions
     from eval.report import write_report
     from eval.runner import corpus_config, evaluate
@@ -226,6 +247,10 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
 
     if args.squad is not None:
         return _run_squad(args, config)
+    if str(args.questions) == COLLECTION:
+        return _run_collection(args, config)
+    if args.save_baseline == _BESIDE_THE_SET:
+        raise UserError("--save-baseline needs a FILE (only the collection's set keeps its baseline beside it)")
     questions = load_questions(args.questions)
     baseline = load_baseline(args.baseline) if args.baseline else None  # fail before the long run
     if args.corpus is not None:
@@ -260,6 +285,104 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
         for key, value in run.metrics.items():
             print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
     return exit_code
+
+
+def _run_collection(args: argparse.Namespace, config: Config, gate: bool = False) -> int:
+    """`qa eval --questions collection` and `qa gate`: the marked questions on their collection."""
+    from eval.baseline import DEFAULT_TOLERANCE
+    from eval.collection import COLLECTION, run_collection, save_collection_baseline, since_baseline
+    from eval.report import write_report
+    from qa.question_set import question_set_of
+
+    question_set = question_set_of(config.store, config.index_dir)
+    if gate and not question_set.baseline_path.is_file():
+        raise UserError("the collection has no baseline yet; save one with: "
+                        "python -m qa eval --questions collection --save-baseline")
+    pipeline = _open(config)
+    pipeline.warm_up()
+    run, notes = run_collection(pipeline, question_set, progress=None if args.json else _progress_bar())
+    for note in notes:
+        _log(note)
+    output = {**run.to_json(), "not_scored": notes}
+    if getattr(args, "report", None):
+        write_report(run, args.report, title="Evaluation of the collection's marked questions")
+        _log(f"report written to {args.report / 'report.html'}")
+    if getattr(args, "save_baseline", None):
+        if args.save_baseline == _BESIDE_THE_SET:
+            save_collection_baseline(run, question_set, _settings(config, Path(COLLECTION)))
+            _log(f"baseline saved to {question_set.baseline_path}")
+        else:
+            from eval.baseline import save_baseline
+
+            save_baseline(run, args.save_baseline, _settings(config, Path(COLLECTION)))
+            _log(f"baseline saved to {args.save_baseline}")
+    exit_code = 0
+    tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
+    diff = since_baseline(run, question_set, tolerance)
+    if diff is not None:
+        output["baseline"] = diff.to_json()
+        if not args.json:
+            print(diff.summary())
+        if gate and diff.regressed:
+            exit_code = 1
+    if args.json:
+        _print_json(output)
+    elif not gate:
+        for key, value in run.metrics.items():
+            print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
+    return exit_code
+
+
+
+def run_gate(args: argparse.Namespace, config: Config) -> int:
+    return _run_collection(args, config, gate=True)
+
+
+def run_questions(args: argparse.Namespace, config: Config) -> int:
+    """list: each marked question, its answer and where it stands; export FILE / import FILE."""
+    from qa.question_set import MarkedQuestion, QuestionSetError, checked, question_set_of
+
+    question_set = question_set_of(config.store, config.index_dir)
+    if args.action in ("export", "import") and args.file is None:
+        raise UserError(f"questions {args.action} needs a FILE")
+    if args.action == "import":
+        from index.jsonl import parse_json_lines
+
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot read {args.file} ({exc.strerror or exc})") from None
+        records = []
+        for line in parse_json_lines(text):
+            try:
+                if line.error:
+                    raise QuestionSetError(line.error)
+                records.append(MarkedQuestion.from_json(line.value))
+            except QuestionSetError as exc:
+                raise UserError(f"{args.file}:{line.number}: {exc}; nothing was imported") from None
+        count = question_set.save_all(records)
+        _log(f"imported {count} question(s) into the collection's set ({question_set.path})")
+        return 0
+    records, problems = question_set.read()
+    for problem in problems:
+        _log(problem)
+    if args.action == "export":
+        args.file.write_text("".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in records),
+                             encoding="utf-8")
+        _log(f"exported {len(records)} question(s) to {args.file}")
+        return 0
+    documents = _open(config, with_reader=False).store.documents
+    listed = [checked(r, documents) for r in records]
+    if args.json:
+        _print_json({"questions": [{**c.question.to_json(), "status": c.status} for c in listed],
+                     "problems": problems})
+        return 0
+    for c in listed:
+        answer = "(not in the articles)" if c.question.answer is None else f"{c.question.answer!r} in {c.question.doc}"
+        print(f"{c.question.id}  {c.status:<9}  {c.question.question}  → {answer}")
+    if not listed:
+        print("no marked questions yet")
+    return 0
 
 
 def _run_squad(args: argparse.Namespace, config: Config) -> int:
@@ -387,4 +510,4 @@ def build_default_index(config: Config) -> None:
 
 
 COMMANDS = {"index": run_index, "search": run_search, "ask": run_ask, "eval": run_eval, "verify": run_verify,
-            "serve": run_serve}
+            "serve": run_serve, "gate": run_gate, "questions": run_questions}

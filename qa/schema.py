@@ -170,6 +170,50 @@ class Deleted(BaseModel):
     articles: int
 
 
+class MarkedSpan(Body):
+    text: str = Field(description="the answer's text, as the article holds it at these offsets")
+    start: int = Field(description="character offset into the article's text")
+    end: int
+
+
+class MarkBody(Narrowed):
+    """A question marked in use: its right answer (where it is in an article), or none when the
+    articles do not answer it. since / until / source: the filters it was asked with."""
+
+    question: str = Field(description="the question as asked")
+    answer: MarkedSpan | None = Field(None, description="the right answer: its text and offsets in the article "
+                                                  "`doc_id` (checked against the article); null: the articles "
+                                                  "do not answer the question")
+    doc_id: str | None = Field(None, description="the article the answer is in (with `answer`)")
+    shown_right: bool = Field(False, description="true when the answer the app gave is the one marked right")
+
+
+class MarkedQuestion(BaseModel):
+    id: str = Field(description="the same question (any case or spacing) always has the same id")
+    question: str
+    answers: list[str] = Field(description="the right answer, or none: the articles do not answer it")
+    doc: str | None = Field(None, description="the article the answer is in")
+    start: int | None = Field(None, description="character offset of the answer in the article's text")
+    end: int | None = None
+    marked: str = Field(description="right (the app's answer), corrected (the user's) or not_in_articles")
+    by: str | None = Field(None, description="who marked it (the login name, when the server has a login)")
+    at: str | None = Field(None, description="when (ISO 8601, UTC)")
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+    status: str | None = Field(None, description="against the articles now: ok, moved (found again once in its "
+                                                 "article), stale, gone (article deleted) or no answer")
+
+
+class MarkedQuestions(BaseModel):
+    questions: list[MarkedQuestion]
+    problems: list[str] = Field(description="lines of the set that could not be read (kept as they are)")
+
+
+class Forgotten(BaseModel):
+    deleted: str
+
+
 class Health(BaseModel):
     status: str = Field(description="ready, loading or failed")
     generation: str | None = None

@@ -16,6 +16,7 @@ from index.loaders import MAX_TITLE_CHARS, SUPPORTED_SUFFIXES, load_documents
 
 from .config import Config
 from .pipeline import QAPipeline, reader_for
+from .question_set import Checked, MarkedQuestion, QuestionSetFile, checked, marked, question_set_of
 from .readers.base import Reader
 from .readers.batching import BatchingReader
 from .results import Passage, Result
@@ -71,6 +72,10 @@ class LoadFailedError(UserError):
 
 class UnknownArticleError(UserError):
     """A deletion named an article that is not indexed."""
+
+
+class UnknownQuestionError(UserError):
+    """No marked question has that id."""
 
 
 class ReaderLoadError(UserError):
@@ -299,6 +304,40 @@ class QAService:
         if document is None:
             raise UnknownArticleError(f"no indexed article has the id {doc_id!r}")
         return ArticleInfo.of(document, store.entries[doc_id].chunks)
+
+    @property
+    def question_set(self) -> QuestionSetFile:
+        return question_set_of(self.config.store, self.config.index_dir)
+
+    def mark(self, question: str, doc_id: str | None = None, start: int | None = None, end: int | None = None, *,
+             text: str | None = None, shown_right: bool = False, by: str | None = None, since: str | None = None,
+             until: str | None = None, source: str | None = None) -> MarkedQuestion:
+        """Save a question to the collection's question set with its right answer: the
+        article's text from `start` to `end` (checked against the article here, whatever the
+        client sent, and against `text` when given), or, with no `doc_id`, none: the articles
+        do not answer it."""
+        document = None
+        if doc_id is not None:
+            document = self.pipeline.store.documents.get(doc_id)
+            if document is None:
+                raise UnknownArticleError(f"no indexed article has the id {doc_id!r}")
+        record = marked(question, document, start, end, shown_right=shown_right, by=by, since=since, until=until,
+                        source=source)
+        if text is not None and record.answer != " ".join(text.split()) and record.answer != text.strip():
+            raise UserError(f"the article '{doc_id}' does not hold {text.strip()[:60]!r} at characters "
+                            f"{start}-{end}; send the offsets of the text itself")
+        return self.question_set.save(record)
+
+    def marked_questions(self) -> tuple[list[Checked], list[str]]:
+        """Each saved question as it stands against the articles now, and a sentence for each
+        line of the set that could not be read."""
+        records, problems = self.question_set.read()
+        documents = self.pipeline.store.documents
+        return [checked(r, documents) for r in records], problems
+
+    def forget_question(self, question_id: str) -> None:
+        if not self.question_set.delete(question_id):
+            raise UnknownQuestionError(f"no marked question has the id {question_id!r}")
 
     def document_text(self, doc_id: str) -> str:
         return self.pipeline.document(doc_id).text

@@ -198,3 +198,45 @@ def test_a_source_filter_with_control_characters_is_refused_for_any_store(tmp_pa
     for store in ("faiss", f"milvus:{tmp_path / 'store.db'}"):
         result = run_cli("search", "chess", "--source", "\x01", "--store", store, "--index-dir", str(tmp_path / "i"))
         assert result.returncode == 2 and "control characters" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_collections_questions_are_gated_and_a_breaking_change_fails_the_gate(built_index, tmp_path, capsys):
+    from tests.conftest import ARTICLES
+
+    marks = tmp_path / "marks.jsonl"
+    article = ARTICLES["chess.txt"]
+    start = article.index("Mara Quint")
+    harbour = ARTICLES["harbour.txt"]
+    length = harbour.index("1.8 kilometres")
+    marks.write_text("\n".join(json.dumps(r) for r in [
+        {"question": "Who won the Lindholm Chess Open?", "answers": ["Mara Quint"], "doc": "chess",
+         "start": start, "end": start + len("Mara Quint"), "marked": "right"},
+        {"question": "How long is the Portvale harbour bridge?", "answers": ["1.8 kilometres"], "doc": "harbour",
+         "start": length, "end": length + len("1.8 kilometres"), "marked": "corrected"},
+        {"question": "What is the capital of the Moon?", "answers": [], "doc": None, "marked": "not_in_articles"},
+    ]) + "\n", encoding="utf-8")
+    where = ["--index-dir", str(built_index)]
+    assert main(["questions", "import", str(marks), *where]) == 0
+    assert main(["questions", "list", "--json", *where]) == 0
+    listed = json.loads(capsys.readouterr().out)["questions"]
+    assert sorted(q["status"] for q in listed) == ["no answer", "ok", "ok"]
+    assert main(["gate", *where]) == 2  # no baseline yet: said, not a pass
+    assert "no baseline yet" in capsys.readouterr().err
+    assert main(["eval", "--questions", "collection", "--save-baseline", *where]) == 0
+    capsys.readouterr()
+    assert main(["gate", *where]) == 0
+    assert "no regression" in capsys.readouterr().out
+    # a change that breaks the answerable questions: a margin no answer can beat
+    assert main(["gate", "--answer-margin", "1000", *where]) == 1
+    out = capsys.readouterr().out
+    assert "REGRESSION" in out and "Who won the Lindholm Chess Open?" in out
+    assert main(["gate", *where]) == 0  # undone
+    exported = tmp_path / "out.jsonl"
+    assert main(["questions", "export", str(exported), *where]) == 0
+    capsys.readouterr()
+    rows = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert {r["question"] for r in rows} == {"Who won the Lindholm Chess Open?",
+                                             "How long is the Portvale harbour bridge?",
+                                             "What is the capital of the Moon?"}
+    assert main(["eval", "--questions", str(exported), "--index-dir", str(built_index), "--json"]) == 0  # eval reads it
+    assert json.loads(capsys.readouterr().out)["metrics"]["n"] == 3

@@ -255,3 +255,39 @@ def test_an_uploaded_news_page_keeps_its_article_and_not_the_page_around_it(api)
 def test_the_schema_names_the_ways_to_log_in(api):
     schemes = httpx.get(f"{api}/api/openapi.json").json()["components"]["securitySchemes"]
     assert {scheme["scheme"] for scheme in schemes.values()} == {"basic", "bearer"}
+
+
+def test_questions_are_marked_listed_and_removed_through_the_api(api):
+    asked = httpx.post(f"{api}/api/v1/ask", json={"question": "Who won the Lindholm Chess Open?"}).json()
+    best = asked["answers"][0]
+    right = httpx.post(f"{api}/api/v1/questions", json={
+        "question": asked["question"], "doc_id": best["doc_id"], "shown_right": True,
+        "answer": {"text": best["text"], "start": best["start"], "end": best["end"]}})
+    assert right.status_code == 200 and right.json()["marked"] == "right"
+    harbour = httpx.get(f"{api}/api/v1/articles/harbour").json()["text"]
+    start = harbour.index("1.8 kilometres")
+    corrected = httpx.post(f"{api}/api/v1/questions", json={
+        "question": "How long is the Portvale harbour bridge?", "doc_id": "harbour",
+        "answer": {"text": "1.8 kilometres", "start": start, "end": start + 14}})
+    assert corrected.status_code == 200 and corrected.json()["answers"] == ["1.8 kilometres"]
+    none = httpx.post(f"{api}/api/v1/questions", json={"question": "What is the capital of the Moon?"})
+    assert none.status_code == 200 and none.json()["answers"] == [] and none.json()["marked"] == "not_in_articles"
+    again = httpx.post(f"{api}/api/v1/questions", json={"question": "what is the capital of the moon?"})
+    assert again.json()["id"] == none.json()["id"]  # asked again: replaces its record
+    listed = httpx.get(f"{api}/api/v1/questions").json()
+    assert len(listed["questions"]) == 3 and {q["status"] for q in listed["questions"]} == {"ok", "no answer"}
+    # what a client sends is checked against the article
+    for body, status, says in [
+        ({"question": "Q?", "doc_id": "harbour", "answer": {"text": "420 million", "start": start, "end": start + 14}},
+         400, "does not hold"),
+        ({"question": "Q?", "doc_id": "harbour", "answer": {"text": "x", "start": 5, "end": 10**6}}, 400, "do not lie"),
+        ({"question": "Q?", "doc_id": "nope", "answer": {"text": "x", "start": 0, "end": 1}}, 404, "No indexed article"),
+        ({"question": "Q?", "doc_id": "harbour"}, 400, "together"),
+        ({"question": "Q?", "answr": None}, 400, "unknown field answr"),
+    ]:
+        response = httpx.post(f"{api}/api/v1/questions", json=body)
+        assert response.status_code == status and says in response.json()["error"], (body, response.text)
+    assert len(httpx.get(f"{api}/api/v1/questions").json()["questions"]) == 3  # a refused mark saved nothing
+    assert httpx.delete(f"{api}/api/v1/questions/{none.json()['id']}").status_code == 200
+    assert httpx.delete(f"{api}/api/v1/questions/{none.json()['id']}").status_code == 404
+    assert len(httpx.get(f"{api}/api/v1/questions").json()["questions"]) == 2

@@ -20,7 +20,7 @@ from starlette.routing import Match, Mount  # the page is a Mount at /, and matc
 
 from index.errors import NoSpaceError, UserError
 from qa import schema
-from qa.service import LoadFailedError, QAService, StillLoadingError, UnknownArticleError
+from qa.service import LoadFailedError, QAService, StillLoadingError, UnknownArticleError, UnknownQuestionError
 
 from ..door import BodyTooLarge
 from ..errors import said, sentence
@@ -29,10 +29,11 @@ from .articles import articles_router, remove_stale_uploads
 from .common import ApiError
 from .docs import DOCS_URL, SCHEMA_URL, add_docs
 from .health import health_router
+from .questions import questions_router
 
 __all__ = ["ApiError", "build_api", "remove_stale_uploads"]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-BODY_FIELDS = sorted({name for model in (schema.AskBody, schema.SearchBody, schema.ArticleEdit)
+BODY_FIELDS = sorted({name for model in (schema.AskBody, schema.SearchBody, schema.ArticleEdit, schema.MarkBody)
                       for name in model.model_fields})
 
 
@@ -51,7 +52,8 @@ def build_api(service: QAService, max_upload_bytes: int = 20_000_000) -> FastAPI
     @app.exception_handler(UserError)
     async def user_error(_: Request, exc: UserError):
         status = 503 if isinstance(exc, (StillLoadingError, LoadFailedError)) else \
-            404 if isinstance(exc, UnknownArticleError) else 507 if isinstance(exc, NoSpaceError) else 400
+            404 if isinstance(exc, (UnknownArticleError, UnknownQuestionError)) else \
+            507 if isinstance(exc, NoSpaceError) else 400
         return JSONResponse({"error": said(exc, "The request", service.log)}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
@@ -72,6 +74,7 @@ def build_api(service: QAService, max_upload_bytes: int = 20_000_000) -> FastAPI
 
     app.include_router(answers_router(service))
     app.include_router(articles_router(service, max_upload_bytes))
+    app.include_router(questions_router(service))
     app.include_router(health_router(service))
     add_docs(app)
 
