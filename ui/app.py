@@ -22,6 +22,7 @@ from .errors import said
 DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
 # The question sets the Evaluation tab offers by name; a user never types a server path.
 SHIPPED_QUESTION_SETS = {"bundled articles (eval/questions.jsonl)": DEFAULT_QUESTIONS}
+COLLECTION_SET = "this collection's own questions (marked Right or Wrong in Ask)"
 EXAMPLE_COUNT = 6
 # Opening "Show the whole article" scrolls the article to the cited passage.
 SCROLL_TO_PASSAGE = """() => {
@@ -33,6 +34,39 @@ SCROLL_TO_PASSAGE = """() => {
       if (details.open && mark) mark.scrollIntoView({block: 'center'});
     });
   });
+}"""
+
+
+# The marking buttons send the question just answered (from #answer .qa-asked) as the API's
+# MarkBody: "right" with the best answer, "selection" with the words selected in a passage or
+# an article (turned into the article's offsets), "none" with no answer. The server checks all.
+_MARK_JS = """() => {
+  const asked = document.querySelector('#answer .qa-asked');
+  if (!asked) return JSON.stringify({error: 'Ask a question first, then mark its answer.'});
+  const d = asked.dataset;
+  const body = {question: d.question, since: d.since || null, until: d.until || null, source: d.source || null};
+  const mode = '%s';
+  if (mode === 'right') {
+    if (!d.doc) return JSON.stringify({error: 'There is no answer to mark right: if the articles do not answer '
+      + 'this, press "Wrong: the articles do not answer this".'});
+    return JSON.stringify({...body, doc_id: d.doc, shown_right: true,
+                           answer: {text: d.text, start: Number(d.start), end: Number(d.end)}});
+  }
+  if (mode === 'none') return JSON.stringify(body);
+  const selection = window.getSelection();
+  if (!selection || selection.rangeCount === 0 || selection.isCollapsed)
+    return JSON.stringify({error: 'Select the right answer in a passage or the whole article first.'});
+  const range = selection.getRangeAt(0);
+  const node = range.startContainer.nodeType === 1 ? range.startContainer : range.startContainer.parentElement;
+  const box = node && node.closest('[data-doc]');
+  if (!box || !box.contains(range.endContainer))
+    return JSON.stringify({error: 'Select words within one passage or one article.'});
+  const before = document.createRange();
+  before.selectNodeContents(box);
+  before.setEnd(range.startContainer, range.startOffset);
+  const start = Number(box.dataset.start) + before.toString().length;
+  const text = range.toString();
+  return JSON.stringify({...body, doc_id: box.dataset.doc, answer: {text, start, end: start + text.length}});
 }"""
 
 
@@ -77,7 +111,7 @@ def build_app(service: QAService):
             return _said(service, "Answering", exc), "", gr.Button(visible=False)
         secondary = service.config.secondary_answer_min_score
         note = (render.filter_note(since, until, source, service.articles)
-                + render.share_link("ask", question, since, until, source))
+                + render.share_link("ask", question, since, until, source) + render.asked(result, since, until, source))
         return (render.answer_summary(result) + note, render.answer_cards(result, service.document_text, secondary),
                 gr.Button(visible=result.corrected_question is not None))
 
@@ -86,6 +120,23 @@ def build_app(service: QAService):
 
     def ask_example(chosen, *settings):
         return chosen, *show_answer(chosen, *settings)
+
+    def save_mark(payload: str, request: gr.Request):
+        """A Right or Wrong button's mark, through the API's own path (ui/api/questions.py)."""
+        import json
+
+        from qa.schema import MarkBody
+
+        from .api.questions import save_mark as saved_through_api
+
+        try:
+            body = json.loads(payload or "{}")
+            if isinstance(body, dict) and isinstance(body.get("error"), str):
+                return render.error_message(body["error"])
+            entry = saved_through_api(service, MarkBody.model_validate(body), getattr(request, "username", None))
+        except Exception as exc:
+            return _said(service, "Saving the mark", exc)
+        return render.mark_saved(entry.question)
 
     def show_passages(query, top_k, retrieval, since, until, source):
         try:
@@ -212,6 +263,8 @@ def build_app(service: QAService):
         from eval.report import html_tables, write_report
         from eval.runner import evaluate as run_evaluation
 
+        if not uploaded and shipped_set == COLLECTION_SET:
+            return show_collection_evaluation(progress)
         if uploaded:
             try:
                 path, name = received_upload(uploaded), Path(uploaded).name
@@ -233,6 +286,30 @@ def build_app(service: QAService):
             return message, gr.Gallery(visible=False)
         return (f"<div class='qa-report'>{html_tables(run)}</div>",
                 gr.Gallery(value=[str(p) for p in written if p.suffix == ".png"], visible=True))
+
+    def show_collection_evaluation(progress, save: bool = False):
+        import tempfile
+
+        from eval.collection import COLLECTION, run_collection, save_collection_baseline, since_baseline
+        from eval.report import html_tables, write_report
+
+        try:
+            run, notes = run_collection(service.pipeline, service.question_set,
+                                        progress=lambda done, total: progress((done, total), desc="questions",
+                                                                              unit="questions"))
+            if save:
+                save_collection_baseline(run, service.question_set, {"questions": COLLECTION})
+            diff = since_baseline(run, service.question_set)
+            folder = Path(tempfile.mkdtemp(prefix="qa-report-"))
+            written = write_report(run, folder, title="Evaluation of this collection's own questions")
+        except Exception as exc:
+            return _said(service, "The evaluation", exc), gr.Gallery(visible=False)
+        saved = "<p class='qa-since'>Saved as the baseline.</p>" if save else ""
+        return (f"{saved}{render.since_baseline(diff, notes)}<div class='qa-report'>{html_tables(run)}</div>",
+                gr.Gallery(value=[str(p) for p in written if p.suffix == ".png"], visible=True))
+
+    def save_collection_baseline_now(progress=gr.Progress()):
+        return show_collection_evaluation(progress, save=True)
 
     def api_ask(question: str, top_k: int | None = None, retrieval: str | None = None, reader: str | None = None,
                 since: str | None = None, until: str | None = None, source: str | None = None,
@@ -289,6 +366,19 @@ def build_app(service: QAService):
                 as_typed = gr.Button("Ask exactly what I typed instead", visible=False, size="sm",
                                      elem_id="ask-as-typed")
                 cards = gr.HTML(elem_id="citations")
+                with gr.Row(elem_id="marking"):
+                    mark_right = gr.Button("Right", size="sm", elem_id="mark-right")
+                    mark_selection = gr.Button("Wrong: the right answer is the text I selected", size="sm",
+                                               elem_id="mark-selection")
+                    mark_none = gr.Button("Wrong: the articles do not answer this", size="sm", elem_id="mark-none")
+                gr.Markdown("Marking keeps the question in this collection's own question set, which the "
+                            "Evaluation tab scores. If the answer is wrong, select the right words in a passage "
+                            "or in the whole article above, then press the middle button.", elem_id="marking-help")
+                marked_note = gr.HTML(elem_id="marked")
+                mark_payload = gr.Textbox(visible=False, elem_id="mark-payload")
+                for button, mode in ((mark_right, "right"), (mark_selection, "selection"), (mark_none, "none")):
+                    button.click(None, None, mark_payload, js=_MARK_JS % mode, api_visibility="private").then(
+                        save_mark, mark_payload, marked_note, api_visibility="private")
                 # Whole questions to click (a Dataset would cut them short).
                 examples = gr.Radio(choices=[], value=None, label="Try one of these", visible=False,
                                     elem_id="examples")
@@ -354,11 +444,15 @@ def build_app(service: QAService):
                       [edited, table, to_delete, new_title, new_date, new_source], api_visibility="private",
                       concurrency_limit=1, concurrency_id="indexing", show_progress_on=[edited])
             with gr.Tab("Evaluation"):
-                shipped_set = gr.Dropdown(list(SHIPPED_QUESTION_SETS), value=next(iter(SHIPPED_QUESTION_SETS)),
-                                          label="Shipped question set", elem_id="question-set")
+                shipped_set = gr.Dropdown([*SHIPPED_QUESTION_SETS, COLLECTION_SET],
+                                          value=next(iter(SHIPPED_QUESTION_SETS)), label="Question set",
+                                          elem_id="question-set")
                 uploaded_set = gr.File(file_types=[".jsonl"], label="…or upload a question file (JSON Lines)",
                                        elem_id="question-upload")
-                run_button = gr.Button("Run the evaluation", elem_id="run-evaluation")
+                with gr.Row():
+                    run_button = gr.Button("Run the evaluation", elem_id="run-evaluation")
+                    baseline_button = gr.Button("Run this collection's own questions and save the run as their "
+                                                "baseline", elem_id="save-baseline")
                 report = gr.HTML(elem_id="report")
                 # The plots appear with the first results (no empty box before), and one progress
                 # bar, on the report, says how far the run is.
@@ -366,6 +460,8 @@ def build_app(service: QAService):
                                    visible=False, preview=False)
                 run_button.click(show_evaluation, [shipped_set, uploaded_set], [report, plots], api_visibility="private",
                                  show_progress_on=[report])
+                baseline_button.click(save_collection_baseline_now, None, [report, plots], api_visibility="private",
+                                      show_progress_on=[report])
         signed_in = service.config.auth is not None or service.config.api_token is not None
         gr.HTML("<p class='qa-footer'><a href='/api/docs' target='_blank'>The HTTP API (/api/v1): its docs</a>"
                 + (" · <a href='/logout'>Log out</a>" if signed_in else "") + "</p>", elem_id="footer")

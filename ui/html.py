@@ -136,6 +136,29 @@ def confirmation(text: str) -> str:
     return _notice(text, "qa-confirm")
 
 
+def mark_saved(question) -> str:
+    answer = "the articles do not answer it" if question.answer is None else \
+        f"“{_e(question.answer)}” in {_e(question.doc)}, characters {question.start}–{question.end}"
+    return (f"<p class='qa-marked'>Saved to this collection's questions: “{_e(question.question)}” → {answer}. "
+            "The Evaluation tab scores them.</p>")
+
+
+def since_baseline(diff, notes: list[str]) -> str:
+    """How the collection's questions fare against their baseline, each change with its question."""
+    extra = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    extra = f"<ul class='qa-filter'>{extra}</ul>" if extra else ""
+    if diff is None:
+        return f"<p class='qa-since'>No baseline yet: save this run as the baseline to compare later runs.</p>{extra}"
+    better = "".join(f"<li>better: {_e(q['question'])} → {_e(q['prediction'] or '(no answer)')}</li>"
+                     for q in diff.now_right)
+    worse = "".join(f"<li>worse: {_e(q['question'])} → {_e(q['prediction'] or '(no answer)')} "
+                    f"(was {_e(q['was'] or '(no answer)')})</li>" for q in diff.now_wrong)
+    changed = f"<ul>{better}{worse}</ul>" if better or worse else ""
+    verdict = "a regression" if diff.regressed else "no regression"
+    return (f"<p class='qa-since'>Since the baseline: {len(diff.now_right)} better, {len(diff.now_wrong)} worse "
+            f"({verdict}).</p>{changed}{extra}")
+
+
 def _notice(text: str, css_class: str) -> str:
     return f"<div class='{css_class}' role='alert'>{_e(text[:1].upper() + text[1:])}</div>"
 
@@ -170,10 +193,10 @@ def _answer_card(number: int, answer: Answer, text: str) -> str:
   <div class="qa-card-head"><span class="qa-rank">[{number}]</span> <strong>{_e(answer.title)}</strong>{_byline(answer.passage)}
     <span class="qa-meta">{_e(answer.doc_id)} · characters {answer.start}–{answer.end} · {answer.score:.0%}</span>
     {_given_by(answer)}</div>
-  <blockquote class="qa-passage">{sentence}</blockquote>{also}
+  <blockquote class="qa-passage" {_offsets(answer.doc_id, answer.context_start)}>{sentence}</blockquote>{also}
   <details class="qa-article"><summary>Show the whole article</summary>
     <p><a href="#{anchor}">Jump to the passage</a></p>
-    <div class="qa-article-text">{article}</div>
+    <div class="qa-article-text" {_offsets(answer.doc_id, 0)}>{article}</div>
   </details>
 </div>"""
 
@@ -201,13 +224,31 @@ def passage_list(passages: list[Passage], query: str, article_text=None) -> str:
         if article_text is not None:
             marked = mark_span(article_text(passage.doc_id), chunk.start, chunk.end)
             whole = (f"<details class='qa-article'><summary>Show the whole article</summary>"
-                     f"<div class='qa-article-text'>{marked}</div></details>")
+                     f"<div class='qa-article-text' {_offsets(passage.doc_id, 0)}>{marked}</div></details>")
         items.append(
             f"<li class='qa-hit'><div><strong>{_e(passage.title)}</strong>{_byline(passage)}"
             f"<span class='qa-meta'>{_e(passage.doc_id)} · characters {chunk.start}–{chunk.end}</span></div>"
-            f"<div class='qa-passage'>{highlight_terms(chunk.text, stems)}</div>{whole}</li>"
+            f"<div class='qa-passage' {_offsets(passage.doc_id, chunk.start)}>{highlight_terms(chunk.text, stems)}</div>"
+            f"{whole}</li>"
         )
     return f"<ol class='qa-hits'>{''.join(items)}</ol>"
+
+
+def _offsets(doc_id: str, start: int) -> str:
+    """Where an element's text begins in its article: the page turns a selection in it into
+    the article's offsets (the server checks them against the article)."""
+    return f'data-doc="{_e(doc_id)}" data-start="{start}"'
+
+
+def asked(result: Result, since: str | None, until: str | None, source: str | None) -> str:
+    """What the marking buttons send about the question just answered: the question, the
+    filters, and the best answer (its article and offsets), unseen."""
+    best = result.answers[0] if result.answers else None
+    values = {"question": result.question, "since": since or "", "until": until or "", "source": source or ""}
+    if best is not None:
+        values |= {"doc": best.doc_id, "start": best.start, "end": best.end, "text": best.text}
+    data = " ".join(f'data-{k}="{_e(str(v))}"' for k, v in values.items())
+    return f"<span class='qa-asked' hidden {data}></span>"
 
 
 def _byline(passage: Passage | None) -> str:

@@ -630,3 +630,67 @@ def test_the_footer_points_at_the_http_api_docs(page):
     assert link.get_attribute("href") == "/api/docs" and "HTTP API" in link.inner_text()
     assert page.get_by_text("Use via API").count() == 0  # Gradio's own panel, which does not know /api/v1
     assert page.locator("#footer").get_by_text("Log out").count() == 0  # no login on this server
+
+
+SELECT_WORDS = """([words]) => {
+  const place = (box, offset) => {  // the text node and offset at a character offset of box's text
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (offset <= node.textContent.length) return [node, offset];
+      offset -= node.textContent.length;
+    }
+  };
+  for (const box of document.querySelectorAll('#citations [data-doc]')) {
+    const at = box.textContent.indexOf(words);
+    if (at < 0 || box.offsetParent === null) continue;
+    const range = document.createRange();
+    range.setStart(...place(box, at));
+    range.setEnd(...place(box, at + words.length));
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    return true;
+  }
+  return false;
+}"""
+
+
+def _ask_and_wait(page, question: str) -> None:
+    ask(page, question)  # the answer shown is this question's, not the one before
+    page.wait_for_function("([q]) => document.querySelector('#answer .qa-asked')?.dataset.question === q",
+                           arg=[question], timeout=60_000)
+
+
+def _mark(page, button: str, says: str) -> None:
+    page.locator(f"#{button}").click()
+    page.wait_for_function("([s]) => document.querySelector('#marked').innerText.includes(s)", arg=[says],
+                           timeout=30_000)
+
+
+def test_answers_marked_right_corrected_and_not_in_the_articles_are_scored_from_the_page(page):
+    _ask_and_wait(page, "Who won the Lindholm Chess Open?")
+    best = page.inner_text("#answer .qa-text")
+    _mark(page, "mark-right", "Saved to this collection's questions")
+    assert best in page.inner_text("#marked")
+    _ask_and_wait(page, "Which firm designed the Portvale harbour bridge?")
+    page.locator("#citations details.qa-article summary").first.click()  # the whole article
+    assert page.evaluate(SELECT_WORDS, ["Halvorsen Partners"])  # the right words, selected in it
+    _mark(page, "mark-selection", "“Halvorsen Partners” in harbour")
+    _ask_and_wait(page, "What is the capital of the Moon?")
+    _mark(page, "mark-none", "the articles do not answer it")
+    _ask_and_wait(page, "Who opened the bridge?")
+    page.locator("#mark-selection").click()  # nothing selected: said, nothing saved
+    page.wait_for_function("document.querySelector('#marked .qa-error')", timeout=30_000)
+    page.get_by_role("tab", name="Evaluation").click()
+    page.locator("#question-set input").click()
+    page.get_by_role("option", name="this collection's own questions (marked Right or Wrong in Ask)").click()
+    page.locator("#run-evaluation").click()
+    page.wait_for_selector("#report table", timeout=120_000)
+    report = page.inner_text("#report")
+    for question in ("Who won the Lindholm Chess Open?", "Which firm designed the Portvale harbour bridge?",
+                     "What is the capital of the Moon?"):
+        assert question in report
+    assert "Who opened the bridge?" not in report and "No baseline yet" in report
+    page.locator("#save-baseline").click()
+    page.wait_for_function("document.querySelector('#report').innerText.includes('Saved as the baseline')",
+                           timeout=120_000)
+    assert "Since the baseline: 0 better, 0 worse (no regression)" in page.inner_text("#report")

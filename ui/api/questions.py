@@ -23,14 +23,7 @@ def questions_router(service: QAService) -> APIRouter:
                  summary="Mark a question: save it with its right answer (or none) to the collection's question "
                          "set, replacing an earlier record of the same question")
     def mark(body: schema.MarkBody, user: Annotated[str | None, Depends(caller)]):
-        answer = body.answer
-        if (answer is None) != (body.doc_id is None):
-            raise ApiError(400, "send doc_id and answer together (or neither: the articles do not answer it)")
-        record = service.mark(body.question, body.doc_id, answer.start if answer else None,
-                              answer.end if answer else None, text=answer.text if answer else None,
-                              shown_right=body.shown_right, by=user, since=body.since, until=body.until,
-                              source=body.source)
-        return _shown(Checked(record, "ok" if answer else "no answer"))
+        return _shown(save_mark(service, body, user))
 
     @router.get("", response_model=schema.MarkedQuestions,
                 summary="The collection's marked questions, each with where it stands against the articles now")
@@ -45,6 +38,17 @@ def questions_router(service: QAService) -> APIRouter:
         return schema.Forgotten(deleted=question_id)
 
     return router
+
+
+def save_mark(service: QAService, body: schema.MarkBody, user: str | None) -> Checked:
+    """A mark as the API and the page's buttons send it, saved (every field checked by the service)."""
+    answer = body.answer
+    if (answer is None) != (body.doc_id is None):
+        raise ApiError(400, "send doc_id and answer together (or neither: the articles do not answer it)")
+    record = service.mark(body.question, body.doc_id, answer.start if answer else None, answer.end if answer else None,
+                          text=answer.text if answer else None, shown_right=body.shown_right, by=user,
+                          since=body.since, until=body.until, source=body.source)
+    return Checked(record, "ok" if answer else "no answer")
 
 
 def _shown(entry: Checked) -> schema.MarkedQuestion:
