@@ -15,7 +15,7 @@ from index.indexer import UpdateReport, index_documents
 from index.loaders import MAX_TITLE_CHARS, SUPPORTED_SUFFIXES, load_documents
 
 from .config import Config
-from .pipeline import QAPipeline, reader_for
+from .pipeline import QAPipeline, reader_for, require_text
 from .question_set import Checked, MarkedQuestion, QuestionSetFile, checked, marked, question_set_of
 from .readers.base import Reader
 from .readers.batching import BatchingReader
@@ -321,8 +321,8 @@ class QAService:
             document = self.pipeline.store.documents.get(doc_id)
             if document is None:
                 raise UnknownArticleError(f"no indexed article has the id {doc_id!r}")
-        record = marked(question, document, start, end, shown_right=shown_right, by=by, since=since, until=until,
-                        source=source)
+        record = marked(require_text(question), document, start, end, shown_right=shown_right, by=by, since=since,
+                        until=until, source=source)
         if text is not None and record.answer != " ".join(text.split()) and record.answer != text.strip():
             raise UserError(f"the article '{doc_id}' does not hold {text.strip()[:60]!r} at characters "
                             f"{start}-{end}; send the offsets of the text itself")

@@ -284,6 +284,7 @@ def test_questions_are_marked_listed_and_removed_through_the_api(api):
         ({"question": "Q?", "doc_id": "nope", "answer": {"text": "x", "start": 0, "end": 1}}, 404, "No indexed article"),
         ({"question": "Q?", "doc_id": "harbour"}, 400, "together"),
         ({"question": "Q?", "answr": None}, 400, "unknown field answr"),
+        ({"question": "Why? " * 400}, 400, "the limit is"),
     ]:
         response = httpx.post(f"{api}/api/v1/questions", json=body)
         assert response.status_code == status and says in response.json()["error"], (body, response.text)
