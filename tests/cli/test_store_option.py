@@ -71,3 +71,20 @@ def test_store_errors_are_one_line(store, corpus, tmp_path):
     # nothing was lost on the way
     result = run_cli("search", "Lindholm chess", "--store", store, "--json")
     assert result.returncode == 0 and json.loads(result.stdout)["passages"][0]["doc_id"] == "chess"
+
+
+def test_a_milvus_lite_collection_keeps_and_gates_its_own_questions(store, tmp_path):
+    from tests.conftest import ARTICLES
+
+    start = ARTICLES["chess.txt"].index("Mara Quint")
+    marks = tmp_path / "marks.jsonl"
+    marks.write_text(json.dumps({"question": "Who won the Lindholm Chess Open?", "answers": ["Mara Quint"],
+                                 "doc": "chess", "start": start, "end": start + 10}) + "\n", encoding="utf-8")
+    assert run_cli("questions", "import", str(marks), "--store", store).returncode == 0
+    assert any(tmp_path.glob("store.db.*.questions.jsonl"))  # kept beside the Milvus Lite file
+    saved = run_cli("eval", "--questions", "collection", "--save-baseline", "--store", store, "--json")
+    assert saved.returncode == 0, saved.stderr
+    assert json.loads(saved.stdout)["metrics"]["n"] == 1
+    assert run_cli("gate", "--store", store).returncode == 0
+    broken = run_cli("gate", "--store", store, "--answer-margin", "1000")
+    assert broken.returncode == 1 and "Who won the Lindholm Chess Open?" in broken.stdout
