@@ -234,18 +234,23 @@ def _write_checksums(folder: Path) -> None:
     (folder / CHECKSUMS).write_text(json.dumps(digests, indent=1, sort_keys=True), encoding="utf-8")
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: a reader sees the old file or the new one."""
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step: a reader, or a crash, sees the old file or the
+    new one (a write that fails leaves no temporary file behind)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _replace_pointer(root: Path, name: str) -> None:
-    _write_atomically(Path(root) / CURRENT, name + "\n")
+    write_atomically(Path(root) / CURRENT, name + "\n")
 
 
 def _current_name(root: Path) -> str | None:
@@ -265,7 +270,7 @@ def _retired(root: Path) -> dict[str, float]:
 
 
 def _write_retired(root: Path, times: dict[str, float]) -> None:
-    _write_atomically(Path(root) / RETIRED, json.dumps(times))
+    write_atomically(Path(root) / RETIRED, json.dumps(times))
 
 
 def _retire(root: Path, name: str) -> None:

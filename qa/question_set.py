@@ -13,8 +13,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -24,7 +22,7 @@ from index.documents import Document
 from index.errors import UserError
 from index.filters import ArticleFilter
 from index.jsonl import parse_json_lines
-from index.storage import writer_lock
+from index.storage import write_atomically, writer_lock
 from index.stores import FAISS_STORE, locate
 
 QUESTIONS_FILE = "questions.jsonl"
@@ -216,19 +214,9 @@ class QuestionSetFile:
         return list(records.values()), problems, raw
 
     def _write(self, records: list[MarkedQuestion], raw: list[str]) -> None:
-        """Replace the file in one step (a reader, or a crash, sees the old set or the new one)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in records] + raw
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write("".join(line + "\n" for line in lines))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, "".join(line + "\n" for line in lines))
 
 
 def question_set_of(store: str, index_dir: Path) -> QuestionSetFile:
