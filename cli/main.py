@@ -282,15 +282,14 @@ def run_eval(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         _print_json(output)
     else:
-        for key, value in run.metrics.items():
-            print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
+        _print_metrics(run.metrics)
     return exit_code
 
 
 def _run_collection(args: argparse.Namespace, config: Config, gate: bool = False) -> int:
     """`qa eval --questions collection` and `qa gate`: the marked questions on their collection."""
-    from eval.baseline import DEFAULT_TOLERANCE
-    from eval.collection import COLLECTION, run_collection, save_collection_baseline, since_baseline
+    from eval.baseline import DEFAULT_TOLERANCE, save_baseline
+    from eval.collection import COLLECTION, run_collection, since_baseline
     from eval.report import write_report
     from qa.question_set import question_set_of
 
@@ -308,14 +307,9 @@ def _run_collection(args: argparse.Namespace, config: Config, gate: bool = False
         write_report(run, args.report, title="Evaluation of the collection's marked questions")
         _log(f"report written to {args.report / 'report.html'}")
     if getattr(args, "save_baseline", None):
-        if args.save_baseline == _BESIDE_THE_SET:
-            save_collection_baseline(run, question_set, _settings(config, Path(COLLECTION)))
-            _log(f"baseline saved to {question_set.baseline_path}")
-        else:
-            from eval.baseline import save_baseline
-
-            save_baseline(run, args.save_baseline, _settings(config, Path(COLLECTION)))
-            _log(f"baseline saved to {args.save_baseline}")
+        path = question_set.baseline_path if args.save_baseline == _BESIDE_THE_SET else args.save_baseline
+        save_baseline(run, path, _settings(config, Path(COLLECTION)))
+        _log(f"baseline saved to {path}")
     exit_code = 0
     tolerance = DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance
     diff = since_baseline(run, question_set, tolerance)
@@ -328,10 +322,8 @@ def _run_collection(args: argparse.Namespace, config: Config, gate: bool = False
     if args.json:
         _print_json(output)
     elif not gate:
-        for key, value in run.metrics.items():
-            print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
+        _print_metrics(run.metrics)
     return exit_code
-
 
 
 def run_gate(args: argparse.Namespace, config: Config) -> int:
@@ -404,8 +396,7 @@ def _run_squad(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         _print_json(output)
     else:
-        for key, value in metrics.items():
-            print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
+        _print_metrics(metrics)
     return 0
 
 
@@ -454,6 +445,11 @@ def _progress_bar():
             bar.close()
 
     return progress
+
+
+def _print_metrics(metrics: dict) -> None:
+    for key, value in metrics.items():
+        print(f"{key:>26}  {value:.3f}" if isinstance(value, float) else f"{key:>26}  {value}")
 
 
 def _print_json(value: dict) -> None:

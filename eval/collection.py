@@ -8,7 +8,7 @@ from index.errors import UserError
 from qa.pipeline import QAPipeline
 from qa.question_set import Checked, QuestionSetFile, checked
 
-from .baseline import DEFAULT_TOLERANCE, BaselineDiff, compare_with_baseline, load_baseline, save_baseline
+from .baseline import DEFAULT_TOLERANCE, BaselineDiff, compare_with_baseline, load_baseline
 from .questions import Question
 from .runner import EvalRun, evaluate
 
@@ -41,10 +41,6 @@ def run_collection(pipeline: QAPipeline, question_set: QuestionSetFile,
         raise UserError("the collection has no marked questions to score yet: mark answers Right or Wrong in the "
                         "page, or import a set with python -m qa questions import FILE")
     return evaluate(pipeline, questions, progress), problems + unscored(marked)
-
-
-def save_collection_baseline(run: EvalRun, question_set: QuestionSetFile, settings: dict) -> None:
-    save_baseline(run, question_set.baseline_path, settings)
 
 
 def since_baseline(run: EvalRun, question_set: QuestionSetFile,

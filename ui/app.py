@@ -257,10 +257,7 @@ def build_app(service: QAService):
         return "", gr.Column(visible=False)
 
     def show_evaluation(shipped_set, uploaded, progress=gr.Progress()):
-        import tempfile
-
         from eval.questions import load_questions
-        from eval.report import html_tables, write_report
         from eval.runner import evaluate as run_evaluation
 
         if not uploaded and shipped_set == COLLECTION_SET:
@@ -276,36 +273,34 @@ def build_app(service: QAService):
             return (render.error_message("Choose a shipped question set or upload a question file (.jsonl)."),
                     gr.Gallery(visible=False))
         try:
-            questions = load_questions(path)
-            run = run_evaluation(service.pipeline, questions,
-                                 progress=lambda done, total: progress((done, total), desc="questions", unit="questions"))
-            folder = Path(tempfile.mkdtemp(prefix="qa-report-"))
-            written = write_report(run, folder, title=f"Evaluation of {name}")
+            run = run_evaluation(service.pipeline, load_questions(path), progress=_counted(progress))
+            return report_shown(run, f"Evaluation of {name}")
         except Exception as exc:
             message = _said(service, "The evaluation", exc).replace(str(path.parent) + "/", "")
             return message, gr.Gallery(visible=False)
-        return (f"<div class='qa-report'>{html_tables(run)}</div>",
-                gr.Gallery(value=[str(p) for p in written if p.suffix == ".png"], visible=True))
 
     def show_collection_evaluation(progress, save: bool = False):
-        import tempfile
-
-        from eval.collection import COLLECTION, run_collection, save_collection_baseline, since_baseline
-        from eval.report import html_tables, write_report
+        from eval.baseline import save_baseline
+        from eval.collection import COLLECTION, run_collection, since_baseline
 
         try:
-            run, notes = run_collection(service.pipeline, service.question_set,
-                                        progress=lambda done, total: progress((done, total), desc="questions",
-                                                                              unit="questions"))
+            run, notes = run_collection(service.pipeline, service.question_set, progress=_counted(progress))
             if save:
-                save_collection_baseline(run, service.question_set, {"questions": COLLECTION})
-            diff = since_baseline(run, service.question_set)
-            folder = Path(tempfile.mkdtemp(prefix="qa-report-"))
-            written = write_report(run, folder, title="Evaluation of this collection's own questions")
+                save_baseline(run, service.question_set.baseline_path, {"questions": COLLECTION})
+            saved = "<p class='qa-since'>Saved as the baseline.</p>" if save else ""
+            head = saved + render.since_baseline(since_baseline(run, service.question_set), notes)
+            return report_shown(run, "Evaluation of this collection's own questions", head)
         except Exception as exc:
             return _said(service, "The evaluation", exc), gr.Gallery(visible=False)
-        saved = "<p class='qa-since'>Saved as the baseline.</p>" if save else ""
-        return (f"{saved}{render.since_baseline(diff, notes)}<div class='qa-report'>{html_tables(run)}</div>",
+
+    def report_shown(run, title: str, head: str = ""):
+        """The report of an evaluation run (after `head`) and its plots, written to a folder of its own."""
+        import tempfile
+
+        from eval.report import html_tables, write_report
+
+        written = write_report(run, Path(tempfile.mkdtemp(prefix="qa-report-")), title=title)
+        return (f"{head}<div class='qa-report'>{html_tables(run)}</div>",
                 gr.Gallery(value=[str(p) for p in written if p.suffix == ".png"], visible=True))
 
     def save_collection_baseline_now(progress=gr.Progress()):
@@ -481,6 +476,11 @@ def _user_errors_shown(log):
         yield
     except Exception as exc:
         raise gr.Error(said(exc, "The request", log), print_exception=False) from None
+
+
+def _counted(progress):
+    """A run's (done, total) progress as Gradio's bar shows it."""
+    return lambda done, total: progress((done, total), desc="questions", unit="questions")
 
 
 def _notes_html(lines: list[str]) -> str:
